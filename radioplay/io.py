@@ -1,0 +1,85 @@
+"""Reading inputs and writing outputs safely. Every output goes to a temporary file in the
+destination folder and is renamed into place, so a crash never leaves a half-written file."""
+
+from __future__ import annotations
+
+import contextlib
+import os
+import tempfile
+from pathlib import Path
+from typing import Callable, Iterator
+
+from radioplay.errors import InputError, ExportError
+
+
+def read_text(path: str | os.PathLike) -> str:
+    """Read a UTF-8 text file (a BOM is dropped, CRLF becomes LF) or raise InputError saying why."""
+    p = Path(path)
+    if not p.exists():
+        raise InputError(f"{p}: no such file")
+    if p.is_dir():
+        raise InputError(f"{p}: is a directory, not a file")
+    try:
+        data = p.read_bytes()
+    except OSError as exc:
+        raise InputError(f"{p}: cannot read: {exc.strerror or exc}") from exc
+    try:
+        text = data.decode("utf-8")
+    except UnicodeDecodeError as exc:
+        raise InputError(f"{p}: not UTF-8 text (invalid byte 0x{data[exc.start]:02x} at byte offset {exc.start})") from exc
+    if text.startswith("\ufeff"):
+        text = text[1:]
+    return text.replace("\r\n", "\n").replace("\r", "\n")
+
+
+def check_writable(path: str | os.PathLike) -> Path:
+    """Fail early, before any synthesis, when `path` cannot be written."""
+    p = Path(path)
+    parent = p.parent if str(p.parent) else Path(".")
+    if p.is_dir():
+        raise ExportError(f"{p}: is a directory; give a file name such as {p / 'episode.mp3'}")
+    try:
+        parent.mkdir(parents=True, exist_ok=True)
+    except OSError as exc:
+        raise ExportError(f"{p}: cannot create folder {parent}: {exc.strerror or exc}") from exc
+    if not os.access(parent, os.W_OK):
+        raise ExportError(f"{p}: folder {parent} is not writable")
+    return p
+
+
+@contextlib.contextmanager
+def atomic_path(path: str | os.PathLike, suffix: str | None = None) -> Iterator[Path]:
+    """Yield a temporary path beside `path`; on success it is fsynced and renamed onto `path`.
+
+    On any error the temporary file is removed and the previous `path` is left untouched.
+    `suffix` defaults to the destination's, so format-by-suffix writers still work.
+    """
+    dest = check_writable(path)
+    fd, tmp_name = tempfile.mkstemp(prefix=f".{dest.stem}.partial-",
+                                    suffix=dest.suffix if suffix is None else suffix, dir=dest.parent)
+    os.close(fd)
+    tmp = Path(tmp_name)
+    try:
+        yield tmp
+        with open(tmp, "rb+") as f:
+            os.fsync(f.fileno())
+        os.replace(tmp, dest)
+    except BaseException:
+        with contextlib.suppress(FileNotFoundError):
+            tmp.unlink()
+        raise
+
+
+def write_atomic(path: str | os.PathLike, writer: Callable[[Path], None]) -> Path:
+    """Call writer(tmp_path), then move the finished file onto `path`."""
+    with atomic_path(path) as tmp:
+        writer(tmp)
+    return Path(path)
+
+
+def write_text_atomic(path: str | os.PathLike, text: str) -> Path:
+    return write_atomic(path, lambda tmp: tmp.write_text(text, encoding="utf-8"))
+
+
+def write_bytes_atomic(path: str | os.PathLike, data: bytes) -> Path:
+    return write_atomic(path, lambda tmp: tmp.write_bytes(data))

@@ -1,0 +1,101 @@
+"""The engine protocol and the registry that finds engines through entry points.
+
+An engine is cheap to construct: it loads models lazily, on first synthesis, once per process.
+Built-in engines register through the same `radioplay.engines` entry-point group a plugin uses.
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+from importlib.metadata import EntryPoint, entry_points
+from pathlib import Path
+from typing import Callable, Protocol, runtime_checkable
+
+from radioplay.errors import EngineError
+from radioplay.model import Audio, VoiceSpec
+
+ENTRY_POINT_GROUP = "radioplay.engines"
+
+
+@dataclass(frozen=True)
+class VoiceInfo:
+    engine: str
+    name: str
+    language: str = "en"
+    gender: str | None = None
+    """"female", "male" or None; auto-casting uses it to contrast the leads."""
+    sample_rate: int = 0
+    """Hz the engine produces for this voice (0 when unknown before loading)."""
+    description: str = ""
+
+
+@runtime_checkable
+class Engine(Protocol):
+    """What radioplay needs from a TTS engine."""
+
+    name: str
+
+    def version(self) -> str:
+        """Goes into the take key: a new engine version re-voices."""
+
+    def unavailable_reason(self) -> str | None:
+        """None when the engine can run here; otherwise what is missing (a package, a program)."""
+
+    def voices(self) -> list[VoiceInfo]:
+        """The voices usable on this machine (cheap: no model loading)."""
+
+    def check_voice(self, voice: str) -> None:
+        """Raise EngineError when `voice` (a name, path or blend) is not usable."""
+
+    def model_files(self, voice: str) -> list[Path]:
+        """The model and voice files behind `voice`; the take store hashes them into the take key."""
+
+    def device(self) -> str:
+        """"cpu" or "cuda": where synthesis would run."""
+
+    def synthesize(self, text: str, spec: VoiceSpec, speed: float, seed: int) -> Audio:
+        """Voice `text` (already normalized) with `spec`; `speed` already includes delivery."""
+
+
+EngineFactory = Callable[..., Engine]
+"""Called as factory(device=..., threads=...); must not load models."""
+
+
+class EngineRegistry:
+    """Maps engine names to factories; instantiates each engine once, lazily."""
+
+    def __init__(self, factories: dict[str, EngineFactory] | None = None, *, device: str = "auto",
+                 threads: int | None = None):
+        self._factories: dict[str, EngineFactory | EntryPoint] = dict(factories or {})
+        self._engines: dict[str, Engine] = {}
+        self.device = device
+        self.threads = threads
+
+    @classmethod
+    def from_entry_points(cls, **kwargs) -> "EngineRegistry":
+        """Every engine installed in the `radioplay.engines` group, built-in ones included."""
+        registry = cls(**kwargs)
+        for ep in entry_points(group=ENTRY_POINT_GROUP):
+            registry._factories.setdefault(ep.name, ep)  # imported on first use, not now
+        return registry
+
+    def register(self, name: str, factory: EngineFactory) -> None:
+        self._factories[name] = factory
+        self._engines.pop(name, None)
+
+    def names(self) -> list[str]:
+        return sorted(self._factories)
+
+    def get(self, name: str) -> Engine:
+        if name not in self._engines:
+            factory = self._factories.get(name)
+            if factory is None:
+                known = ", ".join(self.names()) or "none"
+                raise EngineError(f"unknown engine {name!r} (known: {known})")
+            if isinstance(factory, EntryPoint):
+                try:
+                    factory = factory.load()
+                except ImportError as exc:
+                    raise EngineError(f"engine {name!r} cannot be imported: {exc}") from exc
+            self._engines[name] = factory(device=self.device, threads=self.threads)
+        return self._engines[name]
