@@ -300,3 +300,39 @@ class Casting:
     diagnostics: list[Diagnostic] = field(default_factory=list)
     path: str | None = None
     """The cast file, when there was one."""
+
+
+# --------------------------------------------------------------------------- synthesis
+
+
+@dataclass(frozen=True)
+class TakeRequest:
+    """One take to synthesize: everything that decides its samples, and where it belongs.
+
+    `identity()` is what the take store hashes (with the engine version and model-file digests);
+    the position fields (cue, part, segment, speaker) are deliberately left out of it.
+    """
+
+    cue: int
+    part: int
+    segment: int
+    speaker: str
+    text: str
+    """Prepared text for the engine: normalized, lexicon applied (IPA as [[...]])."""
+    spec: VoiceSpec
+    speed: float
+    """Voice speed times delivery speed."""
+    pitch: float
+    """Voice pitch plus delivery pitch, semitones."""
+    seed: int = 0
+
+    def identity(self) -> dict:
+        return {
+            "text": self.text,
+            "engine": self.spec.engine,
+            "voice": self.spec.voice,
+            "speed": round(self.speed, 6),
+            "pitch": round(self.pitch, 6),
+            "options": [[k, repr(v)] for k, v in self.spec.options],
+            "seed": self.seed,
+        }

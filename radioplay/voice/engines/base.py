@@ -54,7 +54,10 @@ class Engine(Protocol):
         """"cpu" or "cuda": where synthesis would run."""
 
     def synthesize(self, text: str, spec: VoiceSpec, speed: float, seed: int) -> Audio:
-        """Voice `text` (already normalized) with `spec`; `speed` already includes delivery."""
+        """Voice `text` (already normalized) with `spec` at its natural pitch.
+
+        `speed` already includes the delivery's factor. Pitch shifting (spec.pitch plus delivery)
+        is applied afterwards by the synthesis stage, the same way for every engine."""
 
 
 EngineFactory = Callable[..., Engine]

@@ -59,7 +59,7 @@ class ToneEngine:
         self.check_voice(spec.voice)
         rate = int(spec.option("sample_rate", DEFAULT_RATE))
         n = tone_length(text, speed, rate)
-        hz = VOICE_HZ[spec.voice] * 2.0 ** (spec.pitch / 12.0)
+        hz = VOICE_HZ[spec.voice]  # pitch shifting is the synthesis stage's job, for every engine
         t = np.arange(n, dtype=np.float64) / rate
         samples = (AMPLITUDE * np.sin(2 * np.pi * hz * t)).astype(np.float32)
         return Audio(samples, rate)
