@@ -300,6 +300,9 @@ class Casting:
     diagnostics: list[Diagnostic] = field(default_factory=list)
     path: str | None = None
     """The cast file, when there was one."""
+    production: dict[str, object] = field(default_factory=dict)
+    """Episode metadata and beds from the cast file's [production] table (title, show, episode,
+    artist, date, comment, cover, intro, outro, room_tone); paths relative to the cast file."""
 
 
 # --------------------------------------------------------------------------- synthesis
