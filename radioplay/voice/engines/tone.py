@@ -1,13 +1,14 @@
 """A deterministic, dependency-free test engine.
 
 Each voice is a sine tone; the take's length follows the text exactly, so tests can assert the
-mixer's timing to the sample:
+mixer's timing to the sample (cast options: `sample_rate`, and `delay` seconds per take):
 
     samples = round(sample_rate * (BASE_SECONDS + SECONDS_PER_CHAR * len(text)) / speed)
 """
 
 from __future__ import annotations
 
+import time
 from pathlib import Path
 
 import numpy as np
@@ -57,6 +58,8 @@ class ToneEngine:
 
     def synthesize(self, text: str, spec: VoiceSpec, speed: float, seed: int) -> Audio:
         self.check_voice(spec.voice)
+        # `delay` makes the engine as slow as a real one, so tests can kill a render mid-synthesis.
+        time.sleep(float(spec.option("delay", 0.0)))
         rate = int(spec.option("sample_rate", DEFAULT_RATE))
         n = tone_length(text, speed, rate)
         hz = VOICE_HZ[spec.voice]  # pitch shifting is the synthesis stage's job, for every engine

@@ -1,0 +1,309 @@
+"""The `radioplay` command: thin typer commands over radioplay.pipeline and friends.
+
+Every RadioplayError becomes one line on stderr, `radioplay: error: ...`, and exit status 2.
+"""
+
+from __future__ import annotations
+
+import json
+import sys
+from pathlib import Path
+from typing import Optional
+
+import typer
+from typer.core import TyperGroup
+
+from radioplay.errors import RadioplayError
+
+EXIT_USAGE = 2
+
+
+class _ErrorsAsOneLine(TyperGroup):
+    """Turns every RadioplayError from any subcommand into one line on stderr and exit 2."""
+
+    def invoke(self, ctx):
+        try:
+            return super().invoke(ctx)
+        except RadioplayError as exc:
+            typer.echo(f"radioplay: error: {_error_text(exc)}", err=True)
+            raise typer.Exit(EXIT_USAGE) from None
+
+
+app = typer.Typer(cls=_ErrorsAsOneLine, add_completion=False, no_args_is_help=True,
+                  pretty_exceptions_enable=False,
+                  help="Turn a written dialogue into a finished audio-drama episode.")
+cache_app = typer.Typer(no_args_is_help=True, help="Inspect and trim the take store.")
+app.add_typer(cache_app, name="cache")
+
+
+def _stderr():
+    from rich.console import Console
+
+    return Console(stderr=True, highlight=False)
+
+
+def _stdout():
+    from rich.console import Console
+
+    return Console(highlight=False, soft_wrap=True)
+
+
+def fail(message: str) -> None:
+    typer.echo(f"radioplay: error: {message}", err=True)
+    raise typer.Exit(EXIT_USAGE)
+
+
+def _error_text(exc: RadioplayError) -> str:
+    path, line, reason = getattr(exc, "path", None), getattr(exc, "line", None), getattr(exc, "reason", None)
+    if path and line and reason:
+        return f"{path}:{line}:{getattr(exc, 'col', 1)}: {reason}"
+    return str(exc)
+
+
+def _print_diagnostics(diagnostics, strict: bool) -> None:
+    for d in diagnostics:
+        print(d.format(), file=sys.stderr)
+    if strict:
+        warnings = [d for d in diagnostics if d.severity == "warning"]
+        if warnings:
+            fail(f"{len(warnings)} warning(s) and --strict is set")
+
+
+@app.command()
+def render(
+    script: Path = typer.Argument(..., help="The drama script (.md or .fountain)."),
+    output: Optional[Path] = typer.Option(None, "-o", "--output",
+                                          help="Episode file; suffix picks the format (.mp3 .wav .flac .ogg .opus). Default: output/<stem>.mp3"),
+    cast: Optional[Path] = typer.Option(None, "--cast", help="Cast file (TOML)."),
+    script_format: Optional[str] = typer.Option(None, "--format", help="markdown or fountain (default: by suffix)."),
+    directions: Optional[Path] = typer.Option(None, "--directions", help="Extra directions table (TOML)."),
+    device: str = typer.Option("auto", "--device", help="auto, cpu or cuda."),
+    jobs: Optional[int] = typer.Option(None, "--jobs", "-j", min=1, help="Synthesis worker processes (default: usable cores)."),
+    cache: Optional[Path] = typer.Option(None, "--cache", help="Take store folder (default: $RADIOPLAY_CACHE or the user cache)."),
+    sample_rate: int = typer.Option(44_100, "--sample-rate", min=8000, help="Output sample rate, Hz."),
+    mono: bool = typer.Option(False, "--mono", help="Render mono (loudness target -19 LUFS)."),
+    loudness: Optional[float] = typer.Option(None, "--loudness", help="Integrated loudness target, LUFS (default -16 stereo, -19 mono)."),
+    bitrate: Optional[int] = typer.Option(None, "--bitrate", help="MP3/Opus bitrate, kbit/s."),
+    stems: Optional[Path] = typer.Option(None, "--stems", help="Also write one aligned WAV per character here."),
+    timeline: Optional[Path] = typer.Option(None, "--timeline", help="Also draw who speaks when to this PNG."),
+    report: Optional[Path] = typer.Option(None, "--report", help="Write timings and counts as JSON."),
+    dry_run: bool = typer.Option(False, "--dry-run", help="Print the plan (what is synthesized, what is reused) and stop."),
+    strict: bool = typer.Option(False, "--strict", help="Treat warnings as errors."),
+    seed: int = typer.Option(0, "--seed", help="Seed for engines that draw noise."),
+) -> None:
+    """Render SCRIPT into an episode, with a transcript (.vtt, .srt) and chapters (.chapters.json)."""
+    from radioplay.pipeline import RenderOptions, execute, plan_summary, prepare
+
+    options = RenderOptions(output=output, cast=cast, format=script_format, directions=directions,
+                            device=device, jobs=jobs, cache=cache, sample_rate=sample_rate, mono=mono,
+                            loudness=loudness, bitrate=bitrate, stems=stems, timeline=timeline,
+                            report=report, seed=seed)
+    prepared = prepare(script, options)
+    _print_diagnostics(prepared.diagnostics, strict)
+    if dry_run:
+        _print_plan(plan_summary(prepared))
+        return
+    _note_device(prepared)
+    result = _execute_with_progress(prepared, execute)
+    err = _stderr()
+    ep = result.episode
+    err.print(f"[green]wrote[/] {prepared.output}  ({ep.duration / 60:.1f} min, {ep.loudness:.1f} LUFS, "
+              f"{ep.true_peak:.1f} dBTP; {result.report['synthesized']} synthesized, "
+              f"{result.report['reused']} reused, {result.report['seconds']['total']:.1f} s)")
+    for path in result.outputs[1:]:
+        err.print(f"      {path}")
+
+
+def _note_device(prepared) -> None:
+    if prepared.options.device == "cpu":
+        return
+    engines = sorted({r.spec.engine for r in prepared.plan.requests})
+    on_cpu = [name for name in engines if prepared.registry.get(name).device() == "cpu"]
+    if on_cpu and prepared.to_synthesize:
+        print(f"radioplay: note: no usable CUDA device for {', '.join(on_cpu)}; synthesizing on the CPU",
+              file=sys.stderr)
+
+
+def _execute_with_progress(prepared, execute):
+    from rich.progress import BarColumn, MofNCompleteColumn, Progress, TextColumn, TimeRemainingColumn
+
+    counts = {"synthesized": 0, "reused": 0}
+    total = len(prepared.plan.requests)
+    with Progress(TextColumn("[bold]voicing[/]"), BarColumn(), MofNCompleteColumn(),
+                  TextColumn("{task.fields[detail]}"), TimeRemainingColumn(),
+                  console=_stderr(), transient=False, disable=not sys.stderr.isatty() and total == 0) as bar:
+        task = bar.add_task("voicing", total=total, detail="")
+
+        def on_take(request, reused: bool) -> None:
+            counts["reused" if reused else "synthesized"] += 1
+            bar.update(task, advance=1,
+                       detail=f"{counts['synthesized']} synthesized · {counts['reused']} reused")
+
+        result = execute(prepared, on_take=on_take)
+    return result
+
+
+def _print_plan(plan: dict) -> None:
+    from rich.table import Table
+
+    out = _stdout()
+    table = Table(title="render plan", show_lines=False)
+    for col in ("line", "speaker", "voice", "action", "text"):
+        table.add_column(col)
+    for row in plan["takes"]:
+        text = row["text"] if len(row["text"]) <= 60 else row["text"][:57] + "..."
+        style = "green" if row["action"] == "reuse" else "yellow"
+        table.add_row(str(row["line"]), row["speaker"], f"{row['engine']}:{row['voice']}",
+                      f"[{style}]{row['action']}[/]", text)
+    out.print(table)
+    out.print(f"{plan['synthesize']} to synthesize, {plan['reuse']} to reuse; "
+              f"estimated synthesis time {plan['estimated_seconds']:.0f} s")
+
+
+@app.command()
+def inspect(
+    script: Path = typer.Argument(..., help="The drama script."),
+    as_json: bool = typer.Option(False, "--json", help="Print one JSON object."),
+    script_format: Optional[str] = typer.Option(None, "--format", help="markdown or fountain."),
+    directions: Optional[Path] = typer.Option(None, "--directions", help="Extra directions table (TOML)."),
+    strict: bool = typer.Option(False, "--strict", help="Treat warnings as errors (exit 2)."),
+) -> None:
+    """Show what will be spoken, by whom, and everything that will not be."""
+    from radioplay.parse import load_script
+    from radioplay.parse.report import inspect_json, print_inspect
+    from radioplay.voice.directions import DirectionTable
+
+    parsed = load_script(script, script_format)
+    table = DirectionTable.load(directions)
+    not_voiced = lambda text: not table.voiced(text)  # noqa: E731
+    if as_json:
+        print(json.dumps(inspect_json(parsed, not_voiced=not_voiced), ensure_ascii=False, indent=2))
+    else:
+        print_inspect(parsed, _stdout(), not_voiced=not_voiced)
+    if strict:
+        _print_diagnostics(parsed.diagnostics, strict)
+
+
+@app.command()
+def voices(
+    as_json: bool = typer.Option(False, "--json", help="Print JSON."),
+    device: str = typer.Option("auto", "--device", help="auto, cpu or cuda."),
+) -> None:
+    """List the engines and voices usable on this machine, and the device each would use."""
+    from radioplay.voice.engines.base import EngineRegistry
+
+    registry = EngineRegistry.from_entry_points(device=device)
+    engines = []
+    for name in registry.names():
+        try:
+            engine = registry.get(name)
+            reason = engine.unavailable_reason()
+        except RadioplayError as exc:
+            engines.append({"engine": name, "available": False, "reason": str(exc), "voices": []})
+            continue
+        entry = {"engine": name, "available": reason is None, "reason": reason, "version": None,
+                 "device": None, "voices": []}
+        if reason is None:
+            entry["version"] = engine.version()
+            entry["device"] = engine.device()
+            entry["voices"] = [{"name": v.name, "language": v.language, "gender": v.gender,
+                                "sample_rate": v.sample_rate, "description": v.description}
+                               for v in engine.voices()]
+        engines.append(entry)
+    if as_json:
+        print(json.dumps({"engines": engines}, indent=2))
+        return
+    from rich.table import Table
+
+    table = Table(title="engines and voices")
+    for col in ("engine", "device", "voice", "gender", "rate", "notes"):
+        table.add_column(col)
+    for e in engines:
+        if not e["available"]:
+            table.add_row(e["engine"], "-", "-", "-", "-", f"[dim]unavailable: {e['reason']}[/]")
+            continue
+        for v in e["voices"]:
+            table.add_row(e["engine"], e["device"], v["name"], v["gender"] or "", str(v["sample_rate"] or ""),
+                          v["description"])
+    _stdout().print(table)
+
+
+@app.command("cast")
+def cast_command(
+    script: Path = typer.Argument(..., help="The drama script."),
+    cast: Optional[Path] = typer.Option(None, "--cast", help="Cast file (TOML)."),
+    as_json: bool = typer.Option(False, "--json", help="Print JSON."),
+    script_format: Optional[str] = typer.Option(None, "--format", help="markdown or fountain."),
+) -> None:
+    """Show the resolved cast: who gets which engine, voice, speed, pitch, gain, pan and lexicon."""
+    from radioplay.parse import load_script
+    from radioplay.voice.cast import cast_json, load_cast
+    from radioplay.voice.engines.base import EngineRegistry
+
+    parsed = load_script(script, script_format)
+    casting = load_cast(cast, parsed, EngineRegistry.from_entry_points())
+    for d in casting.diagnostics:
+        print(d.format(), file=sys.stderr)
+    data = cast_json(casting)
+    if as_json:
+        print(json.dumps(data, ensure_ascii=False, indent=2))
+        return
+    from rich.table import Table
+
+    table = Table(title=f"cast for {script}")
+    for col in ("character", "engine", "voice", "speed", "pitch", "gain", "pan"):
+        table.add_column(col)
+    for name, c in data["characters"].items():
+        table.add_row(name, c["engine"], c["voice"], f"{c['speed']:g}", f"{c['pitch']:+g}", f"{c['gain']:+g}",
+                      f"{c['pan']:+.2f}")
+    _stdout().print(table)
+
+
+@cache_app.command("info")
+def cache_info(
+    cache: Optional[Path] = typer.Option(None, "--cache", help="Take store folder."),
+    as_json: bool = typer.Option(False, "--json", help="Print JSON."),
+) -> None:
+    """Show the take store's size, count and oldest entries."""
+    from radioplay.cache import TakeStore, default_cache_dir
+
+    info = TakeStore(default_cache_dir(cache)).info()
+    data = info.to_dict()
+    if as_json:
+        print(json.dumps(data, indent=2))
+        return
+    out = _stdout()
+    out.print(f"store   {data['root']}")
+    out.print(f"takes   {data['count']}")
+    out.print(f"size    {data['bytes'] / 1e6:.1f} MB")
+    for entry in data.get("oldest", []):
+        out.print(f"oldest  {entry}")
+
+
+@cache_app.command("prune")
+def cache_prune(
+    cache: Optional[Path] = typer.Option(None, "--cache", help="Take store folder."),
+    older_than: Optional[float] = typer.Option(None, "--older-than", help="Remove takes unused for this many days."),
+    max_size: Optional[str] = typer.Option(None, "--max-size", help="Trim least-recently used takes to this size (e.g. 500M, 2G)."),
+) -> None:
+    """Trim the take store."""
+    from radioplay.cache import TakeStore, default_cache_dir, parse_size
+
+    if older_than is None and max_size is None:
+        fail("cache prune needs --older-than DAYS and/or --max-size SIZE")
+    limit = parse_size(max_size) if max_size is not None else None
+    result = TakeStore(default_cache_dir(cache)).prune(older_than_days=older_than, max_size_bytes=limit)
+    _stdout().print(f"removed {result.removed} take(s), freed {result.freed_bytes / 1e6:.1f} MB; "
+                    f"{result.remaining} left")
+
+
+def main() -> None:
+    try:
+        app()
+    except KeyboardInterrupt:
+        print("radioplay: interrupted; finished takes are kept in the store", file=sys.stderr)
+        sys.exit(130)
+
+
+if __name__ == "__main__":
+    main()

@@ -1,0 +1,241 @@
+"""The whole pipeline as a library: parse -> cast -> synthesize -> mix -> master -> publish.
+
+    prepared = prepare("scripts/sample.md", RenderOptions())
+    for d in prepared.diagnostics: print(d.format())
+    result = execute(prepared)
+
+`prepare` is cheap (no model is loaded); it is what `--dry-run` shows. `execute` does the work.
+"""
+
+from __future__ import annotations
+
+import json
+import time
+from dataclasses import dataclass, field
+from pathlib import Path
+
+from radioplay.cache import TakeStore, default_cache_dir
+from radioplay.errors import InputError, RadioplayError
+from radioplay.io import check_writable, write_text_atomic
+from radioplay.model import Casting, Diagnostic, Episode, Script, Take
+from radioplay.parse import load_script
+from radioplay.voice.cast import load_cast
+from radioplay.voice.directions import DirectionTable
+from radioplay.voice.engines.base import EngineRegistry
+from radioplay.voice.synthesize import (EngineSettings, ProgressCallback, TakePlan, plan_takes,
+                                        synthesize_takes, usable_cores)
+
+AUDIO_SUFFIXES = (".mp3", ".wav", ".flac", ".ogg", ".opus")
+STEREO_TARGET_LUFS = -16.0
+MONO_TARGET_LUFS = -19.0
+# Rough real-time factors on a 2-core machine (offline-voices.md), for the plan's time estimate only.
+ESTIMATED_RTF = {"piper": 0.09, "kokoro": 0.5, "tone": 0.001}
+SPOKEN_CHARS_PER_SECOND = 14.0
+
+
+@dataclass
+class RenderOptions:
+    output: Path | None = None
+    """Episode path; the suffix picks the format. Default: output/<script stem>.mp3."""
+    cast: Path | None = None
+    format: str | None = None
+    """"markdown" or "fountain"; default by the script's suffix."""
+    directions: Path | None = None
+    """A directions table that extends the built-in one."""
+    device: str = "auto"
+    jobs: int | None = None
+    """Worker processes for synthesis; default: the usable cores."""
+    threads: int | None = None
+    """Threads per worker for the engines; default: measured best for the job count."""
+    cache: Path | None = None
+    sample_rate: int = 44_100
+    mono: bool = False
+    loudness: float | None = None
+    """Target LUFS; default -16 for stereo, -19 for mono."""
+    true_peak: float = -1.0
+    bitrate: int | None = None
+    """kbit/s for MP3 and Opus."""
+    stems: Path | None = None
+    timeline: Path | None = None
+    report: Path | None = None
+    seed: int = 0
+
+
+@dataclass
+class Prepared:
+    """Everything decided before any audio is made."""
+
+    script: Script
+    casting: Casting
+    directions: DirectionTable
+    plan: TakePlan
+    store: TakeStore
+    registry: EngineRegistry
+    settings: EngineSettings
+    options: RenderOptions
+    output: Path
+    seconds: dict[str, float] = field(default_factory=dict)
+
+    @property
+    def diagnostics(self) -> list[Diagnostic]:
+        return list(self.script.diagnostics) + list(self.casting.diagnostics)
+
+    @property
+    def to_synthesize(self) -> int:
+        return len(self.plan.unique_missing)
+
+    def estimated_seconds(self) -> float:
+        """A rough synthesis-time estimate for the missing takes."""
+        total = 0.0
+        for i in self.plan.unique_missing:
+            req = self.plan.requests[i]
+            audio_seconds = len(req.text) / SPOKEN_CHARS_PER_SECOND / max(req.speed, 0.1)
+            total += audio_seconds * ESTIMATED_RTF.get(req.spec.engine, 1.0)
+        return total / max(1, min(self.jobs, len(self.plan.unique_missing) or 1))
+
+    @property
+    def jobs(self) -> int:
+        return max(1, self.options.jobs or usable_cores())
+
+
+@dataclass
+class RenderResult:
+    episode: Episode
+    takes: list[Take]
+    outputs: list[Path]
+    report: dict
+
+
+def default_output(script_path: Path) -> Path:
+    return Path("output") / f"{script_path.stem}.mp3"
+
+
+def threads_per_worker(jobs: int) -> int:
+    # Measured on 2 cores (README, "Performance"): one onnxruntime thread per worker process
+    # beats fewer processes with more threads; a lone worker gets all the cores.
+    return max(1, usable_cores() // jobs)
+
+
+def prepare(script_path: str | Path, options: RenderOptions | None = None) -> Prepared:
+    options = options or RenderOptions()
+    started = time.perf_counter()
+    script_path = Path(script_path)
+    output = Path(options.output) if options.output else default_output(script_path)
+    if output.suffix.lower() not in AUDIO_SUFFIXES:
+        raise InputError(f"{output}: unknown audio format {output.suffix or '(no suffix)'!r}; "
+                         f"use one of {', '.join(AUDIO_SUFFIXES)}")
+    check_writable(output)
+    script = load_script(script_path, options.format)
+    jobs = max(1, options.jobs or usable_cores())
+    settings = EngineSettings(device=options.device, threads=options.threads or threads_per_worker(jobs))
+    registry = settings.registry()
+    directions = DirectionTable.load(options.directions)
+    casting = load_cast(options.cast, script, registry)
+    store = TakeStore(default_cache_dir(options.cache))
+    plan = plan_takes(script, casting, directions, registry, store, seed=options.seed)
+    prepared = Prepared(script, casting, directions, plan, store, registry, settings, options, output)
+    prepared.seconds["parse"] = time.perf_counter() - started
+    return prepared
+
+
+def plan_summary(prepared: Prepared) -> dict:
+    """The --dry-run plan: each take, reused or synthesized, and an estimated time."""
+    rows = []
+    missing = set(prepared.plan.unique_missing)
+    for i, (req, hit) in enumerate(zip(prepared.plan.requests, prepared.plan.cached)):
+        cue = prepared.script.cues[req.cue]
+        action = "reuse" if hit else ("synthesize" if i in missing else "duplicate")
+        rows.append({"cue": req.cue, "line": cue.line, "speaker": req.speaker, "engine": req.spec.engine,
+                     "voice": req.spec.voice, "action": action, "text": req.text})
+    return {"takes": rows, "synthesize": len(missing),
+            "reuse": sum(1 for r in rows if r["action"] == "reuse"),
+            "estimated_seconds": round(prepared.estimated_seconds(), 1)}
+
+
+def execute(prepared: Prepared, on_take: ProgressCallback | None = None) -> RenderResult:
+    from radioplay.master import master
+    from radioplay.mix import Timing, chapter_timings, cue_timings, mix
+
+    options, seconds = prepared.options, prepared.seconds
+    started = time.perf_counter() - seconds.get("parse", 0.0)
+
+    t = time.perf_counter()
+    takes = synthesize_takes(prepared.plan, prepared.store, prepared.registry, prepared.settings,
+                             jobs=prepared.jobs, on_take=on_take)
+    seconds["synthesize"] = time.perf_counter() - t
+
+    t = time.perf_counter()
+    timing = Timing.from_mapping(prepared.casting.timing, path=prepared.casting.path)
+    channels = 1 if options.mono else 2
+    mixed = mix(prepared.script, takes, prepared.casting, prepared.plan.deliveries, timing,
+                sample_rate=options.sample_rate, channels=channels,
+                base_dir=Path(prepared.script.path).parent)
+    cues = cue_timings(prepared.script, mixed)
+    chapters = chapter_timings(prepared.script, mixed, cues)
+    seconds["mix"] = time.perf_counter() - t
+
+    t = time.perf_counter()
+    target = options.loudness if options.loudness is not None else (
+        MONO_TARGET_LUFS if options.mono else STEREO_TARGET_LUFS)
+    mastered = master(mixed.samples, mixed.sample_rate, target_lufs=target, true_peak_db=options.true_peak)
+    episode = Episode(mastered.samples, mixed.sample_rate, prepared.script.title, cues, chapters,
+                      loudness=mastered.loudness, true_peak=mastered.true_peak)
+    seconds["master"] = time.perf_counter() - t
+
+    t = time.perf_counter()
+    outputs = publish(prepared, episode, mixed)
+    seconds["export"] = time.perf_counter() - t
+    seconds["total"] = time.perf_counter() - started
+
+    synthesized = len({take.key for take in takes if not take.reused})
+    report = {
+        "cues": len(prepared.script.lines),
+        "synthesized": synthesized,
+        "reused": len(takes) - sum(1 for take in takes if not take.reused),
+        "takes": len(takes),
+        "audio_seconds": round(episode.duration, 3),
+        "loudness": round(episode.loudness, 2),
+        "true_peak": round(episode.true_peak, 2),
+        "seconds": {k: round(seconds.get(k, 0.0), 3)
+                    for k in ("parse", "synthesize", "mix", "master", "export", "total")},
+        "output": str(prepared.output),
+        "devices": {name: prepared.registry.get(name).device()
+                    for name in sorted({take_req.spec.engine for take_req in prepared.plan.requests})},
+    }
+    if options.report:
+        write_text_atomic(options.report, json.dumps(report, indent=2) + "\n")
+        outputs.append(Path(options.report))
+    return RenderResult(episode, takes, outputs, report)
+
+
+def publish(prepared: Prepared, episode: Episode, mixed) -> list[Path]:
+    from radioplay.publish import (EpisodeTags, draw_timeline, write_audio, write_chapters_json, write_srt,
+                                   write_stems, write_vtt)
+
+    options, out = prepared.options, prepared.output
+    tags = EpisodeTags.from_mapping(prepared.casting.production, title=episode.title)
+    write_audio(out, episode.samples, episode.sample_rate, tags=tags, chapters=episode.chapters,
+                bitrate=options.bitrate, base_dir=Path(prepared.script.path).parent)
+    outputs = [out]
+    for suffix, writer in ((".vtt", write_vtt), (".srt", write_srt)):
+        writer(out.with_suffix(suffix), episode.cues)
+        outputs.append(out.with_suffix(suffix))
+    chapters_path = out.with_suffix(".chapters.json")
+    write_chapters_json(chapters_path, episode.chapters, episode.title)
+    outputs.append(chapters_path)
+    if options.stems:
+        outputs.extend(write_stems(options.stems, mixed.stems, mixed.sample_rate))
+    if options.timeline:
+        draw_timeline(options.timeline, episode.cues, episode.chapters, episode.duration, title=episode.title)
+        outputs.append(Path(options.timeline))
+    return outputs
+
+
+def render(script_path: str | Path, options: RenderOptions | None = None,
+           on_take: ProgressCallback | None = None) -> RenderResult:
+    """Parse, cast, synthesize, mix, master and publish in one call."""
+    return execute(prepare(script_path, options), on_take=on_take)
+
+
+__all__ = ["RenderOptions", "Prepared", "RenderResult", "prepare", "execute", "render", "plan_summary",
+           "RadioplayError"]

@@ -1,0 +1,221 @@
+"""The synthesis stage: turn a cast script into takes, reusing the take store.
+
+Planning (`plan_takes`, `TakePlan`) is cheap and loads no model, so `--dry-run` can say what would
+be synthesized. Execution (`synthesize_takes`) voices what the store lacks, in a pool of worker
+processes that each load their models once; every finished take is put into the store at once, so
+a render that is killed loses only the takes in flight.
+"""
+
+from __future__ import annotations
+
+import multiprocessing
+import os
+from concurrent.futures import FIRST_COMPLETED, ProcessPoolExecutor, wait
+from dataclasses import dataclass, field
+from typing import Callable, Sequence
+
+import numpy as np
+
+from radioplay.cache import TakeStore
+from radioplay.errors import EngineError, RadioplayError
+from radioplay.model import Audio, Casting, Cue, Delivery, Script, Take, TakeRequest
+from radioplay.voice.directions import DirectionTable
+from radioplay.voice.engines.base import EngineRegistry
+from radioplay.voice.text import prepare_text
+
+
+@dataclass(frozen=True)
+class EngineSettings:
+    """How every process builds its engine registry (picklable, so workers build their own)."""
+
+    device: str = "auto"
+    threads: int | None = None
+
+    def registry(self) -> EngineRegistry:
+        return EngineRegistry.from_entry_points(device=self.device, threads=self.threads)
+
+
+@dataclass
+class TakePlan:
+    """Every take the script needs, with its content key and whether the store already has it."""
+
+    requests: list[TakeRequest]
+    keys: list[str]
+    cached: list[bool]
+    deliveries: list[Delivery]
+    """One per cue (from the cue's opening direction); the mixer uses gain, pauses and unison."""
+
+    @property
+    def unique_missing(self) -> list[int]:
+        """Indexes of the requests to synthesize, one per distinct missing key."""
+        seen: set[str] = set()
+        out = []
+        for i, (key, hit) in enumerate(zip(self.keys, self.cached)):
+            if not hit and key not in seen:
+                seen.add(key)
+                out.append(i)
+        return out
+
+
+def cue_deliveries(script: Script, directions: DirectionTable) -> list[Delivery]:
+    return [directions.delivery(cue.direction) for cue in script.cues]
+
+
+def plan_takes(script: Script, casting: Casting, directions: DirectionTable, registry: EngineRegistry,
+               store: TakeStore, seed: int = 0) -> TakePlan:
+    requests: list[TakeRequest] = []
+    for index, cue in enumerate(script.cues):
+        requests.extend(_cue_requests(index, cue, casting, directions, seed))
+    versions: dict[str, str] = {}
+    digests: dict[tuple[str, str], list[str]] = {}
+    keys, cached = [], []
+    for req in requests:
+        engine = registry.get(req.spec.engine)
+        if req.spec.engine not in versions:
+            versions[req.spec.engine] = engine.version()
+        voice_id = (req.spec.engine, req.spec.voice)
+        if voice_id not in digests:
+            digests[voice_id] = [store.file_digest(p) for p in engine.model_files(req.spec.voice)]
+        key = store.take_key(req, versions[req.spec.engine], digests[voice_id])
+        keys.append(key)
+        cached.append(store.has(key))
+    return TakePlan(requests, keys, cached, cue_deliveries(script, directions))
+
+
+def _cue_requests(index: int, cue: Cue, casting: Casting, directions: DirectionTable,
+                  seed: int) -> list[TakeRequest]:
+    out = []
+    for p, part in enumerate(cue.parts):
+        spec = casting.characters[part.speaker]
+        lexicon = {**casting.lexicon, **dict(spec.lexicon)}
+        for s, segment in enumerate(part.segments):
+            delivery = directions.delivery(segment.direction)
+            text = prepare_text(segment.text, lexicon)
+            if not text.strip():
+                continue
+            out.append(TakeRequest(cue=index, part=p, segment=s, speaker=part.speaker, text=text,
+                                   spec=spec, speed=spec.speed * delivery.speed,
+                                   pitch=spec.pitch + delivery.pitch, seed=seed))
+    return out
+
+
+# --------------------------------------------------------------------------- execution
+
+
+def voice_take(registry: EngineRegistry, request: TakeRequest) -> Audio:
+    """Synthesize one take with its engine, then shift pitch the same way for every engine."""
+    engine = registry.get(request.spec.engine)
+    audio = engine.synthesize(request.text, request.spec, request.speed, request.seed)
+    samples = np.asarray(audio.samples, dtype=np.float32).reshape(-1)
+    if request.pitch:
+        from radioplay.mix.dsp import pitch_shift
+
+        samples = pitch_shift(samples, audio.sample_rate, request.pitch)
+    if not np.all(np.isfinite(samples)):
+        raise EngineError(f"{request.spec.engine} returned non-finite samples for {request.text[:40]!r}")
+    return Audio(np.clip(samples, -1.0, 1.0).astype(np.float32), audio.sample_rate)
+
+
+def _take_meta(request: TakeRequest) -> dict:
+    return {"engine": request.spec.engine, "voice": request.spec.voice, "text": request.text,
+            "speaker": request.speaker}
+
+
+# Worker processes keep their own registry here: the models each worker loads live as long as it does.
+_worker_registry: EngineRegistry | None = None
+
+
+def _init_worker(settings: EngineSettings) -> None:
+    global _worker_registry
+    _worker_registry = settings.registry()
+
+
+def _synthesize_in_worker(request: TakeRequest, key: str, store_root: str) -> tuple[str, Audio]:
+    assert _worker_registry is not None, "worker initializer did not run"
+    audio = voice_take(_worker_registry, request)
+    TakeStore(store_root).put(key, audio, _take_meta(request))
+    return key, audio
+
+
+ProgressCallback = Callable[[TakeRequest, bool], None]
+"""Called once per request as its take becomes available: (request, reused)."""
+
+
+def usable_cores() -> int:
+    try:
+        return len(os.sched_getaffinity(0))
+    except AttributeError:
+        return os.cpu_count() or 1
+
+
+def synthesize_takes(plan: TakePlan, store: TakeStore, registry: EngineRegistry, settings: EngineSettings,
+                     jobs: int | None = None, on_take: ProgressCallback | None = None) -> list[Take]:
+    """Return one Take per planned request, in script order, synthesizing only what is missing."""
+    audio_by_key: dict[str, Audio] = {}
+    reused_keys: set[str] = set()
+    for key, hit in zip(plan.keys, plan.cached):
+        if hit and key not in audio_by_key:
+            audio = store.get(key)
+            if audio is not None:
+                audio_by_key[key] = audio
+                reused_keys.add(key)
+    # A take that vanished or failed its checksum since planning is simply voiced again.
+    todo: list[int] = []
+    seen: set[str] = set()
+    for i, key in enumerate(plan.keys):
+        if key not in audio_by_key and key not in seen:
+            seen.add(key)
+            todo.append(i)
+
+    by_key: dict[str, list[int]] = {}
+    for i, key in enumerate(plan.keys):
+        by_key.setdefault(key, []).append(i)
+
+    def announce(key: str, reused: bool) -> None:
+        if on_take:
+            for i in by_key[key]:
+                on_take(plan.requests[i], reused)
+
+    for key in audio_by_key:
+        announce(key, True)
+
+    jobs = max(1, jobs or usable_cores())
+    if jobs == 1 or len(todo) <= 1:
+        for i in todo:
+            request, key = plan.requests[i], plan.keys[i]
+            audio = voice_take(registry, request)
+            store.put(key, audio, _take_meta(request))
+            audio_by_key[key] = audio
+            announce(key, False)
+    else:
+        _run_pool(plan, todo, store, settings, min(jobs, len(todo)), audio_by_key, announce)
+
+    takes = []
+    for request, key in zip(plan.requests, plan.keys):
+        takes.append(Take(audio=audio_by_key[key], cue=request.cue, part=request.part,
+                          segment=request.segment, speaker=request.speaker, key=key,
+                          reused=key in reused_keys))
+    return takes
+
+
+def _run_pool(plan: TakePlan, todo: Sequence[int], store: TakeStore, settings: EngineSettings, workers: int,
+              audio_by_key: dict[str, Audio], announce: Callable[[str, bool], None]) -> None:
+    # Longest texts first, so the pool does not end waiting on one long take.
+    order = sorted(todo, key=lambda i: -len(plan.requests[i].text))
+    method = "fork" if "fork" in multiprocessing.get_all_start_methods() else "spawn"
+    context = multiprocessing.get_context(method)
+    with ProcessPoolExecutor(max_workers=workers, mp_context=context, initializer=_init_worker,
+                             initargs=(settings,)) as pool:
+        pending = {pool.submit(_synthesize_in_worker, plan.requests[i], plan.keys[i], str(store.root))
+                   for i in order}
+        try:
+            while pending:
+                done, pending = wait(pending, return_when=FIRST_COMPLETED)
+                for future in done:
+                    key, audio = future.result()
+                    audio_by_key[key] = audio
+                    announce(key, False)
+        except BaseException:
+            for future in pending:
+                future.cancel()
+            raise
