@@ -1,0 +1,158 @@
+"""Beds: a room-tone bed under the whole episode, intro and outro music ducked under speech.
+
+All of it is off by default: `mix(..., beds=None)` adds nothing. A production file can give a
+`[beds]` table, read with `Beds.from_mapping`.
+"""
+
+from __future__ import annotations
+
+import math
+from dataclasses import dataclass, fields
+from typing import Mapping
+
+import numpy as np
+
+from radioplay.errors import InputError
+from radioplay.mix.dsp import db_to_gain
+
+PINK = "pink"
+"""`room_tone = "pink"` generates pink noise instead of looping a file."""
+
+# Paul Kellett's "economy" pink filter (poles/zeros fitted to 1/f within +-0.05 dB, 9 Hz - Nyquist)
+_PINK_B = (0.049922035, -0.095993537, 0.050612699, -0.004408786)
+_PINK_A = (1.0, -2.494956002, 2.017265875, -0.522189400)
+
+_DUCK_BLOCK_SECONDS = 0.01
+
+
+@dataclass(frozen=True)
+class Beds:
+    """What plays under and around the dialogue. Sound file names are relative to the script."""
+
+    room_tone: str | None = None
+    """A sound file looped under the whole episode, or "pink" for generated pink noise."""
+    room_tone_db: float = -55.0
+    """Room-tone level, dBFS RMS (a file is scaled to it too)."""
+    intro: str | None = None
+    """Music file that opens the episode."""
+    outro: str | None = None
+    """Music file that closes the episode."""
+    music_db: float = 0.0
+    """Gain applied to the intro and outro files, dB."""
+    intro_overlap: float = 2.0
+    """Seconds before the intro's end at which the first line starts (over the ducked music)."""
+    outro_overlap: float = 2.0
+    """Seconds before the last line's end at which the outro starts."""
+    duck_db: float = 12.0
+    """How far music is turned down under speech, dB (0 turns ducking off)."""
+    duck_attack: float = 0.08
+    """Seconds for the music to go down; it starts that long before the speech (look-ahead)."""
+    duck_release: float = 0.6
+    """Seconds for the music to come back up after the speech."""
+    duck_hold: float = 0.4
+    """Seconds the music stays down after speech stops, so short gaps between lines do not pump."""
+    duck_threshold_db: float = -45.0
+    """Speech level (dBFS RMS over 10 ms) above which music ducks."""
+    seed: int = 0
+    """Seed of the generated pink noise (the same seed gives the same bed)."""
+
+    @classmethod
+    def from_mapping(cls, values: Mapping[str, object] | None, path: str | None = None) -> "Beds":
+        """Defaults overridden by `values` (a `[beds]` table); InputError names a bad key."""
+        where = f"{path}: " if path else ""
+        types = {f.name: f.type for f in fields(cls)}
+        settings: dict[str, object] = {}
+        for key, value in (values or {}).items():
+            if key not in types:
+                raise InputError(f"{where}[beds]: unknown key {key!r} (known: {', '.join(types)})")
+            kind = types[key]
+            if kind == "str | None":
+                if not isinstance(value, str) or not value.strip():
+                    raise InputError(f"{where}[beds] {key}: expected a file name, got {value!r}")
+            elif kind == "int":
+                if isinstance(value, bool) or not isinstance(value, int):
+                    raise InputError(f"{where}[beds] {key}: expected an integer, got {value!r}")
+            else:
+                if isinstance(value, bool) or not isinstance(value, (int, float)) \
+                        or not math.isfinite(value):
+                    raise InputError(f"{where}[beds] {key}: expected a number, got {value!r}")
+                if not key.endswith("_db") and value < 0:
+                    raise InputError(f"{where}[beds] {key}: seconds must be >= 0, got {value!r}")
+                value = float(value)
+            settings[key] = value
+        return cls(**settings)
+
+
+def pink_noise(length: int, channels: int, rms_db: float, seed: int) -> np.ndarray:
+    """Deterministic pink noise, (length, channels) float32 at `rms_db` dBFS RMS per channel.
+
+    Channels are independent, so the bed sounds wide rather than like a centred hiss.
+    """
+    from scipy.signal import lfilter
+
+    rng = np.random.default_rng(seed)
+    white = rng.standard_normal((length, channels))
+    pink = lfilter(_PINK_B, _PINK_A, white, axis=0)
+    level = np.sqrt(np.mean(np.square(pink), axis=0))
+    level[level == 0] = 1.0
+    return (pink * (db_to_gain(rms_db) / level)).astype(np.float32)
+
+
+def loop_to_length(sound: np.ndarray, length: int, crossfade: int) -> np.ndarray:
+    """Repeat `sound` (n, channels) to `length` samples with equal-power crossfades at the seams."""
+    n, channels = sound.shape
+    out = np.zeros((length, channels), dtype=np.float32)
+    if n == 0 or length == 0:
+        return out
+    crossfade = max(0, min(crossfade, n // 2))
+    ramp = np.sqrt(np.linspace(0.0, 1.0, crossfade, dtype=np.float32))[:, np.newaxis]
+    step = n - crossfade
+    position = 0
+    first = True
+    while position < length:
+        piece = sound[: min(n, length - position)].copy()
+        if crossfade and not first:
+            k = min(crossfade, len(piece))
+            piece[:k] *= ramp[:k]
+        if crossfade and position + n < length:
+            piece[step:] *= ramp[::-1]
+        out[position:position + len(piece)] += piece
+        position += step
+        first = False
+    return out
+
+
+def duck_gain(speech: np.ndarray, sample_rate: int, beds: Beds) -> np.ndarray:
+    """Per-sample gain (length,) for music under `speech` (length, channels).
+
+    Speech is detected in 10 ms blocks above `duck_threshold_db`; the detection is held for
+    `duck_hold` and starts `duck_attack` early (look-ahead), then the gain moves towards its
+    target in dB with one-pole smoothing: `duck_attack` going down, `duck_release` coming up.
+    """
+    length = len(speech)
+    if beds.duck_db <= 0 or length == 0:
+        return np.ones(length, dtype=np.float32)
+    block = max(1, int(round(_DUCK_BLOCK_SECONDS * sample_rate)))
+    blocks = -(-length // block)
+    padded = np.zeros((blocks * block,), dtype=np.float64)
+    padded[:length] = np.mean(speech, axis=1, dtype=np.float64)
+    power = np.mean(np.square(padded.reshape(blocks, block)), axis=1)
+    active = power > db_to_gain(beds.duck_threshold_db) ** 2
+    early = int(math.ceil(beds.duck_attack / _DUCK_BLOCK_SECONDS))
+    late = int(math.ceil(beds.duck_hold / _DUCK_BLOCK_SECONDS))
+    # widen every run of speech: `early` blocks before it, `late` after it
+    counts = np.concatenate([[0], np.cumsum(active, dtype=np.int64)])
+    index = np.arange(blocks)
+    widened = counts[np.minimum(index + early + 1, blocks)] - counts[np.maximum(index - late, 0)] > 0
+    target = np.where(widened, -beds.duck_db, 0.0)
+    down = math.exp(-_DUCK_BLOCK_SECONDS / beds.duck_attack) if beds.duck_attack > 0 else 0.0
+    up = math.exp(-_DUCK_BLOCK_SECONDS / beds.duck_release) if beds.duck_release > 0 else 0.0
+    level_db = np.empty(blocks)
+    current = 0.0
+    for i, goal in enumerate(target.tolist()):  # a recursive filter: one pass over 10 ms blocks
+        coefficient = down if goal < current else up
+        current = goal + (current - goal) * coefficient
+        level_db[i] = current
+    centres = (index + 0.5) * block
+    gain_db = np.interp(np.arange(length), centres, level_db)
+    return np.power(10.0, gain_db / 20.0).astype(np.float32)

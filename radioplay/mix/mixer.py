@@ -1,0 +1,308 @@
+"""Placing takes on the timeline: sample-exact layout first, then one buffer per stem.
+
+The layout walks the cues once and decides every clip's start (in output samples) and final
+samples (resampled once, stretched for unison, cut for interruptions). Only then are the stem
+buffers allocated, and each clip is added into its stem in place; the mix is the sum of the
+stems. The cost is linear in the number of cues, with no concatenation of growing buffers.
+"""
+
+from __future__ import annotations
+
+import os
+import re
+import statistics
+from dataclasses import dataclass
+from pathlib import Path
+from typing import Sequence
+
+import numpy as np
+
+from radioplay.errors import CastError, InputError
+from radioplay.mix.beds import PINK, Beds, duck_gain, loop_to_length, pink_noise
+from radioplay.mix.dsp import as_mono, db_to_gain, fade_out, pan_gains, resample, rms, stretch_to_length
+from radioplay.mix.sounds import read_sound, resolve_sound
+from radioplay.mix.timing import Timing
+from radioplay.model import Casting, Cue, Delivery, Mix, Placement, Script, Take
+
+SFX_STEM = "_sfx"
+"""Stem of the sound effects placed by `_[SFX: file]_` directions."""
+BEDS_STEM = "_beds"
+"""Stem of the room tone and the intro/outro music. Reserved names start with "_"; the stems
+of the characters alone sum to the mix when no beds or effects are used."""
+
+_SFX = re.compile(r"^\s*SFX\s*:\s*(?P<name>.+?)\s*$", re.IGNORECASE)
+_ROOM_TONE_CROSSFADE_SECONDS = 0.05
+
+
+def sfx_file(cue: Cue) -> str | None:
+    """The sound file a standalone `_[SFX: door.wav]_` direction names, else None."""
+    if cue.kind != "direction":
+        return None
+    match = _SFX.match(cue.text or "")
+    return match.group("name") if match else None
+
+
+@dataclass
+class _Clip:
+    """One clip on the timeline: final mono samples at the mix rate and where they go."""
+
+    cue: int
+    part: int
+    segment: int
+    stem: str
+    start: int
+    samples: np.ndarray
+    """float32 (n,) for a voice, (n, channels) for a sound file (already panned)."""
+    gain: float = 1.0
+    """Linear: the character's gain, the delivery's gain and the unison balance together."""
+    pan: float = 0.0
+
+    @property
+    def end(self) -> int:
+        return self.start + len(self.samples)
+
+
+class _Layout:
+    """Walks the cues once, keeping the cursor and what the next clip's gap will be."""
+
+    def __init__(self, script: Script, casting: Casting, deliveries: Sequence[Delivery], timing: Timing,
+                 sample_rate: int, channels: int, base_dir: Path | None, takes: dict):
+        self.script, self.casting, self.deliveries = script, casting, deliveries
+        self.timing, self.rate, self.channels = timing, sample_rate, channels
+        self.base_dir, self.takes = base_dir, takes
+        self.clips: list[_Clip] = []
+
+    def seconds(self, value: float) -> int:
+        return int(round(value * self.rate))
+
+    def run(self, start: int) -> None:
+        """Lay out every cue, the first clip at sample `start`, into `self.clips`."""
+        t = self.timing
+        cursor = start
+        pending = 0  # silence owed before the next clip, samples
+        previous: str | None = None  # "line", "direction", "sfx"
+        cut: list[_Clip] = []  # clips of an interrupted line, waiting for the line that cuts in
+        for index, cue in enumerate(self.script.cues):
+            delivery = self.deliveries[index]
+            sound = sfx_file(cue)
+            if cue.kind == "direction" and sound is None:
+                # a stage direction is heard as a pause that replaces the turn gap
+                pending = (pending if previous == "direction" else 0) + self.seconds(t.direction_pause)
+                previous, cut = "direction", []
+                continue
+            pause = self.seconds(delivery.pause_before)
+            if cut:
+                # cut in: start `interrupt_overlap` before the cut take's natural end
+                start_at = max(max(c.start for c in cut), cursor - self.seconds(t.interrupt_overlap)) + pause
+                self.cut_off(cut, start_at)
+            else:
+                beat = self.seconds(t.directed_beat) if cue.kind == "line" and cue.direction else 0
+                start_at = cursor + pending + beat + pause
+            if sound is not None:
+                new = [self.place_sfx(index, sound, start_at)]
+            else:
+                new = self.place_line(index, cue, delivery, start_at)
+            cursor = max([c.end for c in new] + [c.end for c in cut])
+            pending = self.seconds(t.turn_gap)
+            previous = "sfx" if sound is not None else "line"
+            cut = new if cue.kind == "line" and cue.interrupted else []
+
+    def cut_off(self, clips: list[_Clip], at: int) -> None:
+        """Fade the cut voice out over `interrupt_fade` from sample `at`, and drop the rest."""
+        fade = self.seconds(self.timing.interrupt_fade)
+        for clip in clips:
+            if clip.end > at:
+                clip.samples = fade_out(clip.samples, at - clip.start, fade)
+
+    def voice(self, speaker: str):
+        spec = self.casting.characters.get(speaker)
+        if spec is None:
+            raise CastError(f"no voice is cast for {speaker!r}", path=self.casting.path)
+        if not -1.0 <= spec.pan <= 1.0:
+            raise CastError(f"{speaker}: pan must be between -1 and 1, got {spec.pan}", path=self.casting.path)
+        return spec
+
+    def take(self, cue: int, part: int, segment: int) -> np.ndarray:
+        try:
+            return self.takes[(cue, part, segment)]
+        except KeyError:
+            raise ValueError(f"no take for cue {cue}, part {part}, segment {segment}") from None
+
+    def segment_gap(self, cue: Cue, part: int, segment: int) -> int:
+        if cue.parts[part].segments[segment].paragraph_break:
+            return self.seconds(self.timing.paragraph_gap)
+        return self.seconds(self.timing.direction_split_gap)
+
+    def place_line(self, index: int, cue: Cue, delivery: Delivery, start: int) -> list[_Clip]:
+        if not cue.parts:
+            raise ValueError(f"cue {index} is a line with no parts")
+        clips: list[_Clip] = []
+        segment_counts = {len(p.segments) for p in cue.parts}
+        if cue.simultaneous and (cue.unison or (delivery.unison and len(segment_counts) == 1)):
+            # unison: segment by segment, every voice stretched to the median length
+            position = start
+            for s in range(segment_counts.pop()):
+                if s:
+                    position += self.segment_gap(cue, 0, s)
+                group = [self.voice_clip(index, cue, delivery, p, s, position) for p in range(len(cue.parts))]
+                length = int(round(statistics.median(len(c.samples) for c in group)))
+                for clip in group:
+                    clip.samples = stretch_to_length(clip.samples, self.rate, length)
+                self.balance(group)
+                clips.extend(group)
+                position += length
+        else:
+            # one speaker, or dual dialogue: every part starts at `start` and runs its own course
+            for p, part in enumerate(cue.parts):
+                position = start
+                for s in range(len(part.segments)):
+                    if s:
+                        position += self.segment_gap(cue, p, s)
+                    clip = self.voice_clip(index, cue, delivery, p, s, position)
+                    clips.append(clip)
+                    position = clip.end
+        self.clips.extend(clips)
+        return clips
+
+    def voice_clip(self, index: int, cue: Cue, delivery: Delivery, part: int, segment: int,
+                   start: int) -> _Clip:
+        speaker = cue.parts[part].speaker
+        spec = self.voice(speaker)
+        return _Clip(index, part, segment, speaker, start, self.take(index, part, segment),
+                     gain=db_to_gain(spec.gain + delivery.gain), pan=spec.pan)
+
+    @staticmethod
+    def balance(group: list[_Clip]) -> None:
+        """Scale unison voices so that together they are no louder (RMS) than the loudest alone:
+        1/sqrt(n) for independent voices, less when they reinforce each other."""
+        voices = [c.samples.astype(np.float64) * c.gain for c in group]
+        together = rms(np.sum(voices, axis=0))
+        loudest = max(rms(v) for v in voices)
+        factor = 1.0 / np.sqrt(len(group))
+        if together > 0:
+            factor = min(factor, loudest / together)
+        for clip in group:
+            clip.gain *= factor
+
+    def place_sfx(self, index: int, name: str, start: int) -> _Clip:
+        if self.base_dir is None:
+            raise InputError(f"{name}: cannot find sound files for a script that has no folder")
+        path = resolve_sound(name, self.base_dir)
+        return _Clip(index, 0, 0, SFX_STEM, start, read_sound(path, self.rate, self.channels))
+
+
+def _takes_at_rate(takes: Sequence[Take], sample_rate: int) -> dict[tuple[int, int, int], np.ndarray]:
+    """Each take resampled to the mix rate exactly once, keyed by (cue, part, segment)."""
+    by_key: dict[tuple[int, int, int], np.ndarray] = {}
+    for take in takes:
+        key = (take.cue, take.part, take.segment)
+        if key in by_key:
+            raise ValueError(f"two takes for cue {take.cue}, part {take.part}, segment {take.segment}")
+        by_key[key] = resample(as_mono(take.audio.samples), take.audio.sample_rate, sample_rate)
+    return by_key
+
+
+def _base_dir(script: Script, base_dir: str | os.PathLike | None) -> Path | None:
+    if base_dir is not None:
+        return Path(base_dir)
+    if script.path and not script.path.startswith("<"):
+        return Path(script.path).parent
+    return None
+
+
+def mix(script: Script, takes: Sequence[Take], casting: Casting, deliveries: Sequence[Delivery] | None,
+        timing: Timing | None = None, sample_rate: int = 44_100, channels: int = 2,
+        base_dir: str | os.PathLike | None = None, beds: Beds | None = None) -> Mix:
+    """Assemble the episode: every take placed to the sample, panned, gained, in stems.
+
+    `takes` holds one take per (cue, part, segment) at any rate; `deliveries` one Delivery per
+    cue (None: no directions). Sound files (SFX, beds) are found in `base_dir`, by default the
+    script's folder. Returns a Mix whose `stems` hold one (n, channels) array per character,
+    plus SFX_STEM and BEDS_STEM when used; all stems sum to `samples`.
+    """
+    if channels not in (1, 2):
+        raise ValueError(f"channels must be 1 or 2, got {channels}")
+    if sample_rate <= 0:
+        raise ValueError(f"sample_rate must be positive, got {sample_rate}")
+    timing = timing or Timing()
+    if deliveries is None:
+        deliveries = [Delivery()] * len(script.cues)
+    if len(deliveries) != len(script.cues):
+        raise ValueError(f"{len(deliveries)} deliveries for {len(script.cues)} cues")
+    folder = _base_dir(script, base_dir)
+    seconds = lambda value: int(round(value * sample_rate))  # noqa: E731
+
+    intro = outro = None
+    if beds is not None and (beds.intro or beds.outro or beds.room_tone not in (None, PINK)):
+        if folder is None:
+            raise InputError("cannot find bed sound files for a script that has no folder")
+    if beds is not None and beds.intro:
+        intro = read_sound(resolve_sound(beds.intro, folder), sample_rate, channels) * db_to_gain(beds.music_db)
+    if beds is not None and beds.outro:
+        outro = read_sound(resolve_sound(beds.outro, folder), sample_rate, channels) * db_to_gain(beds.music_db)
+
+    start = seconds(timing.lead_in)
+    if intro is not None:
+        start = max(start, len(intro) - seconds(beds.intro_overlap))
+    layout = _Layout(script, casting, deliveries, timing, sample_rate, channels, folder,
+                     _takes_at_rate(takes, sample_rate))
+    layout.run(start)
+    clips = layout.clips
+    last_end = max((c.end for c in clips), default=start)
+    length = last_end + seconds(timing.tail)
+    outro_start = 0
+    if outro is not None:
+        outro_start = max(len(intro) if intro is not None else 0, last_end - seconds(beds.outro_overlap))
+        length = max(length, outro_start + len(outro))
+
+    # allocate once, then add every clip in place
+    stems: dict[str, np.ndarray] = {name: np.zeros((length, channels), dtype=np.float32)
+                                    for name in script.speakers()}
+    for clip in clips:
+        stem = stems.get(clip.stem)
+        if stem is None:
+            stem = stems[clip.stem] = np.zeros((length, channels), dtype=np.float32)
+        target = stem[clip.start:clip.end]
+        if clip.samples.ndim == 1:
+            target += clip.samples[:, np.newaxis] * (clip.gain * pan_gains(clip.pan, channels)).astype(np.float32)
+        else:
+            target += clip.samples * np.float32(clip.gain)
+
+    if beds is not None:
+        stems[BEDS_STEM] = _render_beds(beds, stems, intro, outro, outro_start, length, sample_rate,
+                                        channels, folder)
+
+    samples = np.zeros((length, channels), dtype=np.float32)
+    for stem in stems.values():
+        samples += stem
+    placements = [Placement(c.cue, c.part, c.segment, c.stem, c.start, c.end) for c in clips]
+    return Mix(samples=samples, sample_rate=sample_rate, placements=placements, stems=stems)
+
+
+def _render_beds(beds: Beds, stems: dict[str, np.ndarray], intro: np.ndarray | None,
+                 outro: np.ndarray | None, outro_start: int, length: int, sample_rate: int,
+                 channels: int, folder: Path | None) -> np.ndarray:
+    """Room tone under everything, plus the intro and outro ducked under the speech."""
+    bed = np.zeros((length, channels), dtype=np.float32)
+    if intro is not None or outro is not None:
+        music = np.zeros((length, channels), dtype=np.float32)
+        if intro is not None:
+            music[:len(intro)] += intro
+        if outro is not None:
+            music[outro_start:outro_start + len(outro)] += outro
+        speech = np.zeros((length, channels), dtype=np.float32)
+        for name, stem in stems.items():
+            if not name.startswith("_"):
+                speech += stem
+        music *= duck_gain(speech, sample_rate, beds)[:, np.newaxis]
+        bed += music
+    if beds.room_tone == PINK:
+        bed += pink_noise(length, channels, beds.room_tone_db, beds.seed)
+    elif beds.room_tone:
+        tone = read_sound(resolve_sound(beds.room_tone, folder), sample_rate, channels)
+        looped = loop_to_length(tone, length, int(round(_ROOM_TONE_CROSSFADE_SECONDS * sample_rate)))
+        level = rms(looped)
+        if level > 0:
+            looped *= np.float32(db_to_gain(beds.room_tone_db) / level)
+        bed += looped
+    return bed

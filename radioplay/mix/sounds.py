@@ -1,0 +1,57 @@
+"""Sound files (SFX, music, room tone): found relative to the script, never outside its folder."""
+
+from __future__ import annotations
+
+import os
+from pathlib import Path
+
+import numpy as np
+
+from radioplay.errors import InputError
+from radioplay.mix.dsp import pan_gains, resample
+
+
+def resolve_sound(name: str | os.PathLike, base_dir: str | os.PathLike) -> Path:
+    """The file `name` inside `base_dir` (the script's folder).
+
+    A name that escapes the folder (`../x.wav`, an absolute path elsewhere, a symlink that points
+    out) raises InputError, and so does a missing file: both name the path.
+    """
+    raw = str(name).strip()
+    if not raw:
+        raise InputError("empty sound file name")
+    base = Path(base_dir).resolve()
+    candidate = Path(raw).expanduser()
+    if not candidate.is_absolute():
+        candidate = base / candidate
+    resolved = candidate.resolve()
+    if not resolved.is_relative_to(base):
+        raise InputError(f"{raw}: sound file is outside the script's folder {base}; "
+                         "copy it next to the script")
+    if not resolved.exists():
+        raise InputError(f"{resolved}: no such sound file")
+    if not resolved.is_file():
+        raise InputError(f"{resolved}: is not a file")
+    return resolved
+
+
+def read_sound(path: str | os.PathLike, sample_rate: int, channels: int) -> np.ndarray:
+    """Read a sound file as float32 (n, channels) at `sample_rate`.
+
+    A mono file is placed in the centre (constant power, like a voice at pan 0); a stereo file
+    is kept as is, or averaged for a mono mix. Other channel counts are refused.
+    """
+    import soundfile
+
+    try:
+        data, rate = soundfile.read(str(path), dtype="float32", always_2d=True)
+    except (soundfile.LibsndfileError, RuntimeError, OSError) as exc:
+        raise InputError(f"{path}: cannot read sound file: {exc}") from exc
+    data = resample(data, rate, sample_rate)
+    if data.shape[1] == channels:
+        return np.ascontiguousarray(data, dtype=np.float32)
+    if data.shape[1] == 1:
+        return (data * pan_gains(0.0, channels)[np.newaxis, :]).astype(np.float32)
+    if data.shape[1] == 2 and channels == 1:
+        return data.mean(axis=1, keepdims=True, dtype=np.float32)
+    raise InputError(f"{path}: {data.shape[1]} channels; radioplay mixes mono and stereo sound files")

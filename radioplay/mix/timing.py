@@ -1,0 +1,59 @@
+"""The timing model: how long the silences and overlaps between clips are.
+
+A cast or production file overrides any of these in a `[timing]` table, e.g.
+
+    [timing]
+    turn_gap = 0.4
+    interrupt_overlap = 0.3
+"""
+
+from __future__ import annotations
+
+import math
+from dataclasses import dataclass, fields
+from typing import Mapping
+
+from radioplay.errors import CastError
+
+
+@dataclass(frozen=True)
+class Timing:
+    """Every value is in seconds and must be finite and >= 0."""
+
+    turn_gap: float = 0.35
+    """Silence between the end of one line and the start of the next speaker's line."""
+    paragraph_gap: float = 0.5
+    """Silence between two paragraphs of one speech."""
+    direction_split_gap: float = 0.25
+    """Silence where a speech is split by a mid-speech direction (`... _[laughs]_ ...`)."""
+    direction_pause: float = 1.0
+    """Silence that a standalone stage direction stands for; it replaces the turn gap,
+    so the line before and the line after are this far apart (k directions: k times this)."""
+    directed_beat: float = 0.25
+    """Extra silence before a line that opens with a direction (`_[resignedly]_ Sure.`)."""
+    interrupt_overlap: float = 0.25
+    """How long before an interrupted take's natural end the next line starts."""
+    interrupt_fade: float = 0.06
+    """Fade-out of the cut voice, starting where the interrupting line starts; the rest is cut."""
+    lead_in: float = 0.5
+    """Silence at the start of the episode, before the first clip."""
+    tail: float = 1.0
+    """Silence at the end of the episode, after the last clip."""
+
+    @classmethod
+    def from_mapping(cls, values: Mapping[str, object] | None, path: str | None = None) -> "Timing":
+        """Defaults overridden by `values` (a `[timing]` table); CastError names a bad key."""
+        known = [f.name for f in fields(cls)]
+        settings: dict[str, float] = {}
+        for key, value in (values or {}).items():
+            if key not in known:
+                raise CastError(f"[timing]: unknown key {key!r} (known: {', '.join(known)})", path=path)
+            # bool is an int subclass; `turn_gap = true` is a mistake, not 1 second
+            if isinstance(value, bool) or not isinstance(value, (int, float)):
+                raise CastError(f"[timing] {key}: expected a number of seconds, got {value!r}", path=path)
+            seconds = float(value)
+            if not math.isfinite(seconds) or seconds < 0:
+                raise CastError(f"[timing] {key}: must be a finite number of seconds >= 0, got {value!r}",
+                                path=path)
+            settings[key] = seconds
+        return cls(**settings)

@@ -1,0 +1,176 @@
+"""Timing model and placement: exact sample positions with the tone engine (24 kHz in and out)."""
+
+from __future__ import annotations
+
+import numpy as np
+import pytest
+
+from radioplay.errors import CastError
+from radioplay.mix import Timing, chapter_timings, cue_timings, mix
+from radioplay.model import Chapter, ChapterTiming, Delivery
+from radioplay.voice.engines.tone import tone_length
+from test_mix_fixtures import (RATE, cast, identity, line, placement, script, seconds, stage,
+                               tone_takes)
+
+T = Timing()
+
+
+def run(s, casting=None, deliveries=None, timing=T):
+    casting = casting or cast(A=("low", -0.5), B=("high", 0.5))
+    return mix(s, tone_takes(s, casting), casting, deliveries or identity(s), timing, sample_rate=RATE)
+
+
+def test_defaults_are_the_documented_seconds():
+    assert (T.turn_gap, T.paragraph_gap, T.direction_split_gap, T.direction_pause) == (0.35, 0.5, 0.25, 1.0)
+    assert (T.directed_beat, T.interrupt_overlap, T.interrupt_fade, T.lead_in, T.tail) == \
+        (0.25, 0.25, 0.06, 0.5, 1.0)
+
+
+def test_turns_are_a_turn_gap_apart_after_the_lead_in():
+    s = script(line("A", "Hello there."), line("B", "Hi."), line("A", "Bye now."))
+    m = run(s)
+    a0, b, a1 = placement(m, 0), placement(m, 1), placement(m, 2)
+    assert (a0.start, a0.end) == (12_000, 12_000 + 8_160)
+    assert b.start == a0.end + 8_400 and b.end == b.start + tone_length("Hi.")
+    assert a1.start == b.end + 8_400 and a1.end == a1.start + tone_length("Bye now.")
+    assert len(m.samples) == a1.end + 24_000  # the tail
+    assert (a0.speaker, b.speaker) == ("A", "B")
+
+
+def test_paragraphs_and_mid_speech_directions_get_their_own_gaps():
+    s = script(line("A", "First paragraph.", "Second one.", ("laughs", "Then this.")))
+    m = run(s)
+    p0, p1, p2 = (placement(m, 0, 0, g) for g in range(3))
+    assert p0.start == seconds(T.lead_in)
+    assert p1.start == p0.end + seconds(T.paragraph_gap)
+    assert p2.start == p1.end + seconds(T.direction_split_gap)
+    assert p2.end - p2.start == tone_length("Then this.")
+
+
+def test_a_stage_direction_is_a_pause_that_replaces_the_turn_gap():
+    s = script(line("A", "One."), stage("A door opens."), line("B", "Two."),
+               stage("Silence."), stage("Longer silence."), line("A", "Three."))
+    m = run(s)
+    assert placement(m, 2).start == placement(m, 0).end + seconds(T.direction_pause)
+    assert placement(m, 5).start == placement(m, 2).end + 2 * seconds(T.direction_pause)
+    assert [p.cue for p in m.placements] == [0, 2, 5]
+
+
+def test_a_directed_line_gets_a_beat_and_its_delivery_pause():
+    s = script(line("A", "Maybe we could talk?"), line("B", "Sure.", direction="resignedly"),
+               line("A", "Good."))
+    deliveries = [Delivery(), Delivery(pause_before=0.4), Delivery(pause_before=0.1)]
+    m = run(s, deliveries=deliveries)
+    assert placement(m, 1).start == placement(m, 0).end + 8_400 + 6_000 + 9_600
+    assert placement(m, 2).start == placement(m, 1).end + 8_400 + 2_400
+
+
+def test_the_line_after_an_interrupted_one_cuts_in_before_it_ends():
+    s = script(line("A", "So then the fate of the lightcone depends on\u2014", interrupted=True),
+               line("B", "I'm afraid so."))
+    m = run(s)
+    cut, cutter = placement(m, 0), placement(m, 1)
+    natural_end = cut.start + tone_length(s.cues[0].text)
+    overlap, fade = seconds(T.interrupt_overlap), seconds(T.interrupt_fade)
+    assert cutter.start == natural_end - overlap
+    assert cut.end == cutter.start + fade  # the cut voice fades out, then is gone
+    assert cutter.start < cut.end
+    left = m.stems["A"][:, 0]
+    # full level just before the cut-in, a falling ramp over the fade, silence after it
+    before = np.abs(left[cutter.start - 200:cutter.start]).max()
+    during = np.abs(left[cutter.start + fade // 2:cutter.start + fade // 2 + 100]).max()
+    assert before == pytest.approx(0.5 * np.cos(np.pi / 8), rel=1e-3)
+    assert during == pytest.approx(before * 0.5, rel=0.05)
+    assert not left[cut.end:].any()
+
+
+def test_an_interruption_never_starts_before_the_cut_line_itself():
+    timing = Timing.from_mapping({"interrupt_overlap": 10.0})
+    s = script(line("A", "No\u2014", interrupted=True), line("B", "Yes."))
+    m = run(s, timing=timing)
+    assert placement(m, 1).start == placement(m, 0).start
+    assert placement(m, 0).end == placement(m, 0).start + seconds(T.interrupt_fade)
+
+
+def test_a_stage_direction_after_an_interrupted_line_cancels_the_cut():
+    s = script(line("A", "Wait\u2014", interrupted=True), stage("Thunder."), line("B", "What?"))
+    m = run(s)
+    assert placement(m, 0).end - placement(m, 0).start == tone_length("Wait\u2014")
+    assert placement(m, 2).start == placement(m, 0).end + seconds(T.direction_pause)
+
+
+def test_timing_overrides_move_every_clip():
+    timing = Timing.from_mapping({"turn_gap": 1, "lead_in": 0.0, "tail": 0.25})
+    s = script(line("A", "One."), line("B", "Two."))
+    m = run(s, timing=timing)
+    assert placement(m, 0).start == 0
+    assert placement(m, 1).start == placement(m, 0).end + RATE
+    assert len(m.samples) == placement(m, 1).end + 6_000
+
+
+@pytest.mark.parametrize("values, words", [
+    ({"turn_gapp": 0.3}, "turn_gapp"),
+    ({"turn_gap": -0.1}, "turn_gap"),
+    ({"tail": "long"}, "tail"),
+    ({"lead_in": True}, "lead_in"),
+    ({"paragraph_gap": float("nan")}, "paragraph_gap"),
+])
+def test_bad_timing_tables_are_refused_with_the_key(values, words):
+    with pytest.raises(CastError, match=words) as info:
+        Timing.from_mapping(values, path="cast.toml")
+    assert "cast.toml" in str(info.value)
+
+
+def test_missing_takes_and_uncast_speakers_are_errors():
+    s = script(line("A", "One."), line("B", "Two."))
+    casting = cast(A=("low",), B=("high",))
+    with pytest.raises(ValueError, match="cue 1, part 0, segment 0"):
+        mix(s, tone_takes(s, casting)[:1], casting, identity(s), T, sample_rate=RATE)
+    with pytest.raises(CastError, match="'B'"):
+        mix(s, tone_takes(s, casting), cast(A=("low",)), identity(s), T, sample_rate=RATE)
+    with pytest.raises(ValueError, match="deliveries"):
+        mix(s, tone_takes(s, casting), casting, identity(s)[:1], T, sample_rate=RATE)
+
+
+def test_cue_timings_come_from_the_placements():
+    s = script(line("A", "One.", "Two."), stage("Pause."), line("B", "Three."))
+    m = run(s)
+    timings = cue_timings(s, m)
+    assert [t.cue for t in timings] == [0, 2]
+    assert timings[0].start == placement(m, 0, 0, 0).start / RATE
+    assert timings[0].end == placement(m, 0, 0, 1).end / RATE
+    assert timings[1].start == placement(m, 2).start / RATE
+    assert (timings[1].speakers, timings[1].text) == (("B",), "Three.")
+
+
+def test_without_headings_one_chapter_covers_the_episode():
+    s = script(line("A", "One."), line("B", "Two."), title="Pilot")
+    m = run(s)
+    assert chapter_timings(s, m, cue_timings(s, m)) == [ChapterTiming("Pilot", 0.0, len(m.samples) / RATE)]
+    s.title = None
+    assert chapter_timings(s, m, cue_timings(s, m))[0].title == "Episode"
+
+
+def test_chapters_start_at_their_first_spoken_cue():
+    s = script(line("A", "Before."), line("B", "Opening."), line("A", "More."), stage("Later."),
+               line("B", "Second."),
+               chapters=(Chapter("One", 1, 3), Chapter("Empty", 3, 5), Chapter("Two", 3, 7)))
+    m = run(s)
+    timings = cue_timings(s, m)
+    chapters = chapter_timings(s, m, timings)
+    duration = len(m.samples) / RATE
+    assert [c.title for c in chapters] == ["Test", "One", "Two"]
+    assert chapters[0].start == 0.0
+    assert chapters[1].start == placement(m, 1).start / RATE == chapters[0].end
+    assert chapters[2].start == placement(m, 4).start / RATE == chapters[1].end
+    assert chapters[2].end == duration
+
+
+def test_two_thousand_cues_mix_in_one_pass():
+    lines = [line("AB"[i % 2], f"Line number {i}.") for i in range(2_000)]
+    s = script(*lines)
+    m = run(s, casting=cast(A=("low",), B=("high",)))
+    expected = seconds(T.lead_in) + sum(tone_length(c.text) for c in lines) \
+        + 1_999 * seconds(T.turn_gap) + seconds(T.tail)
+    assert len(m.samples) == expected
+    assert placement(m, 1_999).end == expected - seconds(T.tail)
