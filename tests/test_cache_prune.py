@@ -194,3 +194,20 @@ def test_info_and_prune_ignore_foreign_files(tmp_path):
     assert store.info().count == 1
     assert store.prune(max_size_bytes=0).removed == 1
     assert (tmp_path / "notes.txt").exists() and (tmp_path / "zz" / "x.npz").exists()
+
+
+def test_info_to_dict_is_json_ready(tmp_path):
+    store = TakeStore(tmp_path)
+    (key,) = fill(store, [0])
+    data = store.info().to_dict()
+    assert json.loads(json.dumps(data)) == data
+    assert data["root"] == str(tmp_path) and data["count"] == 1
+    assert data["bytes"] == store.entry_path(key).stat().st_size
+    (entry,) = data["oldest"]
+    assert entry["last_used"] == "2033-05-18T03:33:20Z"  # NOW in ISO 8601 UTC
+    assert entry["text"] == "Line number 0." and entry["duration"] == 0.1
+    line = store.info().oldest[0].summary()
+    assert line == "2033-05-18T03:33:20Z    0.1 s  tone/mid  'Line number 0.'"
+    pruned = store.prune(max_size_bytes=0).to_dict()
+    assert pruned == {"removed": 1, "freed_bytes": data["bytes"], "remaining": 0,
+                      "remaining_bytes": 0, "partial_removed": 0}

@@ -28,6 +28,7 @@ import time
 import zipfile
 import zlib
 from dataclasses import dataclass
+from datetime import datetime, timezone
 from pathlib import Path
 from typing import Callable, Mapping, Sequence
 
@@ -151,6 +152,17 @@ class EntryInfo:
     text: str = ""
     """The take's text, cut to a snippet."""
 
+    def to_dict(self) -> dict:
+        return {"key": self.key, "bytes": self.bytes, "last_used": _iso(self.last_used),
+                "created": _iso(self.created), "duration": self.duration, "engine": self.engine,
+                "voice": self.voice, "text": self.text}
+
+    def summary(self) -> str:
+        """One line for `cache info`: last use, length, voice, text."""
+        length = f"{self.duration:5.1f} s" if self.duration is not None else "    ? s"
+        voice = f"{self.engine}/{self.voice}" if self.engine else "?"
+        return f"{_iso(self.last_used)}  {length}  {voice}  {self.text!r}"
+
 
 @dataclass(frozen=True)
 class StoreInfo:
@@ -163,6 +175,12 @@ class StoreInfo:
     """Unfinished writes (live, or left by a killed writer)."""
     partial_bytes: int = 0
 
+    def to_dict(self) -> dict:
+        """JSON-ready: sizes in bytes, times as ISO 8601 UTC."""
+        return {"root": str(self.root), "count": self.count, "bytes": self.total_bytes,
+                "partial_files": self.partial_files, "partial_bytes": self.partial_bytes,
+                "oldest": [e.to_dict() for e in self.oldest]}
+
 
 @dataclass(frozen=True)
 class PruneResult:
@@ -172,6 +190,10 @@ class PruneResult:
     remaining_bytes: int
     partial_removed: int = 0
     """Leftovers of killed writers (older than an hour)."""
+
+    def to_dict(self) -> dict:
+        return {"removed": self.removed, "freed_bytes": self.freed_bytes, "remaining": self.remaining,
+                "remaining_bytes": self.remaining_bytes, "partial_removed": self.partial_removed}
 
 
 @dataclass(frozen=True)
@@ -404,6 +426,12 @@ class TakeStore:
                          float(created) if isinstance(created, (int, float)) else None, duration,
                          engine=str(record.get("engine", "")), voice=str(record.get("voice", "")),
                          text=text)
+
+
+def _iso(epoch: float | None) -> str | None:
+    if epoch is None:
+        return None
+    return datetime.fromtimestamp(epoch, timezone.utc).isoformat(timespec="seconds").replace("+00:00", "Z")
 
 
 def _check_key(key: str) -> None:
