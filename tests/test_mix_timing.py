@@ -9,7 +9,7 @@ from radioplay.errors import CastError
 from radioplay.mix import Timing, chapter_timings, cue_timings, mix
 from radioplay.model import Chapter, ChapterTiming, Delivery
 from radioplay.voice.engines.tone import tone_length
-from test_mix_fixtures import (RATE, cast, identity, line, placement, script, seconds, stage,
+from tests.test_mix_fixtures import (RATE, cast, identity, line, placement, script, seconds, stage,
                                tone_takes)
 
 T = Timing()

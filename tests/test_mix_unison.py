@@ -1,0 +1,130 @@
+"""Unison lines start and end together, keep their pitch and each voice's pan; dual dialogue
+overlaps without stretching; pitch_shift keeps the length."""
+
+from __future__ import annotations
+
+import numpy as np
+import pytest
+
+from radioplay.mix import Timing, mix, pitch_shift, stretch_to_length
+from radioplay.mix.dsp import rms
+from radioplay.model import Delivery
+from radioplay.voice.engines.tone import tone_length
+from tests.test_mix_fixtures import (RATE, cast, dual, identity, line, placement, script, seconds,
+                               together, tone_takes)
+
+T = Timing()
+ONE_MS = RATE // 1000
+LAST_LINE = "The broader AI community figuring out which one of us is right?"
+
+
+def dominant_hz(samples: np.ndarray, rate: int = RATE) -> float:
+    spectrum = np.abs(np.fft.rfft(samples * np.hanning(len(samples))))
+    return float(np.argmax(spectrum) * rate / len(samples))
+
+
+def unison_mix(casting, *texts, direction="in unison"):
+    s = script(line("Doomer", "I'm afraid so\u2014", interrupted=True),
+               together(("Simplicia", "Doomer"), *texts, direction=direction))
+    return s, mix(s, tone_takes(s, casting), casting, identity(s), T, sample_rate=RATE)
+
+
+def test_unison_voices_start_together_and_end_together():
+    # different speeds give different take lengths, so the stretch has work to do
+    casting = cast(Simplicia=("high", 0.5, 0.0, 1.0), Doomer=("low", -0.5, 0.0, 1.3))
+    s, m = unison_mix(casting, LAST_LINE)
+    simplicia, doomer = placement(m, 1, 0), placement(m, 1, 1)
+    natural = sorted([tone_length(LAST_LINE, 1.0), tone_length(LAST_LINE, 1.3)])
+    assert natural[0] != natural[1]
+    assert simplicia.start == doomer.start
+    assert abs(simplicia.end - doomer.end) <= ONE_MS
+    assert simplicia.end - simplicia.start == int(round(sum(natural) / 2))  # the median of two
+    # the unison line cuts in on the interrupted one
+    cut = placement(m, 0)
+    assert simplicia.start == cut.start + tone_length("I'm afraid so\u2014", 1.3) - seconds(T.interrupt_overlap)
+    # both stems sound at once, all the way through the line
+    frames_10ms = (simplicia.end - simplicia.start - 4_000) // 240
+    middle = slice(simplicia.start + 2_000, simplicia.start + 2_000 + frames_10ms * 240)
+    for name in ("Simplicia", "Doomer"):
+        frames = m.stems[name][middle].reshape(frames_10ms, 240, 2)
+        assert np.all(np.abs(frames).max(axis=(1, 2)) > 0.1), name
+
+
+def test_the_stretch_keeps_the_pitch():
+    casting = cast(Simplicia=("high", 0.0, 0.0, 1.0), Doomer=("low", 0.0, 0.0, 1.3))
+    s, m = unison_mix(casting, LAST_LINE)
+    p = placement(m, 1, 1)
+    doomer = m.stems["Doomer"][p.start:p.end, 0]
+    assert dominant_hz(doomer) == pytest.approx(110.0, abs=2.0)
+    p = placement(m, 1, 0)
+    assert dominant_hz(m.stems["Simplicia"][p.start:p.end, 0]) == pytest.approx(440.0, abs=2.0)
+
+
+@pytest.mark.parametrize("voices", [("high", "low"), ("mid", "mid")])
+def test_unison_is_no_louder_than_one_voice(voices):
+    # different voices add like noise (1/sqrt(2) each); the same voice adds in phase (1/2 each)
+    casting = cast(Simplicia=(voices[0], 0.0), Doomer=(voices[1], 0.0))
+    s, m = unison_mix(casting, LAST_LINE)
+    p = placement(m, 1, 0)
+    together_rms = rms(m.samples[p.start:p.end].mean(axis=1))
+    single_rms = 0.5 / np.sqrt(2) * np.cos(np.pi / 4)  # one tone voice, centred, as heard in a channel
+    assert together_rms <= single_rms * 1.01
+    assert together_rms == pytest.approx(single_rms, rel=0.05)
+
+
+def test_each_unison_voice_keeps_its_own_pan():
+    casting = cast(Simplicia=("high", 0.8), Doomer=("low", -0.6))
+    s, m = unison_mix(casting, LAST_LINE)
+    for name, pan in (("Simplicia", 0.8), ("Doomer", -0.6)):
+        stem = m.stems[name]
+        theta = (pan + 1) * np.pi / 4
+        assert rms(stem[:, 1]) / rms(stem[:, 0]) == pytest.approx(np.tan(theta), rel=1e-4)
+
+
+def test_unison_paragraphs_are_aligned_one_by_one():
+    casting = cast(Simplicia=("high", 0.0, 0.0, 0.9), Doomer=("low", 0.0, 0.0, 1.2))
+    s, m = unison_mix(casting, "We're hosed.", "Completely.")
+    first = [placement(m, 1, part, 0) for part in (0, 1)]
+    second = [placement(m, 1, part, 1) for part in (0, 1)]
+    assert first[0].start == first[1].start and first[0].end == first[1].end
+    assert second[0].start == second[1].start == first[0].end + seconds(T.paragraph_gap)
+    assert second[0].end == second[1].end
+
+
+def test_a_unison_direction_aligns_different_words_too():
+    casting = cast(A=("high",), B=("low",))
+    s = script(dual({"A": "Yes!", "B": "Absolutely not!"}))
+    m = mix(s, tone_takes(s, casting), casting, [Delivery(unison=True)], T, sample_rate=RATE)
+    a, b = placement(m, 0, 0), placement(m, 0, 1)
+    assert (a.start, a.end) == (b.start, b.end)
+
+
+def test_dual_dialogue_overlaps_without_stretching():
+    casting = cast(A=("high",), B=("low",))
+    s = script(line("A", "Hello."), dual({"A": "Short.", "B": "A much longer speech at once."}),
+               line("B", "After."))
+    m = mix(s, tone_takes(s, casting), casting, identity(s), T, sample_rate=RATE)
+    a, b = placement(m, 1, 0), placement(m, 1, 1)
+    assert a.start == b.start == placement(m, 0).end + seconds(T.turn_gap)
+    assert a.end - a.start == tone_length("Short.")
+    assert b.end - b.start == tone_length("A much longer speech at once.")
+    assert placement(m, 2).start == b.end + seconds(T.turn_gap)
+
+
+def test_stretch_to_length_is_exact_and_keeps_pitch():
+    t = np.arange(30_000) / RATE
+    tone = (0.5 * np.sin(2 * np.pi * 220 * t)).astype(np.float32)
+    for length in (24_000, 36_000):
+        out = stretch_to_length(tone, RATE, length)
+        assert out.shape == (length,) and out.dtype == np.float32
+        assert dominant_hz(out) == pytest.approx(220.0, abs=2.0)
+
+
+def test_pitch_shift_keeps_the_length_and_moves_the_pitch():
+    t = np.arange(24_000) / RATE
+    tone = (0.5 * np.sin(2 * np.pi * 220 * t)).astype(np.float32)
+    up = pitch_shift(tone, RATE, 4.0)
+    assert up.shape == tone.shape and up.dtype == np.float32
+    assert dominant_hz(up) == pytest.approx(220 * 2 ** (4 / 12), abs=3.0)
+    assert dominant_hz(pitch_shift(tone, RATE, -12.0)) == pytest.approx(110.0, abs=3.0)
+    assert np.array_equal(pitch_shift(tone, RATE, 0.0), tone)
