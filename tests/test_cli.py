@@ -1,0 +1,132 @@
+"""The command-line contract: exact names, JSON shapes, and one clean error line for bad input."""
+
+from __future__ import annotations
+
+import json
+from pathlib import Path
+
+import pytest
+import soundfile as sf
+from typer.testing import CliRunner
+
+from radioplay.cli import app
+
+runner = CliRunner()
+
+
+def run(*args: str):
+    return runner.invoke(app, [str(a) for a in args])
+
+
+def assert_clean_error(result, *fragments: str) -> None:
+    assert result.exit_code == 2, (result.exit_code, result.stdout, result.stderr)
+    lines = result.stderr.strip().splitlines()
+    assert len(lines) == 1, result.stderr
+    assert lines[0].startswith("radioplay: error: "), lines[0]
+    assert "Traceback" not in result.stderr
+    for fragment in fragments:
+        assert fragment in lines[0], (fragment, lines[0])
+
+
+@pytest.mark.parametrize("command", ["render", "inspect"])
+def test_missing_file(tmp_path, command, store_dir):
+    assert_clean_error(run(command, tmp_path / "nope.md"), "nope.md", "no such file")
+
+
+def test_directory(tmp_path):
+    assert_clean_error(run("inspect", tmp_path), "is a directory")
+
+
+def test_not_utf8(tmp_path):
+    path = tmp_path / "latin1.md"
+    path.write_bytes("**Ada**: caf\xe9\n".encode("latin-1"))
+    assert_clean_error(run("inspect", path), "not UTF-8", "byte offset 12")
+
+
+def test_empty_script(tmp_path):
+    path = tmp_path / "empty.md"
+    path.write_text("  \n\n", encoding="utf-8")
+    assert_clean_error(run("inspect", path), "empty.md")
+
+
+def test_no_cues(tmp_path):
+    path = tmp_path / "prose.md"
+    path.write_text("# Title\n\nJust some prose, nobody speaks.\n", encoding="utf-8")
+    assert_clean_error(run("inspect", path), "prose.md")
+
+
+def test_unwritable_output(dialogue, tone_cast, tmp_path, store_dir):
+    blocker = tmp_path / "a-file"
+    blocker.write_text("x")
+    assert_clean_error(run("render", dialogue, "--cast", tone_cast, "-o", blocker / "out.mp3"), "out.mp3")
+
+
+def test_unknown_engine_in_cast(dialogue, tmp_path, store_dir):
+    cast = tmp_path / "bad.toml"
+    cast.write_text('[characters.Ada]\nengine = "nosuch"\nvoice = "x"\n', encoding="utf-8")
+    assert_clean_error(run("render", dialogue, "--cast", cast, "-o", tmp_path / "o.wav"), "nosuch")
+
+
+def test_unknown_voice_in_cast(dialogue, tmp_path, store_dir):
+    cast = tmp_path / "bad.toml"
+    cast.write_text('[characters.Ada]\nengine = "tone"\nvoice = "falsetto"\n', encoding="utf-8")
+    assert_clean_error(run("render", dialogue, "--cast", cast, "-o", tmp_path / "o.wav"), "falsetto")
+
+
+def test_inspect_json_contract(dialogue):
+    result = run("inspect", dialogue, "--json")
+    assert result.exit_code == 0, result.stderr
+    data = json.loads(result.stdout)
+    assert data["title"] == "A Test Episode"
+    assert {"title", "cues", "diagnostics"} <= set(data)
+    lines = [c for c in data["cues"] if c["kind"] == "line"]
+    assert [c["speakers"] for c in lines] == [["Ada"], ["Marlow"], ["Ada"], ["Marlow"], ["Ada", "Marlow"]]
+    assert lines[1]["direction"] == "softly" and lines[1]["text"] == "Evening. You are late."
+    assert {"kind", "speakers", "text", "direction", "line"} <= set(lines[0])
+    assert lines[0]["line"] == 3
+    assert [c["kind"] for c in data["cues"]].count("direction") == 1
+
+
+def test_render_writes_episode_and_transcripts(dialogue, tone_cast, tmp_path, store_dir):
+    out = tmp_path / "ep.wav"
+    report = tmp_path / "report.json"
+    result = run("render", dialogue, "--cast", tone_cast, "-o", out, "--report", report, "--jobs", "1")
+    assert result.exit_code == 0, result.stderr
+    info = sf.info(out)
+    assert info.channels == 2 and info.samplerate == 44_100
+    vtt = out.with_suffix(".vtt").read_text()
+    assert vtt.startswith("WEBVTT")
+    assert vtt.count("<v ") == 5
+    data = json.loads(report.read_text())
+    assert data["cues"] == 5 and data["synthesized"] + data["reused"] == data["takes"]
+    assert set(data["seconds"]) == {"parse", "synthesize", "mix", "master", "export", "total"}
+
+    again = run("render", dialogue, "--cast", tone_cast, "-o", out, "--report", report, "--jobs", "1")
+    assert again.exit_code == 0, again.stderr
+    data = json.loads(report.read_text())
+    assert data["synthesized"] == 0 and data["reused"] == data["takes"]
+
+
+def test_dry_run_synthesizes_nothing(dialogue, tone_cast, tmp_path, store_dir):
+    out = tmp_path / "ep.wav"
+    result = run("render", dialogue, "--cast", tone_cast, "-o", out, "--dry-run")
+    assert result.exit_code == 0, result.stderr
+    assert "to synthesize" in result.stdout
+    assert not out.exists()
+    assert not any(store_dir.rglob("*.npz"))
+
+
+def test_strict_turns_warnings_into_errors(tmp_path, tone_cast, store_dir):
+    path = tmp_path / "warn.md"
+    path.write_text("**Ada**: Hello.\n\n**Marlow**:\n\n**Marlow**: Hi.\n", encoding="utf-8")
+    result = run("render", path, "--cast", tone_cast, "-o", tmp_path / "o.wav", "--strict")
+    assert result.exit_code == 2
+    assert "warn.md:3:" in result.stderr
+
+
+def test_voices_json_lists_tone_engine():
+    result = run("voices", "--json")
+    assert result.exit_code == 0, result.stderr
+    engines = {e["engine"]: e for e in json.loads(result.stdout)["engines"]}
+    assert engines["tone"]["available"] and engines["tone"]["device"] == "cpu"
+    assert {v["name"] for v in engines["tone"]["voices"]} >= {"low", "high"}
