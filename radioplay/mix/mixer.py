@@ -188,7 +188,9 @@ class _Layout:
         if self.base_dir is None:
             raise InputError(f"{name}: cannot find sound files for a script that has no folder")
         path = resolve_sound(name, self.base_dir)
-        return _Clip(index, 0, 0, SFX_STEM, start, read_sound(path, self.rate, self.channels))
+        clip = _Clip(index, 0, 0, SFX_STEM, start, read_sound(path, self.rate, self.channels))
+        self.clips.append(clip)
+        return clip
 
 
 def _takes_at_rate(takes: Sequence[Take], sample_rate: int) -> dict[tuple[int, int, int], np.ndarray]:
