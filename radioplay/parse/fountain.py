@@ -1,0 +1,322 @@
+"""Fountain (https://fountain.io/syntax), the screenwriters' plain-text format.
+
+Spoken: dialogue under a character cue (and lyrics). Directions: parentheticals. Chapters: scene
+headings and `#` sections. Never spoken, each listed in Script.unspoken: the title page (other than
+its title), action, transitions, centered text, `[[notes]]`, `/* boneyard */`, page breaks and
+`= synopses`.
+"""
+
+from __future__ import annotations
+
+import re
+from dataclasses import dataclass
+
+from radioplay.model import Chapter, Cue, Diagnostic, Script, Unspoken
+from radioplay.parse.speech import SpeechBuilder, direction_cue, make_line_cue, tidy
+
+_TITLE_KEY = re.compile(r"([A-Za-z][A-Za-z0-9 _-]*):(.*)")
+_SCENE = re.compile(r"(?:INT\.?/EXT|INT/EXT|I/E|INT|EXT|EST)[. ]", re.IGNORECASE)
+_SCENE_NUMBER = re.compile(r"\s*#[\w.-]+#\s*$")
+_PAGE_BREAK = re.compile(r"={3,}")
+_EXTENSION = re.compile(r"\s*\(([^()]*)\)\s*$")
+_EMPHASIS = re.compile(r"(?<!\\)(\*{1,3}|_)(?=\S)(.+?)(?<=\S)(?<!\\)\1")
+_ESCAPE = re.compile(r"\\([*_\\])")
+
+
+def strip_emphasis(text: str) -> str:
+    """`*italic*`, `**bold**`, `***both***` and `_underline_` lose their markers; `\\*` is a star."""
+    previous = None
+    while previous != text:
+        previous = text
+        text = _EMPHASIS.sub(r"\2", text)
+    return _ESCAPE.sub(r"\1", text)
+
+
+@dataclass
+class _Line:
+    number: int
+    """1-based."""
+    text: str
+    """With notes and boneyard blanked out."""
+    col: int
+    """1-based column of the first character."""
+
+
+class FountainParser:
+    def __init__(self, text: str, path: str):
+        self.text = text
+        self.path = path
+        self.cues: list[Cue] = []
+        self.chapters: list[Chapter] = []
+        self.unspoken: list[Unspoken] = []
+        self.diagnostics: list[Diagnostic] = []
+        self.title: str | None = None
+        self.last_speakers: tuple[str, ...] | None = None
+        self.last_extensions: tuple[str, ...] = ()
+
+    def leave_out(self, reason: str, text: str, line: int, col: int) -> None:
+        self.unspoken.append(Unspoken(line=line, col=col, reason=reason, text=text))
+
+    def warn(self, message: str, line: int, col: int) -> None:
+        self.diagnostics.append(Diagnostic("warning", line, col, message, self.path))
+
+    # ------------------------------------------------------------------ masking
+
+    def mask(self) -> list[str | None]:
+        """Blank out boneyard and notes (listing them); lines left holding nothing become None,
+        so they neither break a dialogue block nor join it."""
+        text = self.text
+        chars = list(text)
+        starts = [0]
+        for k, ch in enumerate(text):
+            if ch == "\n":
+                starts.append(k + 1)
+
+        def where(offset: int) -> tuple[int, int]:
+            lo, hi = 0, len(starts) - 1
+            while lo < hi:
+                mid = (lo + hi + 1) // 2
+                if starts[mid] <= offset:
+                    lo = mid
+                else:
+                    hi = mid - 1
+            return lo + 1, offset - starts[lo] + 1
+
+        k = 0
+        n = len(text)
+        while k < n:
+            if text.startswith("/*", k):
+                close = text.find("*/", k + 2)
+                if close < 0:
+                    self.warn("unclosed '/*': the rest of the script is boneyard (never spoken)", *where(k))
+                    body, end = text[k + 2:], n
+                else:
+                    body, end = text[k + 2:close], close + 2
+                self.leave_out("boneyard", tidy(body), *where(k))
+                self._blank(chars, k, end)
+                k = end
+            elif text.startswith("[[", k):
+                end = text.find("]]", k + 2)
+                if end < 0:
+                    line_end = text.find("\n", k)
+                    end = n if line_end < 0 else line_end
+                    self.warn("unclosed '[[': the rest of the line is a note (never spoken)", *where(k))
+                    body = text[k + 2:end]
+                else:
+                    body = text[k + 2:end]
+                    end += 2
+                self.leave_out("note", tidy(body), *where(k))
+                self._blank(chars, k, end)
+                k = end
+            else:
+                k += 1
+        masked = "".join(chars).split("\n")
+        original = text.split("\n")
+        return [m if (m.strip() or not o.strip()) else None for m, o in zip(masked, original)]
+
+    @staticmethod
+    def _blank(chars: list[str], start: int, end: int) -> None:
+        for k in range(start, end):
+            if chars[k] != "\n":
+                chars[k] = " "
+
+    # ------------------------------------------------------------------ blocks
+
+    def blocks(self, lines: list[str | None], first: int) -> list[list[_Line]]:
+        out: list[list[_Line]] = []
+        current: list[_Line] = []
+        for index in range(first, len(lines)):
+            line = lines[index]
+            if line is None:
+                continue
+            if not line.strip():
+                if current:
+                    out.append(current)
+                    current = []
+                continue
+            stripped = line.strip()
+            current.append(_Line(index + 1, stripped, len(line) - len(line.lstrip()) + 1))
+        if current:
+            out.append(current)
+        return out
+
+    def title_page(self, lines: list[str | None]) -> int:
+        """Read the title page if the script starts with one; return the first line after it."""
+        index = 0
+        while index < len(lines) and (lines[index] is None or not lines[index].strip()):
+            index += 1
+        if index >= len(lines) or not _TITLE_KEY.fullmatch(lines[index].strip()) \
+                or lines[index].strip().startswith(("!", "@", ".", "#", "~", ">")):
+            return 0
+        entries: list[tuple[str, list[str], int, int]] = []
+        while index < len(lines) and lines[index] is not None and lines[index].strip():
+            raw = lines[index]
+            match = _TITLE_KEY.fullmatch(raw.strip())
+            if match and not raw[:1].isspace():
+                entries.append((match.group(1).strip(), [match.group(2).strip()] if match.group(2).strip() else [],
+                                index + 1, len(raw) - len(raw.lstrip()) + 1))
+            elif entries:
+                entries[-1][1].append(raw.strip())
+            else:
+                return 0
+            index += 1
+        for key, values, line, col in entries:
+            value = tidy(" ".join(values))
+            if key.lower() == "title" and self.title is None:
+                self.title = strip_emphasis(value) or None
+            else:
+                self.leave_out("title page", f"{key}: {value}".strip(), line, col)
+        return index
+
+    # ------------------------------------------------------------------ elements
+
+    def run(self) -> Script:
+        lines = self.mask()
+        start = self.title_page(lines)
+        for block in self.blocks(lines, start):
+            self.block(block)
+        kept = []
+        for chapter in self.chapters:
+            if chapter.cue >= len(self.cues):
+                self.leave_out("empty chapter", chapter.title, chapter.line, 1)
+                self.warn(f"chapter {chapter.title!r} has no cues after it; dropped", chapter.line, 1)
+            else:
+                kept.append(chapter)
+        self.unspoken.sort(key=lambda u: (u.line, u.col))
+        self.diagnostics.sort(key=lambda d: (d.line, d.col))
+        return Script(title=self.title, cues=self.cues, chapters=kept, unspoken=self.unspoken,
+                      diagnostics=self.diagnostics, path=self.path, format="fountain")
+
+    def block(self, block: list[_Line]) -> None:
+        while block:
+            first = block[0]
+            text = first.text
+            if _PAGE_BREAK.fullmatch(text):
+                self.leave_out("page break", text, first.number, first.col)
+            elif text.startswith("#"):
+                title = strip_emphasis(text.lstrip("#").strip())
+                self.chapter(title, first)
+            elif text.startswith("=") and not text.startswith("=="):
+                self.leave_out("synopsis", text[1:].strip(), first.number, first.col)
+            elif self.is_scene_heading(text):
+                title = _SCENE_NUMBER.sub("", text[1:] if text.startswith(".") else text).strip()
+                self.chapter(strip_emphasis(title), first)
+            elif text.startswith(">") and text.endswith("<") and len(text) > 1:
+                self.leave_out("centered", text[1:-1].strip(), first.number, first.col)
+            elif text.startswith(">"):
+                self.leave_out("transition", text[1:].strip(), first.number, first.col)
+            elif len(block) == 1 and text.isupper() and text.endswith("TO:"):
+                self.leave_out("transition", text, first.number, first.col)
+            elif len(block) > 1 and self.is_character(text):
+                self.dialogue(block)
+                return
+            elif text.startswith("~"):
+                self.lyrics(block)
+                return
+            else:
+                body = [line.text[1:] if k == 0 and line.text.startswith("!") else line.text
+                        for k, line in enumerate(block)]
+                self.leave_out("action", strip_emphasis(tidy(" ".join(body))), first.number, first.col)
+                return
+            block = block[1:]
+
+    @staticmethod
+    def is_scene_heading(text: str) -> bool:
+        if text.startswith(".") and not text.startswith(".."):
+            return len(text) > 1 and (text[1].isalnum() or text[1] in "'\"")
+        return bool(_SCENE.match(text))
+
+    @staticmethod
+    def is_character(text: str) -> bool:
+        if text.startswith("@"):
+            return len(text.strip("@^ ")) > 0
+        if text.startswith(("!", "~", "(", ">", "[", "=", "#", ".")):
+            return False
+        name = text.rstrip("^").strip()
+        while True:
+            match = _EXTENSION.search(name)
+            if not match:
+                break
+            name = name[:match.start()].rstrip()
+        return any(c.isalpha() for c in name) and name == name.upper()
+
+    def chapter(self, title: str, line: _Line) -> None:
+        self.last_speakers = None
+        if title:
+            self.chapters.append(Chapter(title=title, cue=len(self.cues), line=line.number))
+
+    def dialogue(self, block: list[_Line]) -> None:
+        head = block[0]
+        raw = head.text[1:] if head.text.startswith("@") else head.text
+        dual = raw.endswith("^")
+        raw = raw.rstrip("^").strip()
+        extensions: list[str] = []
+        while True:
+            match = _EXTENSION.search(raw)
+            if not match or not raw[:match.start()].strip():
+                break
+            extensions.insert(0, match.group(1).strip())
+            raw = raw[:match.start()].rstrip()
+        name = tidy(strip_emphasis(raw))
+        builder = SpeechBuilder(speakers=(name,), line=head.number, col=head.col, extensions=tuple(extensions))
+        self.speak(builder, block[1:])
+        self.finish(builder, dual)
+
+    def lyrics(self, block: list[_Line]) -> None:
+        first = block[0]
+        if self.last_speakers is None:
+            text = strip_emphasis(tidy(" ".join(line.text.lstrip("~") for line in block)))
+            self.leave_out("lyrics with no singer", text, first.number, first.col)
+            self.warn("lyrics with no character before them are not sung", first.number, first.col)
+            return
+        builder = SpeechBuilder(speakers=self.last_speakers, line=first.number, col=first.col,
+                                extensions=self.last_extensions)
+        self.speak(builder, block)
+        self.finish(builder, dual=False)
+
+    def speak(self, builder: SpeechBuilder, lines: list[_Line]) -> None:
+        builder.start_paragraph()
+        for line in lines:
+            text = line.text
+            if text.startswith("(") and text.endswith(")"):
+                direction = tidy(strip_emphasis(text[1:-1]))
+                if direction:
+                    builder.add_direction(direction, line.number, line.col)
+                continue
+            col = line.col
+            if text.startswith("~"):
+                text = text[1:].lstrip()
+                col += len(line.text) - len(text)
+            builder.add_text(strip_emphasis(text), line.number, col)
+            builder.add_break()
+        builder.end_paragraph()
+
+    def finish(self, builder: SpeechBuilder, dual: bool) -> None:
+        cue = builder.build()
+        if cue is None:
+            text = " ".join(builder.speakers)
+            if builder.unused_direction is not None:
+                text += f" ({builder.unused_direction[0]})"
+            self.leave_out("empty cue", text, builder.line, builder.col)
+            self.warn(f"empty cue: {' and '.join(builder.speakers)} says nothing; skipped", builder.line, builder.col)
+            return
+        previous = self.cues[-1] if self.cues else None
+        if dual and previous is not None and previous.kind == "line" and not previous.simultaneous:
+            segments = [previous.parts[0].segments, cue.parts[0].segments]
+            self.cues[-1] = make_line_cue(previous.speakers + cue.speakers, segments, previous.line, previous.col,
+                                          previous.extensions + cue.extensions)
+        else:
+            if dual:
+                self.warn("dual dialogue '^' with no single line cue before it; spoken on its own",
+                          builder.line, builder.col)
+            self.cues.append(cue)
+        self.last_speakers = cue.speakers
+        self.last_extensions = cue.extensions
+        if builder.unused_direction is not None:
+            text, line, col = builder.unused_direction
+            self.cues.append(direction_cue(text, line, col))
+
+
+def parse_fountain(text: str, path: str = "<script>") -> Script:
+    """Parse a Fountain screenplay. Does not check for empty scripts; `parse_script` does."""
+    return FountainParser(text, path).run()

@@ -1,0 +1,706 @@
+"""The Markdown dialogue format (the seed's conventions), parsed with markdown-it-py.
+
+The source is first cut into blocks at blank lines by a cheap line scan that also takes out what
+can span blank lines and is never spoken: front matter, fenced code, HTML comments and bracketed
+author notes. Each remaining block goes through markdown-it (block and inline rules, CommonMark),
+except plain paragraphs with no inline markup beyond a `**Name**:` cue head, whose tokens are built
+directly (a property test checks that this gives the same Script as markdown-it would).
+"""
+
+from __future__ import annotations
+
+import bisect
+import re
+from dataclasses import dataclass
+
+from markdown_it import MarkdownIt
+from markdown_it.token import Token
+
+from radioplay.model import Chapter, Cue, Diagnostic, Script, Unspoken
+from radioplay.parse.speech import SpeechBuilder, direction_cue, tidy
+
+# A bracketed note longer than this is taken to be an unclosed bracket.
+MAX_NOTE_LINES = 2000
+
+_FENCE = re.compile(r" {0,3}(`{3,}|~{3,})")
+_URL = re.compile(r"(?:https?|ftp)://[^\s<>]+|www\.[^\s<>]+\.[^\s<>]+", re.IGNORECASE)
+_URL_TRAILING = ".,:;!?'\"’”"
+_LIST_SEPARATOR = re.compile(r"\s*(?:,\s*and|,|and|&)\s*", re.IGNORECASE)
+_HEAD_COLON = re.compile(r"\s*:")
+# The fast path only takes paragraphs that markdown-it would read as one plain text run.
+_FAST_HEAD = re.compile(r"\*\*([^\W\d_](?:[^\W_]|[ .'’-])*?)(:?)\*\*(:?)")
+_INLINE_SPECIAL = re.compile(r"[*_`\[\]<>!&\\~\t]")
+_BLOCK_START_CHARS = set("#>-+*=|_~`<[!\\0123456789")
+_CUE_LINE = re.compile(r" {0,3}(\*\*[^*\n]+\*\*|#)")
+
+
+@dataclass
+class _Block:
+    kind: str
+    """"chunk" (markdown to parse), or the reason of an unspoken block."""
+    start: int
+    """0-based first line."""
+    end: int
+    """0-based line after the last."""
+
+
+@dataclass
+class _Paragraph:
+    kind: str
+    """"para", "heading", or the reason of something unspoken ("code block", "html", "rule")."""
+    line: int
+    """0-based first line."""
+    end: int
+    children: list[Token] | None = None
+    raw: str = ""
+
+
+def _new_markdown() -> MarkdownIt:
+    # Escapes stay separate tokens (no text_join), so an escaped `\[` never opens a note.
+    return MarkdownIt("commonmark").enable("strikethrough").disable("text_join")
+
+
+class MarkdownParser:
+    """One parse of one Markdown script. Use `parse_markdown`."""
+
+    def __init__(self, text: str, path: str, fast_paths: bool = True):
+        self.text = text
+        self.path = path
+        self.fast_paths = fast_paths
+        self.lines = text.split("\n")
+        self.line_offsets = [0]
+        for line in self.lines[:-1]:
+            self.line_offsets.append(self.line_offsets[-1] + len(line) + 1)
+        self.md = _new_markdown()
+        self.env: dict = {}
+        self.cues: list[Cue] = []
+        self.chapters: list[Chapter] = []
+        self.unspoken: list[Unspoken] = []
+        self.diagnostics: list[Diagnostic] = []
+        self.title: str | None = None
+        self.title_seen = False
+        self.builder: SpeechBuilder | None = None
+        self.head_raw = ""
+        self.last_speakers: tuple[str, ...] | None = None
+        self.canonical_names: dict[str, str] = {}
+        self.limit = len(text)
+        """Searches for inline positions stop at the end of the paragraph being read."""
+
+    # ------------------------------------------------------------------ positions and reports
+
+    def position(self, offset: int) -> tuple[int, int]:
+        """1-based (line, col) of a character offset in the source."""
+        index = bisect.bisect_right(self.line_offsets, offset) - 1
+        return index + 1, offset - self.line_offsets[index] + 1
+
+    def find(self, needle: str, cursor: int) -> tuple[int, int, int]:
+        """Where `needle` next occurs at or after `cursor`: (offset after it, line, col)."""
+        at = self.text.find(needle, cursor, self.limit) if needle else -1
+        if at < 0:
+            line, col = self.position(cursor)
+            return cursor, line, col
+        line, col = self.position(at)
+        return at + len(needle), line, col
+
+    def leave_out(self, reason: str, text: str, line: int, col: int) -> None:
+        self.unspoken.append(Unspoken(line=line, col=col, reason=reason, text=text))
+
+    def warn(self, message: str, line: int, col: int) -> None:
+        self.diagnostics.append(Diagnostic("warning", line, col, message, self.path))
+
+    def block_text(self, start: int, end: int) -> str:
+        return "\n".join(self.lines[start:end])
+
+    # ------------------------------------------------------------------ pass 1: blocks
+
+    def split_blocks(self) -> list[_Block]:
+        lines = self.lines
+        n = len(lines)
+        blocks: list[_Block] = []
+        i = 0
+        if n and lines[0].strip() in ("---", "+++"):
+            marker = lines[0].strip()
+            for j in range(1, n):
+                if lines[j].strip() == marker:
+                    blocks.append(_Block("front matter", 0, j + 1))
+                    i = j + 1
+                    break
+        chunk_start: int | None = None
+
+        def flush(upto: int) -> None:
+            nonlocal chunk_start
+            if chunk_start is not None:
+                blocks.append(_Block("chunk", chunk_start, upto))
+                chunk_start = None
+
+        while i < n:
+            line = lines[i]
+            stripped = line.lstrip(" ")
+            if not stripped.strip():
+                flush(i)
+                i += 1
+                continue
+            indent = len(line) - len(stripped)
+            fence = _FENCE.match(line)
+            if fence:
+                flush(i)
+                end = self._fence_end(i, fence.group(1))
+                blocks.append(_Block("code block", i, end))
+                i = end
+                continue
+            if indent <= 3 and stripped.startswith("<!--"):
+                flush(i)
+                end = i
+                while end < n and "-->" not in lines[end][(indent + 4 if end == i else 0):]:
+                    end += 1
+                end = min(end + 1, n)
+                blocks.append(_Block("comment", i, end))
+                i = end
+                continue
+            if indent <= 3 and stripped.startswith("["):
+                end = self._note_end(i, indent)
+                if end is not None:
+                    flush(i)
+                    blocks.append(_Block("author note", i, end))
+                    i = end
+                    continue
+            if chunk_start is None:
+                chunk_start = i
+            i += 1
+        flush(n)
+        return blocks
+
+    def _fence_end(self, start: int, opener: str) -> int:
+        for j in range(start + 1, len(self.lines)):
+            close = _FENCE.match(self.lines[j])
+            if close and close.group(1)[0] == opener[0] and len(close.group(1)) >= len(opener) \
+                    and not self.lines[j][close.end():].strip():
+                return j + 1
+        return len(self.lines)
+
+    def _note_end(self, start: int, indent: int) -> int | None:
+        """The line after a bracketed author note that starts at `start`, or None if it is a link."""
+        depth = 0
+        lines = self.lines
+        last = min(len(lines), start + MAX_NOTE_LINES)
+        for j in range(start, last):
+            line = lines[j]
+            k = indent if j == start else 0
+            in_code = False
+            while k < len(line):
+                ch = line[k]
+                if ch == "\\":
+                    k += 2
+                    continue
+                if ch == "`":
+                    in_code = not in_code
+                elif not in_code and ch == "[":
+                    depth += 1
+                elif not in_code and ch == "]":
+                    depth -= 1
+                    if depth == 0:
+                        rest = line[k + 1:]
+                        if rest.strip():
+                            # `[text](url)`, `[text][ref]`, `[ref]: url`, or words after the bracket:
+                            # not a note block; the inline pass deals with it.
+                            return None
+                        return j + 1
+                k += 1
+        # Never closed: the note runs to the next cue or heading after a blank line.
+        end = start + 1
+        while end < len(lines):
+            if not lines[end - 1].strip() and _CUE_LINE.match(lines[end]):
+                break
+            end += 1
+        while end > start + 1 and not lines[end - 1].strip():
+            end -= 1
+        self.warn(f"unclosed '[' : lines {start + 1}-{end} are treated as an author note", start + 1, indent + 1)
+        return end
+
+    # ------------------------------------------------------------------ pass 2: paragraphs
+
+    def paragraphs(self, block: _Block) -> list[_Paragraph]:
+        if self.fast_paths:
+            fast = self._fast_paragraph(block)
+            if fast is not None:
+                return [fast]
+        source = self.block_text(block.start, block.end)
+        tokens = self.md.parse(source, self.env)
+        out: list[_Paragraph] = []
+        heading_level = 0
+        for index, tok in enumerate(tokens):
+            if tok.type == "heading_open":
+                heading_level = 1
+            elif tok.type == "inline" and tok.map is not None:
+                kind = "heading" if heading_level else "para"
+                heading_level = 0
+                out.append(_Paragraph(kind, block.start + tok.map[0], block.start + tok.map[1],
+                                      _clean_children(tok.children or [])))
+            elif tok.type in ("fence", "code_block", "html_block", "hr") and tok.map is not None:
+                reason = {"fence": "code block", "code_block": "code block", "html_block": "html",
+                          "hr": "rule"}[tok.type]
+                start, end = block.start + tok.map[0], block.start + tok.map[1]
+                out.append(_Paragraph(reason, start, end, raw=self.block_text(start, end).strip()))
+        return out
+
+    def _fast_paragraph(self, block: _Block) -> _Paragraph | None:
+        lines = self.lines[block.start:block.end]
+        first = lines[0]
+        stripped_first = first.lstrip(" ")
+        if len(first) - len(stripped_first) > 3:
+            return None
+        children: list[Token] = []
+        body_first = stripped_first
+        head = _FAST_HEAD.match(stripped_first)
+        if head:
+            name, colon_inside, colon_after = head.groups()
+            if name != name.strip() or bool(colon_inside) == bool(colon_after):
+                return None
+            after = stripped_first[head.end():]
+            if colon_inside and after and not after[0].isspace():
+                return None
+            if colon_after and after and not after[0].isspace():
+                return None
+            children += [Token("strong_open", "strong", 1, markup="**"),
+                         Token("text", "", 0, content=name + colon_inside),
+                         Token("strong_close", "strong", -1, markup="**")]
+            body_first = colon_after + after
+        elif stripped_first[:1] in _BLOCK_START_CHARS:
+            return None
+        bodies = [body_first.rstrip(" ")]
+        for line in lines[1:]:
+            s = line.lstrip(" ")
+            if len(line) - len(s) > 3 or s[:1] in _BLOCK_START_CHARS:
+                return None
+            bodies.append(s.rstrip(" "))
+        for body in bodies:
+            if _INLINE_SPECIAL.search(body):
+                return None
+        for index, body in enumerate(bodies):
+            if index:
+                children.append(Token("softbreak", "br", 0))
+            if body:
+                children.append(Token("text", "", 0, content=body))
+        return _Paragraph("para", block.start, block.end, _clean_children(children))
+
+    # ------------------------------------------------------------------ pass 3: cues
+
+    def run(self) -> Script:
+        blocks = self.split_blocks()
+        # Link reference definitions apply to the whole document: read them first.
+        for block in blocks:
+            if block.kind == "chunk" and self.lines[block.start].lstrip(" ").startswith("["):
+                self.md.parse(self.block_text(block.start, block.end), self.env)
+        for block in blocks:
+            if block.kind != "chunk":
+                raw = self.block_text(block.start, block.end).strip()
+                line = block.start + 1
+                col = len(self.lines[block.start]) - len(self.lines[block.start].lstrip()) + 1
+                self.leave_out(block.kind, raw, line, col)
+                continue
+            for para in self.paragraphs(block):
+                self.handle(para)
+        self.close_cue()
+        self.drop_empty_chapters()
+        self.unspoken.sort(key=lambda u: (u.line, u.col))
+        self.diagnostics.sort(key=lambda d: (d.line, d.col))
+        return Script(title=self.title, cues=self.cues, chapters=self.chapters, unspoken=self.unspoken,
+                      diagnostics=self.diagnostics, path=self.path, format="markdown")
+
+    def handle(self, para: _Paragraph) -> None:
+        line = para.line + 1
+        raw_line = self.lines[para.line]
+        col = len(raw_line) - len(raw_line.lstrip()) + 1
+        if para.kind == "rule":
+            self.close_cue()
+            self.last_speakers = None
+            self.leave_out("rule", para.raw, line, col)
+            return
+        if para.kind not in ("para", "heading"):
+            self.leave_out(para.kind, para.raw, line, col)
+            return
+        cursor = self.line_offsets[para.line]
+        self.limit = self.line_offsets[para.end] if para.end < len(self.line_offsets) else len(self.text)
+        if para.kind == "heading":
+            self.close_cue()
+            self.last_speakers = None
+            title = tidy(self.plain(para.children or [], cursor)[0])
+            if not self.title_seen:
+                self.title_seen = True
+                self.title = title or None
+            else:
+                self.chapters.append(Chapter(title=title, cue=len(self.cues), line=line))
+            return
+        children = para.children or []
+        head = _cue_head(children)
+        if head is not None:
+            names, rest = head
+            self.close_cue()
+            speakers = tuple(self.canonical(n) for n in names)
+            _, hline, hcol = self.find("**", cursor)
+            self.builder = SpeechBuilder(speakers=speakers, line=hline, col=hcol)
+            self.head_raw = " and ".join(speakers)
+            self.speech(rest, cursor)
+            return
+        events_builder = self.builder
+        if events_builder is None:
+            # Not a continuation: a stage direction, something never spoken, or stray text.
+            self.stray_paragraph(children, cursor, line, col)
+            return
+        self.speech(children, cursor)
+
+    def canonical(self, name: str) -> str:
+        name = tidy(name)
+        return self.canonical_names.setdefault(name.casefold(), name)
+
+    def speech(self, children: list[Token], cursor: int) -> None:
+        assert self.builder is not None
+        self.builder.start_paragraph()
+        for event in self.inline_events(children, cursor):
+            kind = event[0]
+            if kind == "text":
+                self.builder.add_text(event[1], event[2], event[3])
+            elif kind == "break":
+                self.builder.add_break()
+            elif kind == "direction":
+                self.builder.add_direction(event[1], event[2], event[3])
+        self.builder.end_paragraph()
+
+    def stray_paragraph(self, children: list[Token], cursor: int, line: int, col: int) -> None:
+        events = list(self.inline_events(children, cursor))
+        texts = [e for e in events if e[0] == "text" and e[1].strip()]
+        directions = [e for e in events if e[0] == "direction"]
+        if not texts and not directions:
+            return  # only unspoken things (an image, a URL, a comment), already listed
+        if not texts and len(directions) == 1:
+            self.close_cue()
+            _, text, dline, dcol = directions[0]
+            self.cues.append(direction_cue(text, dline, dcol))
+            return
+        if self.last_speakers is not None:
+            # Speech after a stage direction goes on with the speaker who was talking.
+            first_line, first_col = (texts or directions)[0][2:4]
+            self.builder = SpeechBuilder(speakers=self.last_speakers, line=first_line, col=first_col)
+            self.head_raw = " and ".join(self.last_speakers)
+            self.speech(children, cursor)
+            return
+        stray = tidy(" ".join(e[1] for e in events if e[0] in ("text", "direction")))
+        self.leave_out("no speaker", stray, line, col)
+        self.warn(f"text with no speaker is not spoken: {_preview(stray)!r}", line, col)
+
+    def close_cue(self) -> None:
+        builder, self.builder = self.builder, None
+        if builder is None:
+            return
+        cue = builder.build()
+        if cue is None:
+            text = self.head_raw
+            if builder.unused_direction is not None:
+                text += f" [{builder.unused_direction[0]}]"
+            self.leave_out("empty cue", text, builder.line, builder.col)
+            self.warn(f"empty cue: {self.head_raw} says nothing; skipped", builder.line, builder.col)
+            return
+        self.cues.append(cue)
+        self.last_speakers = cue.speakers
+        if builder.unused_direction is not None:
+            # A direction after the last words is a stage direction once the line is over.
+            text, line, col = builder.unused_direction
+            self.cues.append(direction_cue(text, line, col))
+
+    def drop_empty_chapters(self) -> None:
+        kept = []
+        for chapter in self.chapters:
+            if chapter.cue >= len(self.cues):
+                self.leave_out("empty chapter", chapter.title, chapter.line, 1)
+                self.warn(f"chapter {chapter.title!r} has no cues after it; dropped", chapter.line, 1)
+            else:
+                kept.append(chapter)
+        self.chapters = kept
+
+    # ------------------------------------------------------------------ inline
+
+    def plain(self, children: list[Token], cursor: int) -> tuple[str, int]:
+        """Text of inline tokens with all markup removed (for headings and notes)."""
+        out = []
+        for tok in children:
+            if tok.type in ("text", "text_special", "code_inline"):
+                out.append(tok.content)
+            elif tok.type == "image":
+                out.append(tok.content)
+            elif tok.type in ("softbreak", "hardbreak"):
+                out.append(" ")
+        return "".join(out), cursor
+
+    def inline_events(self, children: list[Token], cursor: int):
+        """Yield ("text", s, line, col), ("break",), ("direction", s, line, col) in order, and list
+        everything unspoken (notes, URLs, link targets, images, comments) as it goes."""
+        i = 0
+        n = len(children)
+        note: list[str] | None = None
+        note_depth = 0
+        note_pos = (1, 1)
+        in_link = False
+        while i < n:
+            tok = children[i]
+            t = tok.type
+            if note is not None:
+                if t == "text":
+                    content = tok.content
+                    for k, ch in enumerate(content):
+                        if ch == "[":
+                            note_depth += 1
+                        elif ch == "]":
+                            note_depth -= 1
+                            if note_depth == 0:
+                                note.append(content[:k + 1])
+                                cursor, _, _ = self.find(content[:k + 1], cursor)
+                                self.leave_out("author note", tidy("".join(note)), *note_pos)
+                                note = None
+                                rest = content[k + 1:]
+                                if rest:
+                                    children = children[:i + 1] + [Token("text", "", 0, content=rest)] + children[i + 1:]
+                                    n += 1
+                                break
+                    else:
+                        note.append(content)
+                        cursor, _, _ = self.find(content, cursor)
+                elif t == "link_open":
+                    note.append("[")
+                elif t == "link_close":
+                    opener = children[_matching_open(children, i, "link_open", "link_close")]
+                    note.append(f"]({_link_target(opener)})")
+                else:
+                    note.append(_render(tok))
+                i += 1
+                continue
+            if t == "text":
+                content = tok.content
+                if not in_link:
+                    k = _first_open_bracket(content)
+                    if k >= 0:
+                        before = content[:k]
+                        if before:
+                            yield from self.text_events(before, cursor)
+                            cursor, _, _ = self.find(before, cursor)
+                        cursor, nline, ncol = self.find("[", cursor)
+                        note, note_depth, note_pos = [], 0, (nline, ncol)
+                        children = children[:i + 1] + [Token("text", "", 0, content=content[k:])] + children[i + 1:]
+                        n += 1
+                        i += 1
+                        continue
+                    yield from self.text_events(content, cursor)
+                else:
+                    _, line, col = self.find(content, cursor)
+                    yield ("text", content, line, col)
+                cursor, _, _ = self.find(content, cursor)
+            elif t == "text_special":
+                _, line, col = self.find(tok.markup or tok.content, cursor)
+                yield ("text", tok.content, line, col)
+                cursor, _, _ = self.find(tok.markup or tok.content, cursor)
+            elif t == "code_inline":
+                _, line, col = self.find(tok.content, cursor)
+                yield ("text", tok.content, line, col)
+                cursor, _, _ = self.find(tok.content, cursor)
+            elif t in ("softbreak", "hardbreak"):
+                yield ("break",)
+            elif t == "em_open":
+                close = _matching_close(children, i, "em_open", "em_close")
+                inner = children[i + 1:close]
+                direction = _direction_text(inner)
+                if direction is not None:
+                    cursor, line, col = self.find("[", cursor)
+                    for tok_inner in inner:
+                        if tok_inner.type == "link_open":
+                            self.leave_out("link target", _link_target(tok_inner), line, col)
+                        elif tok_inner.type == "image":
+                            self.leave_out("image", _render(tok_inner), line, col)
+                    cursor, _, _ = self.find("]", cursor)
+                    yield ("direction", direction, line, col)
+                    i = close + 1
+                    continue
+            elif t == "link_open":
+                close = _matching_close(children, i, "link_open", "link_close")
+                inner = children[i + 1:close]
+                href = tok.attrs.get("href", "")
+                label = tidy("".join(x.content for x in inner if x.type in ("text", "text_special", "code_inline")))
+                if tok.markup == "autolink" or tok.info == "auto" or (label and label == href):
+                    cursor, line, col = self.find(label or str(href), cursor)
+                    self.leave_out("url", str(href), line, col)
+                    i = close + 1
+                    continue
+                in_link = True
+            elif t == "link_close":
+                in_link = False
+                opener = children[_matching_open(children, i, "link_open", "link_close")]
+                target = _link_target(opener)
+                cursor, line, col = self.find(str(opener.attrs.get("href", "")) or "](", cursor)
+                self.leave_out("link target", target, line, col)
+            elif t == "image":
+                cursor, line, col = self.find("![", cursor)
+                self.leave_out("image", _render(tok), line, col)
+            elif t == "html_inline":
+                cursor, line, col = self.find(tok.content, cursor)
+                reason = "comment" if tok.content.startswith("<!--") else "html"
+                self.leave_out(reason, tok.content, line, col)
+            elif t == "s_open":
+                close = _matching_close(children, i, "s_open", "s_close")
+                inner = children[i + 1:close]
+                struck = "".join(_render(x) for x in inner)
+                cursor, line, col = self.find("~~", cursor)
+                self.leave_out("struck out", tidy(struck), line, col)
+                i = close + 1
+                continue
+            i += 1
+        if note is not None:
+            self.leave_out("author note", tidy("".join(note)), *note_pos)
+            self.warn("unclosed '[': the rest of the paragraph is treated as an author note", *note_pos)
+
+    def text_events(self, content: str, cursor: int):
+        """Plain text, with bare URLs taken out."""
+        last = 0
+        for m in _URL.finditer(content):
+            url = m.group(0).rstrip(_URL_TRAILING)
+            if url.endswith(")") and url.count("(") < url.count(")"):
+                url = url[:-1]
+            if m.start() > last:
+                piece = content[last:m.start()]
+                _, line, col = self.find(piece, cursor)
+                yield ("text", piece, line, col)
+            cursor, line, col = self.find(url, cursor)
+            self.leave_out("url", url, line, col)
+            last = m.start() + len(url)
+        if last < len(content):
+            piece = content[last:]
+            _, line, col = self.find(piece.strip() or piece, cursor)
+            yield ("text", piece, line, col)
+
+
+def _preview(text: str, limit: int = 60) -> str:
+    return text if len(text) <= limit else text[:limit - 1] + "…"
+
+
+def _clean_children(children: list[Token]) -> list[Token]:
+    """Drop empty text tokens and join neighbouring text tokens (escapes stay separate)."""
+    out: list[Token] = []
+    for tok in children:
+        if tok.type == "text":
+            if not tok.content:
+                continue
+            if out and out[-1].type == "text":
+                out[-1] = Token("text", "", 0, content=out[-1].content + tok.content)
+                continue
+        out.append(tok)
+    return out
+
+
+def _cue_head(children: list[Token]) -> tuple[list[str], list[Token]] | None:
+    """`**A**:`, `**A:**`, `**A** and **B**:`, `**A**, **B** and **C**:`, `**A** & **B**:`."""
+    names: list[str] = []
+    i = 0
+    n = len(children)
+    while True:
+        if not (i + 2 < n and children[i].type == "strong_open" and children[i + 1].type == "text"
+                and children[i + 2].type == "strong_close"):
+            return None
+        name = children[i + 1].content.strip()
+        i += 3
+        if name.endswith(":"):
+            name = name[:-1].strip()
+            if not _valid_name(name):
+                return None
+            names.append(name)
+            return names, children[i:]
+        if not _valid_name(name):
+            return None
+        names.append(name)
+        if i >= n or children[i].type != "text":
+            return None
+        content = children[i].content
+        colon = _HEAD_COLON.match(content)
+        if colon:
+            rest = content[colon.end():]
+            return names, ([Token("text", "", 0, content=rest)] if rest else []) + children[i + 1:]
+        if not _LIST_SEPARATOR.fullmatch(content):
+            return None
+        i += 1
+
+
+def _valid_name(name: str) -> bool:
+    return 0 < len(name) <= 80 and "\n" not in name and ":" not in name and any(c.isalpha() for c in name)
+
+
+def _first_open_bracket(content: str) -> int:
+    return content.find("[")
+
+
+def _matching_close(children: list[Token], i: int, open_type: str, close_type: str) -> int:
+    depth = 0
+    for j in range(i, len(children)):
+        if children[j].type == open_type:
+            depth += 1
+        elif children[j].type == close_type:
+            depth -= 1
+            if depth == 0:
+                return j
+    return len(children)
+
+
+def _matching_open(children: list[Token], i: int, open_type: str, close_type: str) -> int:
+    depth = 0
+    for j in range(i, -1, -1):
+        if children[j].type == close_type:
+            depth += 1
+        elif children[j].type == open_type:
+            depth -= 1
+            if depth == 0:
+                return j
+    return i
+
+
+def _direction_text(inner: list[Token]) -> str | None:
+    """`_[resignedly]_`: emphasis whose whole content is one bracketed, balanced span."""
+    if not inner or inner[0].type != "text" or inner[-1].type != "text":
+        return None
+    text = "".join(_render(tok, urls=False) for tok in inner)
+    stripped = text.strip()
+    if not (stripped.startswith("[") and stripped.endswith("]")):
+        return None
+    depth = 0
+    for k, ch in enumerate(stripped):
+        depth += ch == "["
+        depth -= ch == "]"
+        if depth == 0 and k != len(stripped) - 1:
+            return None
+    return tidy(stripped[1:-1]) or None
+
+
+def _link_target(tok: Token) -> str:
+    href = str(tok.attrs.get("href", ""))
+    title = tok.attrs.get("title")
+    return f'{href} "{title}"' if title else href
+
+
+def _render(tok: Token, urls: bool = True) -> str:
+    """Source-like text of one inline token, for notes (nothing in them may be lost)."""
+    t = tok.type
+    if t in ("text", "text_special"):
+        return tok.content
+    if t == "code_inline":
+        return tok.content
+    if t in ("softbreak", "hardbreak"):
+        return " "
+    if t == "image":
+        src = tok.attrs.get("src", "")
+        return f"![{tok.content}]({src})" if urls else tok.content
+    if t == "link_open":
+        return ""
+    if t == "link_close":
+        return ""
+    if t == "html_inline":
+        return tok.content if urls else ""
+    return ""
+
+
+def parse_markdown(text: str, path: str = "<script>", *, fast_paths: bool = True) -> Script:
+    """Parse a Markdown dialogue. Does not check for empty scripts; `parse_script` does."""
+    return MarkdownParser(text, path, fast_paths).run()

@@ -1,0 +1,136 @@
+"""Building cues out of speech, shared by the Markdown and Fountain parsers.
+
+A parser feeds a `SpeechBuilder` paragraphs, text, line breaks and directions in source order;
+the builder decides where segments start and end, which direction is in force, and turns the
+whole into one `Cue` (or reports that the cue turned out empty).
+"""
+
+from __future__ import annotations
+
+import re
+from dataclasses import dataclass, field
+
+from radioplay.model import Cue, Part, Segment
+
+_WHITESPACE = re.compile(r"\s+")
+# Closing quotes and brackets may follow the dash that cuts a line off: `"I was—"`.
+_TRAILING_CLOSERS = "\"'”’»)]"
+_LEADING_OPENERS = "\"'“‘«(["
+
+
+def tidy(text: str) -> str:
+    """Collapse runs of whitespace (line breaks, gaps left by removed notes) to one space."""
+    return _WHITESPACE.sub(" ", text).strip()
+
+
+def is_interrupted(text: str) -> bool:
+    """True when the speech ends in an em dash or `--` (the next speaker cuts in)."""
+    end = text.rstrip().rstrip(_TRAILING_CLOSERS).rstrip()
+    return end.endswith("—") or end.endswith("--")
+
+
+def picks_up(text: str) -> bool:
+    """True when the speech starts with an em dash or `--` (it continues a cut-off line)."""
+    start = text.lstrip().lstrip(_LEADING_OPENERS).lstrip()
+    return start.startswith("—") or start.startswith("--")
+
+
+@dataclass
+class _Draft:
+    pieces: list[str]
+    direction: str | None
+    line: int
+    col: int
+    paragraph_break: bool
+
+
+@dataclass
+class SpeechBuilder:
+    """Collects one cue's speech. Directions apply from where they appear onwards."""
+
+    speakers: tuple[str, ...]
+    line: int
+    col: int
+    extensions: tuple[str, ...] = ()
+    segments: list[Segment] = field(default_factory=list)
+    direction_in_force: str | None = None
+    unused_direction: tuple[str, int, int] | None = None
+    """A direction that no words have followed yet (text, line, col)."""
+    _current: _Draft | None = None
+    _next_is_paragraph: bool = False
+
+    def start_paragraph(self) -> None:
+        self._finish_segment()
+        self._next_is_paragraph = bool(self.segments)
+
+    def add_text(self, text: str, line: int, col: int) -> None:
+        if self._current is None:
+            if not text.strip():
+                return
+            self._current = _Draft([], self.direction_in_force, line, col, self._next_is_paragraph)
+            self.unused_direction = None
+        self._current.pieces.append(text)
+
+    def add_break(self) -> None:
+        if self._current is not None:
+            self._current.pieces.append(" ")
+
+    def add_direction(self, direction: str, line: int, col: int) -> None:
+        """A direction splits the speech: the words after it are a new segment that carries it."""
+        if self._current is not None and tidy("".join(self._current.pieces)):
+            self._finish_segment()
+        elif self._current is not None:
+            self._current = None
+        if self.unused_direction is not None:
+            # Two directions with no words between them direct the same words.
+            text, line, col = self.unused_direction
+            direction = f"{text}; {direction}"
+        self.direction_in_force = direction
+        self.unused_direction = (direction, line, col)
+
+    def end_paragraph(self) -> None:
+        self._finish_segment()
+
+    def _finish_segment(self) -> None:
+        draft, self._current = self._current, None
+        if draft is None:
+            return
+        text = tidy("".join(draft.pieces))
+        if not text:
+            return
+        self.segments.append(Segment(text, draft.direction, draft.line, draft.col, draft.paragraph_break))
+        self._next_is_paragraph = False
+
+    def build(self) -> Cue | None:
+        """The finished cue, or None when nothing was said."""
+        self._finish_segment()
+        if not self.segments:
+            return None
+        return make_line_cue(self.speakers, [tuple(self.segments)] * len(self.speakers),
+                             self.line, self.col, self.extensions)
+
+
+def join_segments(segments: tuple[Segment, ...] | list[Segment]) -> str:
+    out: list[str] = []
+    for i, seg in enumerate(segments):
+        if i:
+            out.append("\n\n" if seg.paragraph_break else " ")
+        out.append(seg.text)
+    return "".join(out)
+
+
+def make_line_cue(speakers: tuple[str, ...], segments_per_part: list[tuple[Segment, ...]], line: int, col: int,
+                  extensions: tuple[str, ...] = ()) -> Cue:
+    """A line cue; parts with the same segments are unison, different ones are dual dialogue."""
+    parts = tuple(Part(name, segs) for name, segs in zip(speakers, segments_per_part))
+    texts = [join_segments(p.segments) for p in parts]
+    unique_texts = list(dict.fromkeys(texts))
+    text = "\n".join(unique_texts)
+    first = parts[0].segments
+    return Cue(kind="line", speakers=speakers, text=text, direction=first[0].direction, line=line, col=col,
+               parts=parts, interrupted=is_interrupted(join_segments(parts[-1].segments)),
+               picks_up=picks_up(first[0].text), extensions=extensions)
+
+
+def direction_cue(text: str, line: int, col: int) -> Cue:
+    return Cue(kind="direction", speakers=(), text=text, direction=None, line=line, col=col)
