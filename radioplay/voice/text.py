@@ -1,0 +1,306 @@
+"""Text for the voice: the spoken form of a segment, the same for every engine.
+
+`normalize` writes out what a speaker would say (numbers, money, acronyms, abbreviations) and
+turns typography into pauses (dashes, ellipses, brackets) so that no engine ever reads
+punctuation aloud. `prepare_text` applies the pronunciation lexicon first and protects its
+replacements from normalization.
+
+Acronyms that are spelled out are written with dots between the letters ("L.L.M"): every
+espeak-ng based front end (Piper, Kokoro through Piper's phonemizer, Coqui VITS) then names each
+letter, whereas spaced capitals break on "A" (read as the article) and bare capitals are
+sometimes pronounced as a word ("SHA"). A plural keeps the joined form ("LLMs"), which espeak
+reads as "el el emz"; the dotted plural reads the "s" as "ess".
+"""
+
+from __future__ import annotations
+
+import re
+from typing import Mapping
+
+from radioplay.voice.lexicon import protect, restore
+
+_ONES = ("zero one two three four five six seven eight nine ten eleven twelve thirteen fourteen "
+         "fifteen sixteen seventeen eighteen nineteen").split()
+_TENS = "_ _ twenty thirty forty fifty sixty seventy eighty ninety".split()
+_SCALES = ((10**12, "trillion"), (10**9, "billion"), (10**6, "million"), (10**3, "thousand"))
+_ORDINAL_WORDS = {"one": "first", "two": "second", "three": "third", "five": "fifth", "eight": "eighth",
+                  "nine": "ninth", "twelve": "twelfth"}
+_MAGNITUDE_WORDS = {"k": "thousand", "thousand": "thousand", "m": "million", "mn": "million",
+                    "million": "million", "bn": "billion", "b": "billion", "billion": "billion",
+                    "trillion": "trillion"}
+_CURRENCIES = {"$": ("dollar", "dollars", "cent", "cents"), "£": ("pound", "pounds", "penny", "pence"),
+               "€": ("euro", "euros", "cent", "cents"), "¥": ("yen", "yen", "", "")}
+
+# Acronyms that people say as a word (the rest are spelled).
+_SAID_AS_WORDS = frozenset("""NASA NATO MIRI UNESCO UNICEF FIFA LASER RADAR SCUBA COVID OPEC GIF AIDS
+    ASCII CAPTCHA SIM PIN RAM ROM LAN WAN SWAT NAFTA NIMBY POSIX TOML YAML JSON WASM GNU""".split())
+# Ordinary words that writers put in capitals for emphasis; read as words, not letters.
+_EMPHASIS_WORDS = frozenset("""NO NOT YES STOP NOW NEVER ALL WHAT WHY HOW WHO HELP GO WAIT LOOK
+    OH AH HEY THE AND BUT OR IS ARE WAS WE YOU HE SHE IT THEY ME MY THIS THAT THERE HERE
+    REALLY VERY SO DO DON'T CAN'T WON'T IS HAVE HAS BE ON IN OF TO FOR AT""".split())
+_ROMAN = re.compile(r"^(?=[IVXLC]{2,}$)C{0,3}(XC|XL|L?X{0,3})(IX|IV|V?I{0,3})$")
+_VOWELS = set("AEIOU")
+
+_ABBREVIATIONS: tuple[tuple[str, str, bool], ...] = (
+    # (pattern, spoken, may end a sentence: keep the full stop before a capital or at the end)
+    (r"\be\.\s?g\.", "for example", True),
+    (r"\bi\.\s?e\.", "that is", True),
+    (r"\betc\.", "et cetera", True),
+    (r"&c\.", "et cetera", True),
+    (r"\bvs\.?(?=\s)", "versus", False),
+    (r"\bcf\.", "compare", False),
+    (r"\bapprox\.", "approximately", False),
+    (r"\bDr\.(?=\s)", "Doctor", False),
+    (r"\bMrs\.(?=\s)", "Missus", False),
+    (r"\bMr\.(?=\s)", "Mister", False),
+    (r"\bMs\.(?=\s)", "Miz", False),
+    (r"\bProf\.(?=\s)", "Professor", False),
+    (r"\bSt\.(?=\s+[A-Z])", "Saint", False),
+    (r"\bMt\.(?=\s+[A-Z])", "Mount", False),
+    (r"\bJr\.", "Junior", True),
+    (r"\bSr\.", "Senior", True),
+    (r"\bNo\.(?=\s*\d)", "number", False),
+    (r"\ba\.m\.", "A.M", True),
+    (r"\bp\.m\.", "P.M", True),
+)
+
+
+# --------------------------------------------------------------------------- numbers
+
+
+def cardinal(n: int) -> str:
+    """English words for a whole number: 1205 -> "one thousand two hundred five"."""
+    if n < 0:
+        return "minus " + cardinal(-n)
+    if n < 20:
+        return _ONES[n]
+    if n < 100:
+        tens, ones = divmod(n, 10)
+        return _TENS[tens] + (f"-{_ONES[ones]}" if ones else "")
+    if n < 1000:
+        hundreds, rest = divmod(n, 100)
+        return f"{_ONES[hundreds]} hundred" + (f" {cardinal(rest)}" if rest else "")
+    if n >= 10**15:
+        return digits(str(n))
+    for size, word in _SCALES:
+        if n >= size:
+            high, rest = divmod(n, size)
+            return f"{cardinal(high)} {word}" + (f" {cardinal(rest)}" if rest else "")
+    raise AssertionError(n)  # unreachable: every n >= 1000 has a scale
+
+
+def ordinal(n: int) -> str:
+    """21 -> "twenty-first"."""
+    words = cardinal(n)
+    head, sep, last = words.rpartition("-") if "-" in words.split(" ")[-1] else words.rpartition(" ")
+    if last in _ORDINAL_WORDS:
+        last = _ORDINAL_WORDS[last]
+    elif last.endswith("y"):
+        last = last[:-1] + "ieth"
+    else:
+        last += "th"
+    return head + sep + last
+
+
+def digits(text: str) -> str:
+    """Digit by digit: "314" -> "three one four"."""
+    return " ".join(_ONES[int(d)] for d in text if d.isdigit())
+
+
+def year(n: int) -> str:
+    """How a year is said: 1990 -> "nineteen ninety", 2005 -> "two thousand five",
+    1905 -> "nineteen oh five", 2023 -> "twenty twenty-three"."""
+    high, low = divmod(n, 100)
+    if 2000 <= n <= 2009 or n % 1000 == 0:
+        return cardinal(n)
+    if low == 0:
+        return f"{cardinal(high)} hundred"
+    if low < 10:
+        return f"{cardinal(high)} oh {cardinal(low)}"
+    return f"{cardinal(high)} {cardinal(low)}"
+
+
+def decade(n: int) -> str:
+    """1990 -> "nineteen nineties", 2000 -> "two thousands"."""
+    said = year(n)
+    return said[:-1] + "ies" if said.endswith("y") else said + "s"
+
+
+def identifier_number(text: str) -> str:
+    """A number in a name such as SHA-256 or Boeing 747: said in pairs, "two fifty-six"."""
+    if "." in text:
+        return decimal(text)
+    n = int(text)
+    if text.startswith("0") and len(text) > 1:
+        return digits(text)
+    if n < 100:
+        return cardinal(n)
+    if len(text) == 3:
+        high, low = divmod(n, 100)
+        return f"{cardinal(high)} " + (f"oh {cardinal(low)}" if 0 < low < 10 else
+                                        "hundred" if low == 0 else cardinal(low))
+    if len(text) == 4:
+        return year(n)
+    return digits(text)
+
+
+def decimal(text: str) -> str:
+    """ "3.14" -> "three point one four"; "1,500" -> "one thousand five hundred"."""
+    whole, _, frac = text.replace(",", "").partition(".")
+    spoken = cardinal(int(whole or "0"))
+    return f"{spoken} point {digits(frac)}" if frac else spoken
+
+
+def _money(match: re.Match) -> str:
+    symbol, amount, magnitude = match.group(1), match.group(2), match.group(3)
+    one, many, sub_one, sub_many = _CURRENCIES[symbol]
+    if magnitude:
+        return f"{decimal(amount)} {_MAGNITUDE_WORDS[magnitude.strip().lower()]} {many}"
+    whole, _, cents = amount.replace(",", "").partition(".")
+    units = int(whole or "0")
+    spoken = f"{cardinal(units)} {one if units == 1 else many}"
+    if cents and sub_one and int(cents[:2].ljust(2, "0")):
+        c = int(cents[:2].ljust(2, "0"))
+        spoken += f" and {cardinal(c)} {sub_one if c == 1 else sub_many}"
+    return spoken
+
+
+def _clock(match: re.Match) -> str:
+    hour, minute = int(match.group(1)), int(match.group(2))
+    if minute == 0:
+        return f"{cardinal(hour)} o'clock"
+    return f"{cardinal(hour)} " + (f"oh {cardinal(minute)}" if minute < 10 else cardinal(minute))
+
+
+def _number(match: re.Match) -> str:
+    text = match.group(0)
+    plain = text.replace(",", "")
+    if "." not in plain and len(plain) == 4 and 1100 <= int(plain) <= 2099 and "," not in text:
+        return year(int(plain))
+    return decimal(text)
+
+
+# --------------------------------------------------------------------------- acronyms
+
+
+def spell(letters: str) -> str:
+    """An acronym said letter by letter, written so espeak-style front ends name each letter."""
+    return ".".join(letters)
+
+
+def _said_as_word(word: str) -> bool:
+    if word in _SAID_AS_WORDS:
+        return True
+    if len(word) < 4:
+        return False
+    vowels = sum(c in _VOWELS for c in word)
+    # Pronounceable: at least two vowels and never three consonants in a row (MIRI, OPEC, not HTTP).
+    return vowels >= 2 and not re.search(r"[^AEIOUY]{3}", word)
+
+
+def _acronym(match: re.Match) -> str:
+    word, plural = match.group(1), match.group(2) or ""
+    if _ROMAN.match(word) or word in _EMPHASIS_WORDS:
+        return match.group(0)
+    if _said_as_word(word):
+        return word.capitalize() + plural
+    return (word + plural) if plural else spell(word)
+
+
+# --------------------------------------------------------------------------- the passes
+
+
+def _expand_abbreviations(text: str) -> str:
+    for pattern, spoken, can_end in _ABBREVIATIONS:
+        def replace(m: re.Match, spoken=spoken, can_end=can_end) -> str:
+            rest = m.string[m.end():]
+            ends_sentence = can_end and (not rest.strip() or re.match(r"\s+[A-Z\"“]", rest))
+            return spoken + ("." if ends_sentence else "")
+        text = re.sub(pattern, replace, text, flags=re.IGNORECASE if pattern[2:3].islower() else 0)
+    return text
+
+
+def _straighten_quotes(text: str) -> str:
+    text = re.sub(r"[“”„«»\"]", "", text)
+    text = re.sub(r"[‘’‚`´]", "'", text)
+    # A single quote is kept only as an apostrophe inside a word (don't, Doomer's).
+    return re.sub(r"(?<![\w\ue000-\uf8ff])'|'(?![\w\ue000-\uf8ff])", "", text)
+
+
+def _numbers(text: str) -> str:
+    text = re.sub(r"\b([A-Z]{2,})-?(\d+(?:\.\d+)?)\b",
+                  lambda m: f"{spell(m.group(1)) if not _said_as_word(m.group(1)) else m.group(1).capitalize()} "
+                            f"{identifier_number(m.group(2))}", text)
+    text = re.sub(r"([$£€¥])\s?(\d[\d,]*(?:\.\d+)?)(\s?(?:thousand|million|billion|trillion|bn|mn|k|m|b)\b)?",
+                  _money, text, flags=re.IGNORECASE)
+    text = re.sub(r"(\d[\d,]*(?:\.\d+)?)\s?%", lambda m: f"{decimal(m.group(1))} percent", text)
+    text = re.sub(r"\b(\d+)(?:st|nd|rd|th)\b", lambda m: ordinal(int(m.group(1))), text)
+    text = re.sub(r"\b(1[1-9]\d0|20[0-9]0)'?s\b", lambda m: decade(int(m.group(1))), text)
+    text = re.sub(r"\b(\d{1,2}):(\d{2})\b", _clock, text)
+    text = re.sub(r"\b(\d[\d,]*)\s?[–-]\s?(\d[\d,]*)\b", r"\1 to \2", text)
+    text = re.sub(r"(?<![\w.])-(?=\d)", "minus ", text)
+    text = re.sub(r"\d{1,3}(?:,\d{3})+(?:\.\d+)?|\d+(?:\.\d+)?", _number, text)
+    return text
+
+
+def _pauses(text: str) -> str:
+    text = re.sub(r"(?:\.\s?){3,}|…", "\u2026", text)
+    text = re.sub(r"\u2026(?=\s*(?:$|[A-Z]))", ". ", text)  # an ellipsis before a new sentence ends it
+    text = text.replace("\u2026", ", ")
+    text = re.sub(r"\s*(?:—|―|--+|\s–\s|\s-\s)\s*", ", ", text)
+    text = re.sub(r"\s*[(\[{]\s*", ", ", text)
+    text = re.sub(r"\s*[)\]}]\s*", ", ", text)
+    return text
+
+
+def _symbols(text: str) -> str:
+    text = text.replace("&", " and ")
+    text = re.sub(r"\band/or\b", "and or", text)
+    text = re.sub(r"(?<=[A-Za-z])/(?=[A-Za-z])", " or ", text)
+    text = re.sub(r"(?<=\d)\s*[x×]\s*(?=\d)", " by ", text)
+    for symbol, word in (("+", "plus"), ("=", "equals"), ("@", "at"), ("°", "degrees"), ("×", "times")):
+        text = text.replace(symbol, f" {word} ")
+    text = re.sub(r"#(?=\d)", "number ", text)
+    text = re.sub(r"~(?=\s?\d)", "about ", text)
+    text = re.sub(r"(?<=\w)_(?=\w)", " ", text)
+    # Anything else that is not a letter, digit, apostrophe, hyphen, pause or a protected
+    # lexicon entry is never read aloud.
+    return re.sub(r"[^\w\s.,!?;:'\-\ue000-\uf8ff]|_", " ", text)
+
+
+def _tidy(text: str) -> str:
+    text = re.sub(r"(?<![\w\ue000-\uf8ff])-+|-+(?![\w\ue000-\uf8ff])", " ", text)  # stray hyphens
+    text = re.sub(r"\s+", " ", text)
+    text = re.sub(r"\s+([.,!?;:])", r"\1", text)
+    text = re.sub(r"([,;:])(?:[\s,;:]*)([.!?])", r"\2", text)  # a pause right before a stop
+    text = re.sub(r"([.!?])(?:[\s,;:]*[,;:])+", r"\1", text)  # a pause right after a stop
+    text = re.sub(r"([,;:])(?:\s*[,;:])+", r"\1", text)
+    text = re.sub(r"([!?])[.!?]*", r"\1", text)
+    text = re.sub(r"\.(?:\s*\.)+", ".", text)
+    text = re.sub(r"([,!?;:])(?=[^\s\d.,!?;:])", r"\1 ", text)
+    text = re.sub(r"^[\s.,;:!?]+", "", text)
+    text = re.sub(r"[\s,;:]+$", "", text)
+    return text.strip()
+
+
+def normalize(text: str) -> str:
+    """The spoken form of `text` for any engine.
+
+    >>> normalize("GPT-4 costs $5 — in 1990, e.g., 50% more…")
+    'G.P.T four costs five dollars, in nineteen ninety, for example, fifty percent more.'
+    """
+    text = _straighten_quotes(text)
+    text = _expand_abbreviations(text)
+    text = _numbers(text)
+    text = re.sub(r"\bOK\b", "okay", text)
+    text = re.sub(r"\b([A-Z][A-Z']*[A-Z])(s)?\b", _acronym, text)
+    text = _pauses(text)
+    text = _symbols(text)
+    return _tidy(text)
+
+
+def prepare_text(text: str, lexicon: Mapping[str, str]) -> str:
+    """Lexicon first (whole words, case-insensitive; /IPA/ becomes [[IPA]] raw phonemes), then
+    `normalize`. The lexicon's replacements are kept out of normalization."""
+    protected, replacements = protect(text, lexicon)
+    return restore(normalize(protected), replacements)
