@@ -340,23 +340,41 @@ class MarkdownParser:
             _, hline, hcol = self.find("**", cursor)
             self.builder = SpeechBuilder(speakers=speakers, line=hline, col=hcol)
             self.head_raw = " and ".join(speakers)
-            self.speech(rest, cursor)
+            self.speech(list(self.inline_events(rest, cursor)))
             return
-        events_builder = self.builder
-        if events_builder is None:
-            # Not a continuation: a stage direction, something never spoken, or stray text.
-            self.stray_paragraph(children, cursor, line, col)
+        events = list(self.inline_events(children, cursor))
+        texts = [e for e in events if e[0] == "text" and e[1].strip()]
+        directions = [e for e in events if e[0] == "direction"]
+        if not texts and not directions:
+            return  # only unspoken things (an image, a URL, a comment), already listed
+        if not texts and len(directions) == 1:
+            # A direction standing alone is a stage direction, even in the middle of a speech.
+            self.close_cue()
+            _, text, dline, dcol = directions[0]
+            self.cues.append(direction_cue(text, dline, dcol))
             return
-        self.speech(children, cursor)
+        if self.builder is not None:
+            self.speech(events)
+            return
+        if self.last_speakers is not None:
+            # Speech after a stage direction goes on with the speaker who was talking.
+            first_line, first_col = (texts or directions)[0][2:4]
+            self.builder = SpeechBuilder(speakers=self.last_speakers, line=first_line, col=first_col)
+            self.head_raw = " and ".join(self.last_speakers)
+            self.speech(events)
+            return
+        stray = tidy(" ".join(e[1] for e in events if e[0] in ("text", "direction")))
+        self.leave_out("no speaker", stray, line, col)
+        self.warn(f"text with no speaker is not spoken: {_preview(stray)!r}", line, col)
 
     def canonical(self, name: str) -> str:
         name = tidy(name)
         return self.canonical_names.setdefault(name.casefold(), name)
 
-    def speech(self, children: list[Token], cursor: int) -> None:
+    def speech(self, events: list[tuple]) -> None:
         assert self.builder is not None
         self.builder.start_paragraph()
-        for event in self.inline_events(children, cursor):
+        for event in events:
             kind = event[0]
             if kind == "text":
                 self.builder.add_text(event[1], event[2], event[3])
@@ -365,28 +383,6 @@ class MarkdownParser:
             elif kind == "direction":
                 self.builder.add_direction(event[1], event[2], event[3])
         self.builder.end_paragraph()
-
-    def stray_paragraph(self, children: list[Token], cursor: int, line: int, col: int) -> None:
-        events = list(self.inline_events(children, cursor))
-        texts = [e for e in events if e[0] == "text" and e[1].strip()]
-        directions = [e for e in events if e[0] == "direction"]
-        if not texts and not directions:
-            return  # only unspoken things (an image, a URL, a comment), already listed
-        if not texts and len(directions) == 1:
-            self.close_cue()
-            _, text, dline, dcol = directions[0]
-            self.cues.append(direction_cue(text, dline, dcol))
-            return
-        if self.last_speakers is not None:
-            # Speech after a stage direction goes on with the speaker who was talking.
-            first_line, first_col = (texts or directions)[0][2:4]
-            self.builder = SpeechBuilder(speakers=self.last_speakers, line=first_line, col=first_col)
-            self.head_raw = " and ".join(self.last_speakers)
-            self.speech(children, cursor)
-            return
-        stray = tidy(" ".join(e[1] for e in events if e[0] in ("text", "direction")))
-        self.leave_out("no speaker", stray, line, col)
-        self.warn(f"text with no speaker is not spoken: {_preview(stray)!r}", line, col)
 
     def close_cue(self) -> None:
         builder, self.builder = self.builder, None
@@ -564,6 +560,8 @@ class MarkdownParser:
                 url = url[:-1]
             if m.start() > last:
                 piece = content[last:m.start()]
+                if content[m.start() + len(url):m.start() + len(url) + 1] in tuple(".,;:!?"):
+                    piece = piece.rstrip()  # "see https://x.org." reads "see."
                 _, line, col = self.find(piece, cursor)
                 yield ("text", piece, line, col)
             cursor, line, col = self.find(url, cursor)
