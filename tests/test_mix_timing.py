@@ -7,7 +7,7 @@ import pytest
 
 from radioplay.errors import CastError
 from radioplay.mix import Timing, chapter_timings, cue_timings, mix
-from radioplay.model import Chapter, ChapterTiming, Delivery
+from radioplay.model import Audio, Chapter, ChapterTiming, Delivery, Take
 from radioplay.voice.engines.tone import tone_length
 from tests.test_mix_fixtures import (RATE, cast, identity, line, placement, script, seconds, stage,
                                tone_takes)
@@ -24,6 +24,7 @@ def test_defaults_are_the_documented_seconds():
     assert (T.turn_gap, T.paragraph_gap, T.direction_split_gap, T.direction_pause) == (0.35, 0.5, 0.25, 1.0)
     assert (T.directed_beat, T.interrupt_overlap, T.interrupt_fade, T.lead_in, T.tail) == \
         (0.25, 0.25, 0.06, 0.5, 1.0)
+    assert T.take_margin == 0.03
 
 
 def test_turns_are_a_turn_gap_apart_after_the_lead_in():
@@ -174,3 +175,25 @@ def test_two_thousand_cues_mix_in_one_pass():
         + 1_999 * seconds(T.turn_gap) + seconds(T.tail)
     assert len(m.samples) == expected
     assert placement(m, 1_999).end == expected - seconds(T.tail)
+
+
+def padded_take(cue: int, speaker: str, lead: float, body: np.ndarray, trail: float) -> Take:
+    samples = np.concatenate([np.zeros(seconds(lead), np.float32), body,
+                              np.full(seconds(trail), 1e-4, np.float32)])  # a faint hiss, 74 dB down
+    return Take(Audio(samples, RATE), cue, 0, 0, speaker)
+
+
+def test_engine_padding_is_trimmed_so_gaps_are_between_voices():
+    body = (0.7 * np.sin(np.arange(4_800) * 0.3)).astype(np.float32)
+    s = script(line("A", "One."), line("B", "Two."))
+    takes = [padded_take(0, "A", 0.3, body, 0.25), padded_take(1, "B", 0.1, body, 0.2)]
+    m = mix(s, takes, cast(A=("low",), B=("high",)), identity(s), T, sample_rate=RATE)
+    margin = seconds(T.take_margin)
+    a, b = placement(m, 0), placement(m, 1)
+    assert a.start == seconds(T.lead_in)
+    assert a.end - a.start == b.end - b.start == 4_800 + 2 * margin - 1  # sin(0) = 0 is silence
+    assert b.start == a.end + seconds(T.turn_gap)
+    # a large margin keeps the engine's padding whole
+    keep = Timing.from_mapping({"take_margin": 10.0})
+    m = mix(s, takes, cast(A=("low",), B=("high",)), identity(s), keep, sample_rate=RATE)
+    assert placement(m, 0).end - placement(m, 0).start == len(takes[0].audio.samples)

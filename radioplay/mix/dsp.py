@@ -106,6 +106,23 @@ def pan_gains(pan: float, channels: int) -> np.ndarray:
     return np.array([math.cos(theta), math.sin(theta)])
 
 
+def audible_span(samples: np.ndarray, below_peak_db: float = 50.0) -> tuple[int, int]:
+    """(first, end) of the samples louder than `below_peak_db` under the peak: the part of a take
+    that is heard. A silent take spans all of itself."""
+    magnitude = np.abs(samples)
+    peak = float(magnitude.max()) if len(samples) else 0.0
+    if peak == 0.0:
+        return 0, len(samples)
+    loud = np.flatnonzero(magnitude > peak * db_to_gain(-below_peak_db))
+    return int(loud[0]), int(loud[-1]) + 1
+
+
+def trim_silence(samples: np.ndarray, margin: int, below_peak_db: float = 50.0) -> np.ndarray:
+    """`samples` without leading and trailing silence, keeping `margin` samples of it at each end."""
+    first, end = audible_span(samples, below_peak_db)
+    return samples[max(0, first - margin):min(len(samples), end + margin)]
+
+
 def fade_out(samples: np.ndarray, start: int, length: int) -> np.ndarray:
     """A copy with a linear fade from full level at `start` to silence `length` samples later,
     cut off there (so the result has min(len, start + length) samples)."""

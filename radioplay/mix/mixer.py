@@ -19,7 +19,8 @@ import numpy as np
 
 from radioplay.errors import CastError, InputError
 from radioplay.mix.beds import PINK, Beds, duck_gain, loop_to_length, pink_noise
-from radioplay.mix.dsp import as_mono, db_to_gain, fade_out, pan_gains, resample, rms, stretch_to_length
+from radioplay.mix.dsp import (as_mono, db_to_gain, fade_out, pan_gains, resample, rms, stretch_to_length,
+                               trim_silence)
 from radioplay.mix.sounds import read_sound, resolve_sound
 from radioplay.mix.timing import Timing
 from radioplay.model import Casting, Cue, Delivery, Mix, Placement, Script, Take
@@ -193,14 +194,16 @@ class _Layout:
         return clip
 
 
-def _takes_at_rate(takes: Sequence[Take], sample_rate: int) -> dict[tuple[int, int, int], np.ndarray]:
-    """Each take resampled to the mix rate exactly once, keyed by (cue, part, segment)."""
+def _takes_at_rate(takes: Sequence[Take], sample_rate: int, margin: int) -> dict[tuple[int, int, int], np.ndarray]:
+    """Each take resampled to the mix rate exactly once and trimmed of the engine's silence
+    (keeping `margin` samples), keyed by (cue, part, segment)."""
     by_key: dict[tuple[int, int, int], np.ndarray] = {}
     for take in takes:
         key = (take.cue, take.part, take.segment)
         if key in by_key:
             raise ValueError(f"two takes for cue {take.cue}, part {take.part}, segment {take.segment}")
-        by_key[key] = resample(as_mono(take.audio.samples), take.audio.sample_rate, sample_rate)
+        samples = resample(as_mono(take.audio.samples), take.audio.sample_rate, sample_rate)
+        by_key[key] = trim_silence(samples, margin)
     return by_key
 
 
@@ -247,7 +250,7 @@ def mix(script: Script, takes: Sequence[Take], casting: Casting, deliveries: Seq
     if intro is not None:
         start = max(start, len(intro) - seconds(beds.intro_overlap))
     layout = _Layout(script, casting, deliveries, timing, sample_rate, channels, folder,
-                     _takes_at_rate(takes, sample_rate))
+                     _takes_at_rate(takes, sample_rate, seconds(timing.take_margin)))
     layout.run(start)
     clips = layout.clips
     last_end = max((c.end for c in clips), default=start)

@@ -35,6 +35,11 @@ class Timing:
     """How long before an interrupted take's natural end the next line starts."""
     interrupt_fade: float = 0.06
     """Fade-out of the cut voice, starting where the interrupting line starts; the rest is cut."""
+    take_margin: float = 0.03
+    """Silence kept at each end of a take. Engines pad their output (Piper: about 0.2 s at the
+    end); anything quieter than 50 dB below the take's peak beyond this margin is trimmed, so the
+    gaps above are measured between voices, not between engine buffers. A large value keeps
+    the engine's padding."""
     lead_in: float = 0.5
     """Silence at the start of the episode, before the first clip."""
     tail: float = 1.0
