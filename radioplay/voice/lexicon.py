@@ -59,13 +59,14 @@ def _pattern(lexicon: Mapping[str, str]) -> re.Pattern | None:
     if not words:
         return None
     alternatives = "|".join(r"\s+".join(re.escape(part) for part in w.split(" ")) for w in words)
-    return re.compile(rf"(?<![\w\-])(?:{alternatives})(?![\w])", re.IGNORECASE)
+    return re.compile(rf"(?<!\w)(?:{alternatives})(?!\w)", re.IGNORECASE)
 
 
-def _replacement(matched: str, value: str) -> str:
+def _replacement(match: re.Match, value: str) -> str:
     spoken = spoken_form(value)
-    # A lowercase respelling of a capitalized word keeps the capital (sentence starts, names).
-    if not is_ipa(value) and matched[:1].isupper() and spoken[:1].islower():
+    # A lowercase respelling at the start of a sentence keeps the sentence's capital.
+    starts_sentence = not match.string[:match.start()].strip() or re.search(r"[.!?]\s*$", match.string[:match.start()])
+    if not is_ipa(value) and starts_sentence and match.group(0)[:1].isupper() and spoken[:1].islower():
         spoken = spoken[:1].upper() + spoken[1:]
     return spoken
 
@@ -76,7 +77,7 @@ def apply_lexicon(text: str, lexicon: Mapping[str, str]) -> str:
     if pattern is None:
         return text
     values = {_key(w): v for w, v in lexicon.items()}
-    return pattern.sub(lambda m: _replacement(m.group(0), values[_key(m.group(0))]), text)
+    return pattern.sub(lambda m: _replacement(m, values[_key(m.group(0))]), text)
 
 
 def protect(text: str, lexicon: Mapping[str, str]) -> tuple[str, list[str]]:
@@ -89,7 +90,7 @@ def protect(text: str, lexicon: Mapping[str, str]) -> tuple[str, list[str]]:
     values = {_key(w): v for w, v in lexicon.items()}
 
     def hold(match: re.Match) -> str:
-        spoken = _replacement(match.group(0), values[_key(match.group(0))])
+        spoken = _replacement(match, values[_key(match.group(0))])
         if spoken not in replacements:
             replacements.append(spoken)
         index = replacements.index(spoken)

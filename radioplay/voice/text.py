@@ -151,6 +151,10 @@ def decimal(text: str) -> str:
     return f"{spoken} point {digits(frac)}" if frac else spoken
 
 
+_NUM = r"\d{1,3}(?:,\d{3})+(?:\.\d+)?|\d+(?:\.\d+)?"
+"""A number as written: 1,500 or 3.14 (a comma after a number is punctuation, not a separator)."""
+
+
 def _money(match: re.Match) -> str:
     symbol, amount, magnitude = match.group(1), match.group(2), match.group(3)
     one, many, sub_one, sub_many = _CURRENCIES[symbol]
@@ -231,15 +235,15 @@ def _numbers(text: str) -> str:
     text = re.sub(r"\b([A-Z]{2,})-?(\d+(?:\.\d+)?)\b",
                   lambda m: f"{spell(m.group(1)) if not _said_as_word(m.group(1)) else m.group(1).capitalize()} "
                             f"{identifier_number(m.group(2))}", text)
-    text = re.sub(r"([$£€¥])\s?(\d[\d,]*(?:\.\d+)?)(\s?(?:thousand|million|billion|trillion|bn|mn|k|m|b)\b)?",
+    text = re.sub(rf"([$£€¥])\s?({_NUM})(\s?(?:thousand|million|billion|trillion|bn|mn|k|m|b)\b)?",
                   _money, text, flags=re.IGNORECASE)
-    text = re.sub(r"(\d[\d,]*(?:\.\d+)?)\s?%", lambda m: f"{decimal(m.group(1))} percent", text)
+    text = re.sub(rf"({_NUM})\s?%", lambda m: f"{decimal(m.group(1))} percent", text)
     text = re.sub(r"\b(\d+)(?:st|nd|rd|th)\b", lambda m: ordinal(int(m.group(1))), text)
     text = re.sub(r"\b(1[1-9]\d0|20[0-9]0)'?s\b", lambda m: decade(int(m.group(1))), text)
     text = re.sub(r"\b(\d{1,2}):(\d{2})\b", _clock, text)
-    text = re.sub(r"\b(\d[\d,]*)\s?[–-]\s?(\d[\d,]*)\b", r"\1 to \2", text)
+    text = re.sub(rf"\b({_NUM})\s?[–-]\s?({_NUM})\b", r"\1 to \2", text)
     text = re.sub(r"(?<![\w.])-(?=\d)", "minus ", text)
-    text = re.sub(r"\d{1,3}(?:,\d{3})+(?:\.\d+)?|\d+(?:\.\d+)?", _number, text)
+    text = re.sub(_NUM, _number, text)
     return text
 
 
@@ -248,7 +252,7 @@ def _pauses(text: str) -> str:
     text = re.sub(r"\u2026(?=\s*(?:$|[A-Z]))", ". ", text)  # an ellipsis before a new sentence ends it
     text = text.replace("\u2026", ", ")
     text = re.sub(r"\s*(?:—|―|--+|\s–\s|\s-\s)\s*", ", ", text)
-    text = re.sub(r"\s*[(\[{]\s*", ", ", text)
+    text = re.sub(r"\s*[(\[{]\s*", " ", text)  # the pause goes after a bracketed aside, not before
     text = re.sub(r"\s*[)\]}]\s*", ", ", text)
     return text
 
@@ -272,15 +276,17 @@ def _tidy(text: str) -> str:
     text = re.sub(r"(?<![\w\ue000-\uf8ff])-+|-+(?![\w\ue000-\uf8ff])", " ", text)  # stray hyphens
     text = re.sub(r"\s+", " ", text)
     text = re.sub(r"\s+([.,!?;:])", r"\1", text)
-    text = re.sub(r"([,;:])(?:[\s,;:]*)([.!?])", r"\2", text)  # a pause right before a stop
-    text = re.sub(r"([.!?])(?:[\s,;:]*[,;:])+", r"\1", text)  # a pause right after a stop
-    text = re.sub(r"([,;:])(?:\s*[,;:])+", r"\1", text)
-    text = re.sub(r"([!?])[.!?]*", r"\1", text)
-    text = re.sub(r"\.(?:\s*\.)+", ".", text)
+    text = re.sub(r"[.,!?;:](?:\s*[.,!?;:])+", _strongest_stop, text)
     text = re.sub(r"([,!?;:])(?=[^\s\d.,!?;:])", r"\1 ", text)
     text = re.sub(r"^[\s.,;:!?]+", "", text)
     text = re.sub(r"[\s,;:]+$", "", text)
     return text.strip()
+
+
+def _strongest_stop(match: re.Match) -> str:
+    """A run of pauses and stops becomes the strongest of them: "?" > "!" > "." > ";" > ":" > ","."""
+    run = match.group(0)
+    return next(mark for mark in "?!.;:," if mark in run)
 
 
 def normalize(text: str) -> str:
