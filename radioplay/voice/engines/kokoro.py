@@ -32,13 +32,13 @@ from radioplay.io import atomic_path
 from radioplay.model import Audio, VoiceSpec
 from radioplay.voice.engines import devices
 from radioplay.voice.engines.base import VoiceInfo
+from radioplay.voice.engines.levels import peak_normalize
 
 SAMPLE_RATE = 24_000
 MAX_TOKENS = 510
 """Kokoro's context is 512 tokens including the two pad tokens; style tables have 510 rows."""
 MODEL_PARTS = 4
 MODEL_DIR_ENV = "RADIOPLAY_MODEL_DIR"
-PEAK = 0.9
 OPTIONS = ("voices_file",)
 ESPEAK_VOICE = "en-us"
 
@@ -266,7 +266,7 @@ class KokoroEngine:
             })[0]
             pieces.append(np.asarray(audio, dtype=np.float32).reshape(-1))
         samples = np.concatenate(pieces) if pieces else np.zeros(0, np.float32)
-        return Audio(_peak_normalize(samples), SAMPLE_RATE)
+        return Audio(peak_normalize(samples), SAMPLE_RATE)
 
     # ------------------------------------------------------------------ text
 
@@ -367,9 +367,3 @@ def chunk_phonemes(phonemes: str, vocab: dict[str, int], limit: int = MAX_TOKENS
             chunks.append(piece)
     return chunks
 
-
-def _peak_normalize(samples: np.ndarray) -> np.ndarray:
-    peak = float(np.max(np.abs(samples))) if samples.size else 0.0
-    if peak < 1e-8:
-        return np.zeros_like(samples, dtype=np.float32)
-    return np.clip(samples * (PEAK / peak), -1.0, 1.0).astype(np.float32)

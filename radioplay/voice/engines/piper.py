@@ -24,13 +24,11 @@ from radioplay.errors import EngineError
 from radioplay.model import Audio, VoiceSpec
 from radioplay.voice.engines import devices
 from radioplay.voice.engines.base import VoiceInfo
+from radioplay.voice.engines.levels import peak_normalize
 from radioplay.voice.engines.seeded_noise import NoiseInput, externalize_noise, noise_feeds
 
 BUNDLED_VOICE = "joe"
 BUNDLED_ALIASES = ("joe", "en_US-joe-medium")
-PEAK = 0.9
-"""Takes are peak-normalized to this, like Piper's own per-sentence normalization but per take,
-so sentences keep their relative level."""
 OPTIONS = ("length_scale", "noise_scale", "noise_w", "speaker", "sentence_silence")
 
 
@@ -154,7 +152,7 @@ class PiperEngine:
             pieces.append(np.asarray(audio, dtype=np.float32).reshape(-1))
 
         samples = np.concatenate(pieces) if pieces else np.zeros(0, np.float32)
-        return Audio(_peak_normalize(samples), rate)
+        return Audio(peak_normalize(samples), rate)
 
     # ------------------------------------------------------------------ internals
 
@@ -206,9 +204,3 @@ class PiperEngine:
         piper_voice = PiperVoice(session=session, config=piper_config)
         return _LoadedVoice(piper_voice, session, noise_inputs)
 
-
-def _peak_normalize(samples: np.ndarray) -> np.ndarray:
-    peak = float(np.max(np.abs(samples))) if samples.size else 0.0
-    if peak < 1e-8:
-        return np.zeros_like(samples, dtype=np.float32)
-    return np.clip(samples * (PEAK / peak), -1.0, 1.0).astype(np.float32)
