@@ -390,7 +390,7 @@ class MarkdownParser:
             return
         cue = builder.build()
         if cue is None:
-            text = self.head_raw
+            text = ", ".join(builder.speakers)
             if builder.unused_direction is not None:
                 text += f" [{builder.unused_direction[0]}]"
             self.leave_out("empty cue", text, builder.line, builder.col)

@@ -1,0 +1,276 @@
+"""Properties of the parser over generated scripts.
+
+- Nothing is lost: every word of the source is spoken, a direction, a title or chapter, listed as
+  unspoken, or markup (speaker names and cue punctuation), exactly once.
+- Robustness: over random Markdown and Fountain, only a Script or a ScriptError comes out.
+- The Markdown fast path (plain paragraphs built without markdown-it) gives the same Script.
+
+Examples per test: 5,000 with CI set (or HYPOTHESIS_PROFILE=ci), a few hundred otherwise.
+"""
+
+from __future__ import annotations
+
+import os
+import re
+from collections import Counter
+
+from hypothesis import HealthCheck, given, settings
+from hypothesis import strategies as st
+
+from radioplay.errors import ScriptError
+from radioplay.model import Script
+from radioplay.parse import parse_script
+from radioplay.parse.markdown import parse_markdown
+from radioplay.parse.report import directions
+
+settings.register_profile("parse-ci", max_examples=5000, deadline=None,
+                          suppress_health_check=[HealthCheck.too_slow, HealthCheck.filter_too_much])
+settings.register_profile("parse-dev", max_examples=200, deadline=None,
+                          suppress_health_check=[HealthCheck.too_slow, HealthCheck.filter_too_much])
+PROFILE = settings.get_profile(
+    "parse-ci" if os.environ.get("CI") or os.environ.get("HYPOTHESIS_PROFILE") == "ci" else "parse-dev")
+
+_WORD = re.compile(r"[A-Za-z0-9]+")
+VOCABULARY = ["alpha", "bravo", "charlie", "delta", "echo", "foxtrot", "golf", "hotel", "india", "juliet",
+              "kilo", "lima", "mike", "oscar", "papa", "quebec", "romeo", "sierra", "tango", "victor"]
+MD_NAMES = ["Ada", "Marlow", "Quill", "Zoë Day", "O'Hara"]
+FOUNTAIN_NAMES = ["ADA", "MARLOW", "QUILL", "DR SMITH"]
+FOUNTAIN_EXTENSIONS = ["V.O.", "O.S.", "CONT'D"]
+
+# Fixed phrases (1 to 4 words) keep generation cheap enough for 5,000 examples per test.
+PHRASES = [" ".join(VOCABULARY[(i * 7 + k * 3) % len(VOCABULARY)] for k in range(1 + i % 4)) for i in range(40)]
+words = st.sampled_from(PHRASES)
+
+
+def source_words(text: str, markup: set[str]) -> Counter:
+    return Counter(w for w in _WORD.findall(text) if w not in markup)
+
+
+def accounted_words(script: Script, markup: set[str]) -> Counter:
+    pieces: list[str] = [script.title or ""]
+    pieces += [c.title for c in script.chapters]
+    pieces += [u.text for u in script.unspoken]
+    pieces += [text for _, _, text, _ in directions(script)]
+    for cue in script.lines:
+        seen = set()
+        for part in cue.parts:
+            if id(part.segments) in seen:
+                continue  # a unison line's words are written once
+            seen.add(id(part.segments))
+            pieces += [s.text for s in part.segments]
+    return Counter(w for piece in pieces for w in _WORD.findall(piece) if w not in markup)
+
+
+# --------------------------------------------------------------------------- Markdown generator
+
+
+class Unique:
+    """Directions must be distinguishable to be counted once: give each a serial word."""
+
+    def __init__(self):
+        self.n = 0
+
+    def __call__(self, text: str) -> str:
+        self.n += 1
+        return f"{text} d{self.n}"
+
+
+@st.composite
+def md_inline(draw, unique):
+    kind = draw(st.sampled_from(["word", "word", "word", "em", "strong", "code", "link", "direction", "note",
+                                 "comment", "image", "url", "autolink", "struck", "quote"]))
+    w = draw(words)
+    if kind == "link":
+        return f"[{w}](https://{draw(words).replace(' ', '')}.org/{draw(words).replace(' ', '-')})"
+    if kind == "note":
+        return f"[TODO {w} [{draw(words)}]]"
+    if kind == "image":
+        return f"![{w}]({draw(words).replace(' ', '_')}.png)"
+    if kind == "direction":
+        return f"_[{unique(w)}]_"
+    return {
+        "word": w,
+        "em": f"*{w}*",
+        "strong": f"**{w}**",
+        "code": f"`{w}`",
+        "comment": f"<!-- {w} -->",
+        "url": f"https://{w.replace(' ', '.')}.net/x",
+        "autolink": f"<https://{w.replace(' ', '')}.com>",
+        "struck": f"~~{w}~~",
+        "quote": f"“{w}…”",
+    }[kind]
+
+
+@st.composite
+def md_speech(draw, unique):
+    pieces = draw(st.lists(md_inline(unique), min_size=0, max_size=6))
+    end = draw(st.sampled_from(["", ".", "—", "--", "?"]))
+    return " ".join(pieces) + end
+
+
+@st.composite
+def md_block(draw, unique):
+    kind = draw(st.sampled_from(["cue", "cue", "cue", "unison", "continuation", "direction", "note", "heading",
+                                 "rule", "comment", "url"]))
+    if kind == "cue":
+        name = draw(st.sampled_from(MD_NAMES))
+        head = draw(st.sampled_from([f"**{name}**:", f"**{name}:**"]))
+        opening = f"_[{unique(draw(words))}]_ " if draw(st.booleans()) else ""
+        return f"{head} {opening}{draw(md_speech(unique))}"
+    if kind == "unison":
+        names = draw(st.lists(st.sampled_from(MD_NAMES), min_size=2, max_size=3, unique=True))
+        sep = draw(st.sampled_from([" & ", ", "]))
+        return sep.join(f"**{n}**" for n in names) + f": {draw(md_speech(unique))}"
+    if kind == "continuation":
+        return draw(md_speech(unique)) or draw(words)
+    if kind == "direction":
+        return f"*[{unique(draw(words))}]*"
+    if kind == "note":
+        return f"[TODO {draw(words)}\n\n * {draw(words)} [{draw(words)}](http://x.org/{draw(words).replace(' ', '')})\n\n> {draw(words)}\n]"
+    if kind == "heading":
+        return "#" * draw(st.integers(1, 3)) + " " + draw(words)
+    if kind == "rule":
+        return "---"
+    if kind == "comment":
+        return f"<!-- {draw(words)}\n\n{draw(words)} -->"
+    return f"https://{draw(words).replace(' ', '.')}.org/page"
+
+
+@st.composite
+def markdown_scripts(draw):
+    unique = Unique()
+    blocks = draw(st.lists(md_block(unique), min_size=1, max_size=12))
+    return "\n\n".join(blocks) + "\n"
+
+
+MD_MARKUP = {w for name in MD_NAMES for w in _WORD.findall(name)}
+
+
+@settings(PROFILE)
+@given(markdown_scripts())
+def test_markdown_nothing_is_lost(src):
+    try:
+        script = parse_script(src, "p.md")
+    except ScriptError as error:
+        assert "no cues" in str(error)
+        return
+    assert accounted_words(script, MD_MARKUP) == source_words(src, MD_MARKUP)
+    speakers = {n for c in script.cues for n in c.speakers}
+    assert speakers <= set(MD_NAMES)
+
+
+# --------------------------------------------------------------------------- Fountain generator
+
+
+@st.composite
+def fountain_dialogue(draw, unique):
+    name = draw(st.sampled_from(FOUNTAIN_NAMES))
+    ext = draw(st.sampled_from(["", " (V.O.)", " (O.S.)", " (CONT'D)"]))
+    forced = "@" if draw(st.integers(0, 3)) == 0 else ""
+    dual = " ^" if draw(st.integers(0, 4)) == 0 else ""
+    lines = [f"{forced}{name}{ext}{dual}"]
+    for _ in range(draw(st.integers(1, 4))):
+        kind = draw(st.sampled_from(["speech", "speech", "paren", "note", "lyric", "emph"]))
+        w = draw(words)
+        if kind == "speech":
+            lines.append(w + draw(st.sampled_from(["", ".", "--", "!"])))
+        elif kind == "paren":
+            lines.append(f"({unique(w)})")
+        elif kind == "note":
+            lines.append(f"{w} [[{draw(words)}]]")
+        elif kind == "lyric":
+            lines.append(f"~{w}")
+        else:
+            lines.append(f"*{w}* and **{draw(words)}**")
+    return "\n".join(lines)
+
+
+@st.composite
+def fountain_block(draw, unique):
+    kind = draw(st.sampled_from(["dialogue", "dialogue", "dialogue", "scene", "section", "action", "forced action",
+                                 "transition", "centered", "boneyard", "note", "page break", "synopsis"]))
+    w = draw(words)
+    return {
+        "dialogue": lambda: draw(fountain_dialogue(unique)),
+        "scene": lambda: f"INT. {w.upper()} - DAY",
+        "section": lambda: f"# {w}",
+        "action": lambda: f"The {w}.",
+        "forced action": lambda: f"!{w.upper()}",
+        "transition": lambda: "CUT TO:",
+        "centered": lambda: f"> {w} <",
+        "boneyard": lambda: f"/* {w}\n\n{draw(words)} */",
+        "note": lambda: f"[[{w}]]",
+        "page break": lambda: "===",
+        "synopsis": lambda: f"= {w}",
+    }[kind]()
+
+
+@st.composite
+def fountain_scripts(draw):
+    unique = Unique()
+    title = f"Title: {draw(words)}\nAuthor: {draw(words)}\n\n" if draw(st.booleans()) else ""
+    return title + "\n\n".join(draw(st.lists(fountain_block(unique), min_size=1, max_size=10))) + "\n"
+
+
+FOUNTAIN_MARKUP = {w for name in FOUNTAIN_NAMES + FOUNTAIN_EXTENSIONS for w in _WORD.findall(name)} | {"Title"}
+
+
+@settings(PROFILE)
+@given(fountain_scripts())
+def test_fountain_nothing_is_lost(src):
+    try:
+        script = parse_script(src, "p.fountain")
+    except ScriptError as error:
+        assert "no cues" in str(error)
+        return
+    assert accounted_words(script, FOUNTAIN_MARKUP) == source_words(src, FOUNTAIN_MARKUP)
+
+
+# --------------------------------------------------------------------------- robustness
+
+MD_FRAGMENTS = ["**", "*", "_", "[", "]", "(", ")", "<", ">", "!", "`", "```", "~~", "#", "-", "--", "—", ":", " ",
+                "\n", "\n\n", "\t", "\\", "&amp;", "<!--", "-->", "http://a.b", "www.x.y", "**Ada**:", "**B:**",
+                " and ", " & ", "_[x]_", "[TODO ", "![i](p)", "[l](u)", "---", "+++", "> ", " * ", "1. ", "    ",
+                "word", "é", "’", "\u00a0", "\u2028", "|", "=", "^", "@", "~", "{", "}", "[[", "]]", "/*", "*/"]
+FOUNTAIN_FRAGMENTS = ["ADA", "BO (V.O.)", "@mc", "^", "(", ")", "(beat)", "INT. ", "EXT ", ".", "#", "=", "===",
+                      ">", "<", "!", "~", "[[", "]]", "/*", "*/", "*", "_", "\\", "TO:", "Title:", "Author:", " ",
+                      "\n", "\n\n", "  \n", "\t", "word", "--", "—", "é"]
+
+
+def fragments(pieces: list[str]):
+    return st.lists(st.one_of(st.sampled_from(pieces), st.text(max_size=4)), max_size=40).map("".join)
+
+
+def check_outcome(src: str, path: str) -> None:
+    try:
+        script = parse_script(src, path)
+    except ScriptError as error:
+        assert error.line >= 1 and error.col >= 1 and error.path == path
+        return
+    assert script.lines
+    n_lines = src.count("\n") + 1
+    for cue in script.cues:
+        assert cue.text.strip() and 1 <= cue.line <= n_lines and cue.col >= 1
+        for part in cue.parts:
+            assert part.segments and all(s.text == s.text.strip() and s.text for s in part.segments)
+    for item in list(script.unspoken) + list(script.diagnostics):
+        assert 1 <= item.line <= n_lines and item.col >= 1
+    assert all(d.path == path for d in script.diagnostics)
+
+
+@settings(PROFILE)
+@given(fragments(MD_FRAGMENTS))
+def test_random_markdown_gives_a_script_or_a_script_error(src):
+    check_outcome(src, "r.md")
+
+
+@settings(PROFILE)
+@given(fragments(FOUNTAIN_FRAGMENTS))
+def test_random_fountain_gives_a_script_or_a_script_error(src):
+    check_outcome(src, "r.fountain")
+
+
+@settings(PROFILE)
+@given(st.one_of(markdown_scripts(), fragments(MD_FRAGMENTS)))
+def test_markdown_fast_path_gives_the_same_script(src):
+    assert parse_markdown(src, "f.md", fast_paths=True) == parse_markdown(src, "f.md", fast_paths=False)

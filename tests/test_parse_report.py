@@ -1,0 +1,95 @@
+"""`radioplay inspect`: the JSON contract, the readable report, and compiler-style diagnostics."""
+
+from __future__ import annotations
+
+import io
+import json
+from pathlib import Path
+
+from rich.console import Console
+
+from radioplay.parse import load_script, parse_script
+from radioplay.parse.report import (
+    DIRECTION_PAUSE_S, PARAGRAPH_GAP_S, TURN_GAP_S, WORDS_PER_MINUTE, estimate_seconds, format_diagnostics,
+    inspect_json, print_inspect, speaker_stats,
+)
+
+SEED = Path(__file__).resolve().parents[2] / "shared" / "seeds" / "000_bce81a884f985e50.txt"
+SAMPLE = Path(__file__).resolve().parents[1] / "scripts" / "sample.md"
+
+SRC = ("# Title\n\n**Ada**: One two three.\n\nFour five.\n\n_[A door.]_\n\n## Chapter\n\n"
+       "**Ada** and **Bo**: _[together]_ Six seven—\n\n![pic](p.png)\n\n**Bo**:\n\n**Bo**: Eight.")
+
+
+def test_json_contract_fields_and_values():
+    data = inspect_json(parse_script(SRC, "s.md"))
+    json.dumps(data)  # serializable
+    assert set(data) >= {"title", "cues", "diagnostics", "chapters", "unspoken"}
+    assert data["title"] == "Title"
+    assert [{k: c[k] for k in ("kind", "speakers", "text", "direction", "line", "interrupted")} for c in data["cues"]] == [
+        {"kind": "line", "speakers": ["Ada"], "text": "One two three.\n\nFour five.", "direction": None, "line": 3,
+         "interrupted": False},
+        {"kind": "direction", "speakers": [], "text": "A door.", "direction": None, "line": 7, "interrupted": False},
+        {"kind": "line", "speakers": ["Ada", "Bo"], "text": "Six seven—", "direction": "together", "line": 11,
+         "interrupted": True},
+        {"kind": "line", "speakers": ["Bo"], "text": "Eight.", "direction": None, "line": 17, "interrupted": False},
+    ]
+    assert data["chapters"] == [{"title": "Chapter", "cue": 2, "line": 9}]
+    assert data["unspoken"] == [{"line": 13, "col": 1, "reason": "image", "text": "![pic](p.png)"},
+                                {"line": 15, "col": 1, "reason": "empty cue", "text": "Bo"}]
+    assert data["diagnostics"] == [{"severity": "warning", "line": 15, "col": 1,
+                                    "message": "empty cue: Bo says nothing; skipped"}]
+    assert data["speakers"] == [{"name": "Ada", "lines": 2, "words": 7}, {"name": "Bo", "lines": 2, "words": 3}]
+
+
+def test_not_voiced_marks_directions():
+    data = inspect_json(parse_script(SRC, "s.md"), not_voiced=lambda d: d == "together")
+    assert data["cues"][2]["direction_voiced"] is False
+    assert "direction_voiced" not in data["cues"][0]
+
+
+def test_estimate_counts_words_and_pauses():
+    script = parse_script(SRC, "s.md")
+    words = 5 + 2 + 1  # the unison line is heard once
+    expected = words * 60 / WORDS_PER_MINUTE + PARAGRAPH_GAP_S + DIRECTION_PAUSE_S + 2 * TURN_GAP_S
+    assert abs(estimate_seconds(script) - expected) < 1e-9
+
+
+def test_speaker_stats_count_unison_for_each_speaker():
+    assert speaker_stats(parse_script(SRC)) == {"Ada": (2, 7), "Bo": (2, 3)}
+
+
+def test_format_diagnostics_is_compiler_style():
+    assert format_diagnostics(parse_script(SRC, "dir/s.md")) == [
+        "dir/s.md:15:1: warning: empty cue: Bo says nothing; skipped"]
+
+
+def test_readable_report_shows_everything():
+    out = io.StringIO()
+    print_inspect(parse_script(SRC, "s.md"), Console(file=out, width=200, color_system=None),
+                  not_voiced=lambda d: d == "together")
+    text = out.getvalue()
+    for expected in ("Title", "Ada + Bo", "(unison)", "(cut off)", "§ Chapter", "A door.", "not voiced",
+                     "Speakers", "Unspoken", "13:1", "image", "empty cue", "s.md:15:1: warning: empty cue",
+                     "3 spoken lines, 1 stage directions"):
+        assert expected in text, expected
+
+
+def test_seed_json_matches_the_acceptance_checks():
+    if not SEED.exists():
+        import pytest
+        pytest.skip(f"the seed script is not at {SEED}")
+    data = inspect_json(load_script(SEED))
+    lines = [c for c in data["cues"] if c["kind"] == "line"]
+    assert len(lines) == 17
+    assert sorted({s for c in lines for s in c["speakers"]}) == ["Doomer", "Simplicia"]
+    assert lines[-2]["speakers"] == ["Simplicia", "Doomer"]
+    assert [c["direction"] for c in lines if c["text"] == "Sure."] == ["resignedly"]
+    assert [c["text"][-15:] for c in lines if c["interrupted"]][-2:] == ["lightcone depends on—"[-15:], "I'm afraid so—"]
+    assert {"author note", "image", "url"} <= {u["reason"] for u in data["unspoken"]}
+    assert 180 < data["estimated_seconds"] < 720
+
+
+def test_sample_estimate_is_about_a_minute():
+    seconds = estimate_seconds(load_script(SAMPLE))
+    assert 40 <= seconds <= 90, seconds
