@@ -84,9 +84,24 @@ def resolve_device(requested: str, backend: Backend = "onnx") -> str:
 def onnx_providers(device: str) -> list:
     """onnxruntime providers for a resolved device, CPU last as the fallback for unsupported ops."""
     if device == "cuda":
+        _preload_cuda_libraries()
         # HEURISTIC avoids cuDNN's exhaustive conv search, which costs seconds per new input length
         return [(CUDA_PROVIDER, {"cudnn_conv_algo_search": "HEURISTIC"}), CPU_PROVIDER]
     return [CPU_PROVIDER]
+
+
+def _preload_cuda_libraries() -> None:
+    """Let onnxruntime-gpu find CUDA/cuDNN installed as pip packages (nvidia-*-cu12), which are
+    not on the loader path; a system CUDA install needs nothing, and a failure here only means
+    onnxruntime will look on the default path itself."""
+    import onnxruntime
+
+    preload = getattr(onnxruntime, "preload_dlls", None)  # onnxruntime >= 1.21
+    if preload is not None:
+        try:
+            preload()
+        except Exception:  # noqa: BLE001 - best effort; the session reports real failures
+            pass
 
 
 def onnx_session_options(threads: int | None):
