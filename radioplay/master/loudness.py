@@ -1,0 +1,241 @@
+"""Loudness and true peak as ITU-R BS.1770-4 defines them.
+
+* Integrated loudness: K-weighting (BS.1770-4 Annex 1, the two biquads of Tables 1 and 2, re-derived
+  for any sample rate the way pyloudnorm's "DeMan" filter class does), mean square per channel over
+  400 ms blocks with 75 % overlap (eq. 1-3), channel weights of Table 3, then the absolute gate at
+  -70 LKFS and the relative gate 10 LU below the absolute-gated loudness (eq. 4-7).
+  pyloudnorm's `Meter.integrated_loudness` does the same with a Python loop per block (3 s for a
+  10-minute stereo episode on 2 cores); this vectorized version takes about 0.5 s and
+  tests/test_master_loudness.py checks it against the Meter.
+* True peak: 4x oversampling with the 48-tap, 4-phase interpolating FIR of BS.1770-4 Annex 2, the
+  peak taken over the interpolated points and the samples themselves, reported in dBTP.
+"""
+
+from __future__ import annotations
+
+import numpy as np
+from pyloudnorm.iirfilter import IIRfilter
+from scipy import signal
+
+BLOCK_SECONDS = 0.4
+"""Gating block, T_g (BS.1770-4 Annex 1)."""
+HOP_SECONDS = 0.1
+"""75 % overlap between gating blocks."""
+ABSOLUTE_GATE_LUFS = -70.0
+RELATIVE_GATE_LU = -10.0
+CHANNEL_WEIGHTS = (1.0, 1.0, 1.0, 1.41, 1.41)
+"""G_i for L, R, C, Ls, Rs (BS.1770-4 Table 3)."""
+
+# BS.1770-4 Annex 2, Table 1: the 4x interpolator, one row per phase (12 taps each).
+ANNEX2_PHASES = np.array([
+    [0.0017089843750, 0.0109863281250, -0.0196533203125, 0.0332031250000, -0.0594482421875, 0.1373291015625,
+     0.9721679687500, -0.1022949218750, 0.0476074218750, -0.0266113281250, 0.0148925781250, -0.0083007812500],
+    [-0.0291748046875, 0.0292968750000, -0.0517578125000, 0.0891113281250, -0.1665039062500, 0.4650878906250,
+     0.7797851562500, -0.2003173828125, 0.1015625000000, -0.0582275390625, 0.0330810546875, -0.0189208984375],
+    [-0.0189208984375, 0.0330810546875, -0.0582275390625, 0.1015625000000, -0.2003173828125, 0.7797851562500,
+     0.4650878906250, -0.1665039062500, 0.0891113281250, -0.0517578125000, 0.0292968750000, -0.0291748046875],
+    [-0.0083007812500, 0.0148925781250, -0.0266113281250, 0.0476074218750, -0.1022949218750, 0.9721679687500,
+     0.1373291015625, -0.0594482421875, 0.0332031250000, -0.0196533203125, 0.0109863281250, 0.0017089843750],
+])
+
+_POWER_CHUNK = 1 << 18
+_BLOCK_FRAMES = 256
+"""Frames per block in the true-peak search; blocks that cannot reach the threshold are skipped."""
+_BLOCKS_PER_BATCH = 128
+"""Blocks interpolated together: small enough to stay in the CPU cache."""
+
+
+def channel_major(samples: np.ndarray) -> np.ndarray:
+    """(n,) or (n, ch) samples as a C-contiguous (ch, n) array (one row per channel).
+
+    float32 stays float32 (half the memory traffic on a long episode); anything else becomes float64."""
+    x = np.asarray(samples)
+    if x.ndim == 1:
+        x = x[:, None]
+    if x.ndim != 2:
+        raise ValueError(f"samples must have shape (n,) or (n, channels), not {x.shape}")
+    dtype = np.float32 if x.dtype == np.float32 else np.float64
+    return np.ascontiguousarray(x.T, dtype=dtype)
+
+
+def _k_weighting_sos(rate: int) -> np.ndarray:
+    """The two K-weighting stages as second-order sections (exactly Table 1 and 2 at 48 kHz)."""
+    shelf = IIRfilter(3.99984385397, 0.7071752369554193, 1681.9744509555319, rate, "high_shelf_DeMan")
+    high_pass = IIRfilter(0.0, 0.5003270373253953, 38.13547087613982, rate, "high_pass_DeMan")
+    return np.array([np.r_[f.b, f.a] / f.a[0] for f in (shelf, high_pass)])
+
+
+def _k_weighted_power(x: np.ndarray, rate: int) -> np.ndarray:
+    """Sum over channels of G_i * (K-weighted sample)^2, per frame (the integrand of eq. 1)."""
+    channels, n = x.shape
+    sos = _k_weighting_sos(rate)
+    state = np.zeros((sos.shape[0], channels, 2))
+    power = np.empty(n)
+    # Chunks that stay in the CPU cache: one pass over memory instead of one per operation.
+    for start in range(0, n, _POWER_CHUNK):
+        stop = min(start + _POWER_CHUNK, n)
+        filtered, state = signal.sosfilt(sos, x[:, start:stop].astype(np.float64), axis=1, zi=state)
+        np.square(filtered, out=filtered)
+        filtered *= np.asarray(CHANNEL_WEIGHTS[:channels])[:, None]
+        power[start:stop] = filtered.sum(axis=0)
+    return power
+
+
+def block_loudness(samples: np.ndarray, rate: int) -> np.ndarray:
+    """Loudness of each 400 ms gating block (75 % overlap), LUFS, before gating (BS.1770-4 eq. 4)."""
+    return block_loudness_of_channels(channel_major(samples), rate)
+
+
+def block_loudness_of_channels(x: np.ndarray, rate: int) -> np.ndarray:
+    """`block_loudness` of a channel-major (ch, n) array."""
+    channels, n = x.shape
+    if channels > len(CHANNEL_WEIGHTS):
+        raise ValueError(f"BS.1770-4 defines weights for at most {len(CHANNEL_WEIGHTS)} channels, not {channels}")
+    if n == 0:
+        return np.empty(0)
+    power = _k_weighted_power(x, rate)
+    hops = int(n // (HOP_SECONDS * rate))
+    edges = (np.arange(hops + 1) * (HOP_SECONDS * rate)).astype(np.int64)
+    per_block = int(round(BLOCK_SECONDS / HOP_SECONDS))
+    if hops < per_block:
+        # Shorter than one gating block: the whole signal is the only block (the standard is silent here).
+        mean_square = np.array([power.mean()])
+    else:
+        hop_energy = np.add.reduceat(power[: edges[-1]], edges[:-1])
+        energy = np.convolve(hop_energy, np.ones(per_block), mode="valid")
+        lengths = edges[per_block:] - edges[:-per_block]
+        mean_square = np.maximum(energy, 0.0) / lengths
+    with np.errstate(divide="ignore"):
+        return -0.691 + 10.0 * np.log10(mean_square)
+
+
+def integrated_loudness(samples: np.ndarray, rate: int) -> float:
+    """Integrated, gated loudness in LUFS (ITU-R BS.1770-4); -inf for silence.
+
+    `samples` is (n,) or (n, channels) float in [-1, 1]; channels are L, R, C, Ls, Rs in that order.
+    """
+    return loudness_of_channels(channel_major(samples), rate)
+
+
+def loudness_of_channels(x: np.ndarray, rate: int) -> float:
+    """`integrated_loudness` of a channel-major (ch, n) array."""
+    blocks = block_loudness_of_channels(x, rate)
+    above_absolute = blocks[blocks >= ABSOLUTE_GATE_LUFS]
+    if above_absolute.size == 0:
+        return float("-inf")
+    # Averaging loudness means averaging mean squares (eq. 5-7), not dB values.
+    relative_gate = _mean_loudness(above_absolute) + RELATIVE_GATE_LU
+    gated = above_absolute[above_absolute > relative_gate]
+    return _mean_loudness(gated) if gated.size else float("-inf")
+
+
+def _mean_loudness(block_lufs: np.ndarray) -> float:
+    return float(-0.691 + 10.0 * np.log10(np.mean(10.0 ** ((block_lufs + 0.691) / 10.0))))
+
+
+def interpolator_phases(oversample: int) -> np.ndarray:
+    """(oversample, taps) polyphase interpolator: Annex 2's table for 4x, a Kaiser-windowed sinc otherwise."""
+    if oversample < 1:
+        raise ValueError(f"oversample must be at least 1, not {oversample}")
+    if oversample == 4:
+        return ANNEX2_PHASES
+    if oversample == 1:
+        return np.array([[1.0]])
+    taps_per_phase = 12
+    h = signal.firwin(taps_per_phase * oversample, 1.0 / oversample, window=("kaiser", 5.0)) * oversample
+    return h.reshape(taps_per_phase, oversample).T.copy()
+
+
+def peak_envelope(x: np.ndarray, phases: np.ndarray, threshold: float = 0.0) -> np.ndarray:
+    """Per frame, the largest |value| over channels, the sample and its interpolated neighbours.
+
+    `x` is channel-major (ch, n). Frames in blocks whose peak provably stays at or below `threshold`
+    (the nearby sample peak times the interpolator's gain bound) are left at 0, which makes the
+    search cheap for speech: only the loud blocks are interpolated.
+    """
+    n = x.shape[1]
+    envelope = np.zeros(-(-n // _BLOCK_FRAMES) * _BLOCK_FRAMES, dtype=np.float32)
+    by_block = envelope.reshape(-1, _BLOCK_FRAMES)
+    for ids, peaks in _interpolated_blocks(x, phases, threshold):
+        by_block[ids] = peaks
+    return envelope[:n]
+
+
+def _block_peaks(x: np.ndarray) -> np.ndarray:
+    """max |x| over channels per block of _BLOCK_FRAMES frames, without a full-size temporary."""
+    channels, n = x.shape
+    size = _BLOCK_FRAMES
+    whole = n // size
+    peaks = np.zeros(-(-n // size))
+    for channel in x:
+        body = channel[: whole * size].reshape(whole, size)
+        np.maximum(peaks[:whole], np.maximum(body.max(axis=1), -body.min(axis=1)), out=peaks[:whole])
+        if whole * size < n:
+            peaks[whole] = max(peaks[whole], float(np.abs(channel[whole * size:]).max()))
+    return peaks
+
+
+def _interpolated_blocks(x: np.ndarray, phases: np.ndarray, threshold: float):
+    """Yield (block ids, (k, _BLOCK_FRAMES) per-frame peaks) for every block that may exceed `threshold`."""
+    channels, n = x.shape
+    if n == 0:
+        return
+    taps = phases.shape[1]
+    before = taps // 2
+    size = _BLOCK_FRAMES
+    block_peak = _block_peaks(x)
+    # An interpolated point is a weighted sum of `taps` neighbours: it cannot exceed their peak times sum|h|.
+    gain_bound = max(float(np.abs(phases).sum(axis=1).max()), 1.0)
+    near_peak = block_peak.copy()
+    near_peak[1:] = np.maximum(near_peak[1:], block_peak[:-1])
+    near_peak[:-1] = np.maximum(near_peak[:-1], block_peak[1:])
+    candidates = np.flatnonzero(gain_bound * near_peak > threshold)
+    phases32 = phases.astype(np.float32)
+    offsets = np.arange(size + taps - 1) - before
+    scratch = np.empty((_BLOCKS_PER_BATCH, size), dtype=np.float32)
+    for start in range(0, candidates.size, _BLOCKS_PER_BATCH):
+        ids = candidates[start:start + _BLOCKS_PER_BATCH]
+        frames = ids[:, None] * size + offsets  # (k, size + taps - 1), may run past either end
+        outside = (frames < 0) | (frames >= n)
+        np.clip(frames, 0, n - 1, out=frames)
+        tmp = scratch[: ids.size]
+        best = np.zeros((ids.size, size), dtype=np.float32)
+        for channel in x:
+            window = channel[frames].astype(np.float32, copy=False)
+            window[outside] = 0.0  # zeros beyond the ends, as a player would see silence
+            np.maximum(best, np.abs(window[:, before:before + size]), out=best)
+            for phase in phases32:
+                acc = window[:, 0:size] * phase[0]
+                for k in range(1, taps):
+                    np.multiply(window[:, k:k + size], phase[k], out=tmp)
+                    acc += tmp
+                np.abs(acc, out=acc)
+                np.maximum(best, acc, out=best)
+        yield ids, best
+
+
+def true_peak_db(samples: np.ndarray, rate: int, oversample: int = 4) -> float:
+    """True peak in dBTP: 4x oversampled with the BS.1770-4 Annex 2 interpolator; -inf for silence.
+
+    `rate` is part of the measurement's identity (the interpolator is defined relative to it).
+    """
+    del rate  # the Annex 2 filter is specified in units of the sample period
+    return peak_of_channels(channel_major(samples), oversample)
+
+
+def peak_of_channels(x: np.ndarray, oversample: int = 4) -> float:
+    """`true_peak_db` of a channel-major (ch, n) array."""
+    if x.size == 0:
+        return float("-inf")
+    phases = interpolator_phases(oversample)
+    gain_bound = max(float(np.abs(phases).sum(axis=1).max()), 1.0)
+    sample_peak = max(float(x.max()), -float(x.min()))
+    # Interpolate the loudest block first; every other block must then be able to beat its peak.
+    loudest = _largest(_interpolated_blocks(x, phases, sample_peak * gain_bound * (1.0 - 1e-6)))
+    peak = max(loudest, _largest(_interpolated_blocks(x, phases, loudest)))
+    with np.errstate(divide="ignore"):
+        return float(20.0 * np.log10(peak))
+
+
+def _largest(batches) -> float:
+    return max((float(peaks.max()) for _, peaks in batches), default=0.0)
