@@ -8,6 +8,7 @@ from pathlib import Path
 from radioplay.errors import ScriptError
 from radioplay.io import read_text
 from radioplay.model import Script
+from radioplay.parse.speech import source_text
 
 FORMATS = ("markdown", "fountain")
 
@@ -27,6 +28,7 @@ def format_for(path: str | os.PathLike, format: str | None = None) -> str:
 def parse_script(text: str, path: str = "<script>", format: str | None = None) -> Script:
     """Parse script text. Raises ScriptError for an empty script or one with no spoken line."""
     kind = format_for(path, format)
+    text = source_text(text)
     if not text.strip():
         raise ScriptError("empty script: there is nothing in it", path, 1, 1)
     try:

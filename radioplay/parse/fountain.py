@@ -8,11 +8,12 @@ its title), action, transitions, centered text, `[[notes]]`, `/* boneyard */`, p
 
 from __future__ import annotations
 
+import bisect
 import re
 from dataclasses import dataclass
 
 from radioplay.model import Chapter, Cue, Diagnostic, Script, Unspoken
-from radioplay.parse.speech import SpeechBuilder, direction_cue, make_line_cue, tidy
+from radioplay.parse.speech import SpeechBuilder, direction_cue, make_line_cue, source_text, tidy
 
 _TITLE_KEY = re.compile(r"([A-Za-z][A-Za-z0-9 _-]*):(.*)")
 _SCENE = re.compile(r"(?:INT\.?/EXT|INT/EXT|I/E|INT|EXT|EST)[. ]", re.IGNORECASE)
@@ -21,6 +22,8 @@ _PAGE_BREAK = re.compile(r"={3,}")
 _EXTENSION = re.compile(r"\s*\(([^()]*)\)\s*$")
 _EMPHASIS = re.compile(r"(?<!\\)(\*{1,3}|_)(?=\S)(.+?)(?<=\S)(?<!\\)\1")
 _ESCAPE = re.compile(r"\\([*_\\])")
+_NOT_NEWLINE = re.compile(r"[^\n]")
+_MASKED_START = re.compile(r"/\*|\[\[")
 
 
 def strip_emphasis(text: str) -> str:
@@ -44,7 +47,7 @@ class _Line:
 
 class FountainParser:
     def __init__(self, text: str, path: str):
-        self.text = text
+        self.text = source_text(text)
         self.path = path
         self.cues: list[Cue] = []
         self.chapters: list[Chapter] = []
@@ -66,25 +69,27 @@ class FountainParser:
         """Blank out boneyard and notes (listing them); lines left holding nothing become None,
         so they neither break a dialogue block nor join it."""
         text = self.text
-        chars = list(text)
-        starts = [0]
-        for k, ch in enumerate(text):
-            if ch == "\n":
-                starts.append(k + 1)
+        starts = [0] + [m.end() for m in re.finditer("\n", text)]
+        kept: list[str] = []
+        kept_until = 0
 
         def where(offset: int) -> tuple[int, int]:
-            lo, hi = 0, len(starts) - 1
-            while lo < hi:
-                mid = (lo + hi + 1) // 2
-                if starts[mid] <= offset:
-                    lo = mid
-                else:
-                    hi = mid - 1
-            return lo + 1, offset - starts[lo] + 1
+            index = bisect.bisect_right(starts, offset) - 1
+            return index + 1, offset - starts[index] + 1
+
+        def blank(start: int, end: int) -> None:
+            nonlocal kept_until
+            kept.append(text[kept_until:start])
+            kept.append(_NOT_NEWLINE.sub(" ", text[start:end]))
+            kept_until = end
 
         k = 0
         n = len(text)
         while k < n:
+            next_mark = _MASKED_START.search(text, k)
+            if next_mark is None:
+                break
+            k = next_mark.start()
             if text.startswith("/*", k):
                 close = text.find("*/", k + 2)
                 if close < 0:
@@ -93,7 +98,7 @@ class FountainParser:
                 else:
                     body, end = text[k + 2:close], close + 2
                 self.leave_out("boneyard", tidy(body), *where(k))
-                self._blank(chars, k, end)
+                blank(k, end)
                 k = end
             elif text.startswith("[[", k):
                 end = text.find("]]", k + 2)
@@ -106,19 +111,12 @@ class FountainParser:
                     body = text[k + 2:end]
                     end += 2
                 self.leave_out("note", tidy(body), *where(k))
-                self._blank(chars, k, end)
+                blank(k, end)
                 k = end
-            else:
-                k += 1
-        masked = "".join(chars).split("\n")
+        kept.append(text[kept_until:])
+        masked = "".join(kept).split("\n")
         original = text.split("\n")
         return [m if (m.strip() or not o.strip()) else None for m, o in zip(masked, original)]
-
-    @staticmethod
-    def _blank(chars: list[str], start: int, end: int) -> None:
-        for k in range(start, end):
-            if chars[k] != "\n":
-                chars[k] = " "
 
     # ------------------------------------------------------------------ blocks
 

@@ -17,7 +17,7 @@ from markdown_it import MarkdownIt
 from markdown_it.token import Token
 
 from radioplay.model import Chapter, Cue, Diagnostic, Script, Unspoken
-from radioplay.parse.speech import SpeechBuilder, direction_cue, tidy
+from radioplay.parse.speech import SpeechBuilder, direction_cue, source_text, tidy
 
 # A bracketed note longer than this is taken to be an unclosed bracket.
 MAX_NOTE_LINES = 2000
@@ -64,6 +64,7 @@ class MarkdownParser:
     """One parse of one Markdown script. Use `parse_markdown`."""
 
     def __init__(self, text: str, path: str, fast_paths: bool = True):
+        text = source_text(text)
         self.text = text
         self.path = path
         self.fast_paths = fast_paths
@@ -275,7 +276,11 @@ class MarkdownParser:
             bodies.append(s.rstrip(" "))
         for body in bodies:
             if _INLINE_SPECIAL.search(body):
-                return None
+                # One paragraph for sure, but with inline markup: markdown-it's inline parser alone
+                # reads it (the block parser would only hand it the same text).
+                source = "\n".join(lines).strip()
+                tokens = self.md.parseInline(source, self.env)
+                return _Paragraph("para", block.start, block.end, _clean_children(tokens[0].children or []))
         for index, body in enumerate(bodies):
             if index:
                 children.append(Token("softbreak", "br", 0))

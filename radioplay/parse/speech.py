@@ -18,6 +18,11 @@ _TRAILING_CLOSERS = "\"'”’»)]"
 _LEADING_OPENERS = "\"'“‘«(["
 
 
+def source_text(text: str) -> str:
+    """One form of line break for every caller (read_text already does this for files); NUL is not text."""
+    return text.removeprefix("\ufeff").replace("\r\n", "\n").replace("\r", "\n").replace("\x00", "\ufffd")
+
+
 def tidy(text: str) -> str:
     """Collapse runs of whitespace (line breaks, gaps left by removed notes) to one space."""
     return _WHITESPACE.sub(" ", text).strip()

@@ -1,0 +1,119 @@
+"""How fast the parser reads a big script (issue 3: a 10 MB script parses in under 2 seconds).
+
+    .venv/bin/python bench/parse.py [--mb 10] [--seed PATH]
+
+Builds a ~10 MB Markdown script and a ~10 MB Fountain script by repeating realistic, original cues
+(speech with emphasis, links, directions, author notes and interruptions in about the proportions the
+seed has), parses each once, and prints seconds and MB/s. With --seed, also times the seed repeated
+to the same size (link-dense: nearly every paragraph goes through markdown-it).
+"""
+
+from __future__ import annotations
+
+import argparse
+import time
+from pathlib import Path
+
+from radioplay.parse import parse_script
+
+MARKDOWN_SCENE = """\
+## Scene {n}
+
+**Ada**: The lamp went out again at four. I sat with it until the oil ran cold, and nothing I did would bring it back.
+
+**Marlow**: Then we log it, and we tell the harbour board the truth: we don't know why it keeps failing.
+
+**Ada**: _[quietly]_ They'll want more than "we don't know". They always do.
+
+**Marlow**: They can read the [tide tables](https://example.org/tides/{n}) themselves, if they think the sea is keeping a schedule.
+
+**Quill**: Supply boat's in! Flour, lamp oil, two letters, and a crate nobody ordered.
+
+[TODO: decide what is in the crate; maybe
+ * a new lens
+ * something from the previous keeper]
+
+**Ada**: Open it. Carefully. If it's another *improvement* from the board, I want to see their faces when it breaks.
+
+**Marlow**: It's a logbook. Older than ours. The last entry says the lamp went out at four, every night, for a month—
+
+**Ada**: —and then?
+
+**Marlow**: And then the entries stop.
+
+_[The wind rises against the glass.]_
+
+**Ada** and **Marlow**: _[together]_ Then we keep writing.
+
+"""
+
+FOUNTAIN_SCENE = """\
+INT. LIGHTHOUSE LAMP ROOM - NIGHT {n}
+
+The lens turns. Wind at the glass.
+
+ADA
+The lamp went out again at four. I sat with it until the oil ran cold.
+
+MARLOW
+(yawning)
+Then we log it, and we tell the harbour board the truth.
+
+[[Cut this exchange if the scene runs long.]]
+
+ADA
+They'll want more than *we don't know*. They always do.
+
+QUILL (O.S.)
+Supply boat's in! Flour, lamp oil, and a crate nobody ordered.
+
+MARLOW
+It's a logbook. The last entry says the lamp went out at four, every night--
+
+ADA
+Now!
+
+MARLOW ^
+Now!
+
+CUT TO:
+
+"""
+
+
+def build(template: str, megabytes: float) -> str:
+    target = int(megabytes * 1_000_000)
+    parts: list[str] = []
+    size = 0
+    n = 0
+    while size < target:
+        n += 1
+        scene = template.format(n=n)
+        parts.append(scene)
+        size += len(scene.encode("utf-8"))
+    return "# Bench\n\n" + "".join(parts)
+
+
+def timed(label: str, text: str, path: str) -> None:
+    megabytes = len(text.encode("utf-8")) / 1_000_000
+    start = time.perf_counter()
+    script = parse_script(text, path)
+    seconds = time.perf_counter() - start
+    print(f"{label:<10} {megabytes:6.2f} MB  {seconds:6.2f} s  {megabytes / seconds:6.2f} MB/s  "
+          f"{len(script.lines)} lines, {len(script.unspoken)} unspoken")
+
+
+def main() -> None:
+    parser = argparse.ArgumentParser(description=__doc__, formatter_class=argparse.RawDescriptionHelpFormatter)
+    parser.add_argument("--mb", type=float, default=10.0, help="script size in megabytes (default 10)")
+    parser.add_argument("--seed", type=Path, help="also time this script repeated to the same size")
+    args = parser.parse_args()
+    timed("markdown", build(MARKDOWN_SCENE, args.mb), "bench.md")
+    timed("fountain", build(FOUNTAIN_SCENE, args.mb), "bench.fountain")
+    if args.seed:
+        seed = args.seed.read_text(encoding="utf-8") + "\n\n"
+        timed("seed x N", seed * max(1, int(args.mb * 1_000_000 / len(seed.encode("utf-8")))), str(args.seed))
+
+
+if __name__ == "__main__":
+    main()
