@@ -19,7 +19,7 @@ import numpy as np
 
 from radioplay.errors import CastError, InputError
 from radioplay.mix.beds import PINK, Beds, duck_gain, loop_to_length, pink_noise
-from radioplay.mix.dsp import (as_mono, db_to_gain, fade_out, pan_gains, resample, rms, stretch_to_length,
+from radioplay.mix.dsp import (as_mono, audible_span, db_to_gain, fade_out, pan_gains, resample, rms, stretch_to_length,
                                trim_silence)
 from radioplay.mix.sounds import read_sound, resolve_sound
 from radioplay.mix.timing import Timing
@@ -33,6 +33,7 @@ of the characters alone sum to the mix when no beds or effects are used."""
 
 _SFX = re.compile(r"^\s*SFX\s*:\s*(?P<name>.+?)\s*$", re.IGNORECASE)
 _ROOM_TONE_CROSSFADE_SECONDS = 0.05
+_UNISON_ONSET_BELOW_PEAK_DB = 30.0
 
 
 def sfx_file(cue: Cue) -> str | None:
@@ -95,7 +96,7 @@ class _Layout:
             if cut:
                 # cut in: start `interrupt_overlap` before the cut take's natural end
                 start_at = max(max(c.start for c in cut), cursor - self.seconds(t.interrupt_overlap)) + pause
-                self.cut_off(cut, start_at)
+                self.cut_off(cut, start_at, cue.speakers if sound is None else ())
             else:
                 beat = self.seconds(t.directed_beat) if cue.kind == "line" and cue.direction else 0
                 start_at = cursor + pending + beat + pause
@@ -108,11 +109,16 @@ class _Layout:
             previous = "sfx" if sound is not None else "line"
             cut = new if cue.kind == "line" and cue.interrupted else []
 
-    def cut_off(self, clips: list[_Clip], at: int) -> None:
-        """Fade the cut voice out over `interrupt_fade` from sample `at`, and drop the rest."""
+    def cut_off(self, clips: list[_Clip], at: int, cutting_in: tuple[str, ...]) -> None:
+        """Fade the cut voice out over `interrupt_fade` from sample `at`, where the next line
+        cuts in, and drop the rest. A voice that speaks in that next line too cannot overlap
+        itself: its fade ends at `at` instead."""
         fade = self.seconds(self.timing.interrupt_fade)
         for clip in clips:
-            if clip.end > at:
+            if clip.stem in cutting_in:
+                fade_start = max(0, at - fade - clip.start)
+                clip.samples = fade_out(clip.samples, fade_start, max(0, at - clip.start) - fade_start)
+            elif clip.end > at:
                 clip.samples = fade_out(clip.samples, at - clip.start, fade)
 
     def voice(self, speaker: str):
@@ -140,18 +146,16 @@ class _Layout:
         clips: list[_Clip] = []
         segment_counts = {len(p.segments) for p in cue.parts}
         if cue.simultaneous and (cue.unison or (delivery.unison and len(segment_counts) == 1)):
-            # unison: segment by segment, every voice stretched to the median length
+            # unison: segment by segment, every voice stretched to a common length
             position = start
             for s in range(segment_counts.pop()):
                 if s:
                     position += self.segment_gap(cue, 0, s)
                 group = [self.voice_clip(index, cue, delivery, p, s, position) for p in range(len(cue.parts))]
-                length = int(round(statistics.median(len(c.samples) for c in group)))
-                for clip in group:
-                    clip.samples = stretch_to_length(clip.samples, self.rate, length)
+                self.align(group)
                 self.balance(group)
                 clips.extend(group)
-                position += length
+                position = group[0].end
         else:
             # one speaker, or dual dialogue: every part starts at `start` and runs its own course
             for p, part in enumerate(cue.parts):
@@ -171,6 +175,27 @@ class _Layout:
         spec = self.voice(speaker)
         return _Clip(index, part, segment, speaker, start, self.take(index, part, segment),
                      gain=db_to_gain(spec.gain + delivery.gain), pan=spec.pan)
+
+    def align(self, group: list[_Clip]) -> None:
+        """Stretch unison voices (keeping pitch) so that their speech proper, from the first to
+        the last sample within 30 dB of each voice's peak, has the median length; then pad them
+        so those onsets coincide and all clips have one start and one end.
+
+        Aligning on the speech rather than on the take edges matters because engines begin
+        differently: one voice's soft onset would otherwise lag another's by tens of ms."""
+        spans = [audible_span(c.samples, _UNISON_ONSET_BELOW_PEAK_DB) for c in group]
+        core = statistics.median(end - first for first, end in spans)
+        onsets = []
+        for clip, (first, end) in zip(group, spans):
+            ratio = core / (end - first)
+            clip.samples = stretch_to_length(clip.samples, self.rate, int(round(len(clip.samples) * ratio)))
+            onsets.append(int(round(first * ratio)))
+        lead = max(onsets)
+        length = max(lead - onset + len(c.samples) for c, onset in zip(group, onsets))
+        for clip, onset in zip(group, onsets):
+            padded = np.zeros(length, dtype=np.float32)
+            padded[lead - onset:lead - onset + len(clip.samples)] = clip.samples
+            clip.samples = padded
 
     @staticmethod
     def balance(group: list[_Clip]) -> None:
