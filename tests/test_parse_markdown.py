@@ -359,3 +359,15 @@ def test_sample_script_conventions():
 def test_fast_path_agrees_with_markdown_it_on_the_seed(seed):
     text = SEED.read_text(encoding="utf-8")
     assert parse_markdown(text, "s", fast_paths=True) == parse_markdown(text, "s", fast_paths=False)
+
+
+def test_link_reference_definitions_are_listed_and_used():
+    script = parse_script('[ref]: https://x.org "T"\n\n**Ada**: See [this][ref] now.')
+    assert script.lines[0].text == "See this now."
+    assert [(u.reason, u.text) for u in script.unspoken] == [
+        ("link definition", '[ref]: https://x.org "T"'), ("link target", 'https://x.org "T"')]
+
+
+def test_lists_and_quotes_in_a_speech_are_spoken():
+    script = parse_script("**Ada**: Three things:\n\n* bread\n* milk\n\n> and a quote")
+    assert [s.text for s in script.lines[0].parts[0].segments] == ["Three things:", "bread", "milk", "and a quote"]

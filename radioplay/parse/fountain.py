@@ -28,6 +28,8 @@ _MASKED_START = re.compile(r"/\*|\[\[")
 
 def strip_emphasis(text: str) -> str:
     """`*italic*`, `**bold**`, `***both***` and `_underline_` lose their markers; `\\*` is a star."""
+    if "*" not in text and "_" not in text and "\\" not in text:
+        return text
     previous = None
     while previous != text:
         previous = text

@@ -228,6 +228,25 @@ class MarkdownParser:
         source = self.block_text(block.start, block.end)
         tokens = self.md.parse(source, self.env)
         out: list[_Paragraph] = []
+        covered = [False] * (block.end - block.start)
+        for tok in tokens:
+            if tok.level == 0 and tok.map is not None:
+                for k in range(tok.map[0], min(tok.map[1], len(covered))):
+                    covered[k] = True
+        if not all(covered):
+            # Only link reference definitions leave lines with no token: list them, never spoken.
+            k = 0
+            while k < len(covered):
+                if covered[k] or not self.lines[block.start + k].strip():
+                    k += 1
+                    continue
+                end = k
+                while end < len(covered) and not covered[end]:
+                    end += 1
+                start = block.start + k
+                out.append(_Paragraph("link definition", start, block.start + end,
+                                      raw=self.block_text(start, block.start + end).strip()))
+                k = end
         heading_level = 0
         for index, tok in enumerate(tokens):
             if tok.type == "heading_open":
@@ -242,6 +261,7 @@ class MarkdownParser:
                           "hr": "rule"}[tok.type]
                 start, end = block.start + tok.map[0], block.start + tok.map[1]
                 out.append(_Paragraph(reason, start, end, raw=self.block_text(start, end).strip()))
+        out.sort(key=lambda p: p.line)
         return out
 
     def _fast_paragraph(self, block: _Block) -> _Paragraph | None:

@@ -7,12 +7,10 @@ whole into one `Cue` (or reports that the cue turned out empty).
 
 from __future__ import annotations
 
-import re
 from dataclasses import dataclass, field
 
 from radioplay.model import Cue, Part, Segment
 
-_WHITESPACE = re.compile(r"\s+")
 # Closing quotes and brackets may follow the dash that cuts a line off: `"I was—"`.
 _TRAILING_CLOSERS = "\"'”’»)]"
 _LEADING_OPENERS = "\"'“‘«(["
@@ -25,7 +23,7 @@ def source_text(text: str) -> str:
 
 def tidy(text: str) -> str:
     """Collapse runs of whitespace (line breaks, gaps left by removed notes) to one space."""
-    return _WHITESPACE.sub(" ", text).strip()
+    return " ".join(text.split())
 
 
 def is_interrupted(text: str) -> bool:
