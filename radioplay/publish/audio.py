@@ -1,0 +1,216 @@
+"""Audio files by suffix, with tags and chapters, always written atomically.
+
+    .wav   PCM 16- or 24-bit (libsndfile), RIFF INFO tags
+    .flac  FLAC 16- or 24-bit (libsndfile), Vorbis comments (+ CHAPTERnnn tags)
+    .mp3   MPEG Layer III (libsndfile's LAME encoder, CBR), ID3v2.3 tags with CHAP + CTOC chapters
+    .ogg / .opus  Ogg Opus at 48 kHz (resampled with soxr when needed), Vorbis comments (+ CHAPTERnnn)
+
+The file is encoded and tagged under a temporary name in the destination folder, then renamed into
+place (radioplay.io.atomic_path): a failure at any step leaves the previous file untouched.
+"""
+
+from __future__ import annotations
+
+import os
+from dataclasses import dataclass
+from pathlib import Path
+from typing import Sequence
+
+import numpy as np
+
+from radioplay.errors import ExportError
+from radioplay.io import atomic_path
+from radioplay.model import ChapterTiming
+
+SUPPORTED_SUFFIXES = (".wav", ".flac", ".mp3", ".ogg", ".opus")
+OPUS_RATE = 48_000
+"""Opus encodes at 48 kHz (or 8/12/16/24 kHz); podcasts use 48 kHz."""
+DEFAULT_MP3_KBPS = 128
+MP3_KBPS_RANGE = {32_000: (32, 320), 16_000: (8, 160), 0: (8, 64)}
+"""LAME's CBR range by the lowest sample rate of each MPEG version (1, 2, 2.5)."""
+OPUS_KBPS_PER_CHANNEL = (6, 256)
+"""libsndfile maps compression_level 1..0 linearly onto this per-channel Opus bitrate (measured)."""
+
+
+@dataclass(frozen=True)
+class EpisodeTags:
+    """What the episode file says about itself; every field is optional."""
+
+    title: str | None = None
+    show: str | None = None
+    """The podcast's name: ID3 album (TALB), Vorbis ALBUM."""
+    episode: int | None = None
+    """Episode number: ID3 TRCK, Vorbis TRACKNUMBER."""
+    artist: str | None = None
+    date: str | None = None
+    """ISO 8601, e.g. "2026-11-26" (or just the year)."""
+    comment: str | None = None
+    cover: str | os.PathLike | None = None
+    """A PNG or JPEG file; embedded in MP3 (APIC) and FLAC (picture block)."""
+
+
+def write_audio(path: str | os.PathLike, samples: np.ndarray, rate: int, *, tags: EpisodeTags | None = None,
+                chapters: Sequence[ChapterTiming] = (), bitrate: int | None = None, bits: int = 16) -> Path:
+    """Write `samples` ((n,) or (n, channels) float in [-1, 1]) at `rate` Hz to `path`, format by suffix.
+
+    `bitrate` is kbps for .mp3 (CBR; default 128) and .ogg/.opus (default: the encoder's, about
+    60 kbps per channel); `bits` is 16 or 24 for .wav and .flac. Values beyond [-1, 1] are clipped
+    (mastered audio has none). For MP3, `chapters` become CHAP frames with a CTOC; with none given,
+    one chapter spans the whole episode.
+    """
+    dest = Path(path)
+    suffix = dest.suffix.lower()
+    if suffix not in SUPPORTED_SUFFIXES:
+        raise ExportError(f"{dest}: unknown audio format {suffix or '(no suffix)'!r}; "
+                          f"use one of {', '.join(SUPPORTED_SUFFIXES)}")
+    if bits not in (16, 24):
+        raise ExportError(f"{dest}: bits must be 16 or 24, not {bits}")
+    data = np.asarray(samples, dtype=np.float32)
+    if data.ndim == 1:
+        data = data[:, None]
+    if data.ndim != 2 or data.shape[1] < 1:
+        raise ExportError(f"{dest}: samples must have shape (n,) or (n, channels), not {data.shape}")
+    data = np.clip(data, -1.0, 1.0)
+    if tags and tags.cover is not None:
+        _cover_mime(Path(tags.cover))  # fail before encoding anything
+    duration = data.shape[0] / rate
+    chapters = list(chapters) or [ChapterTiming((tags.title if tags else None) or "Episode", 0.0, duration)]
+    with atomic_path(dest) as tmp:
+        if suffix == ".wav":
+            _write_wav(tmp, data, rate, bits, tags)
+        elif suffix == ".flac":
+            _write_flac(tmp, data, rate, bits, tags, chapters)
+        elif suffix == ".mp3":
+            _write_mp3(tmp, data, rate, bitrate or DEFAULT_MP3_KBPS, tags, chapters)
+        else:
+            _write_opus(tmp, data, rate, bitrate, tags, chapters)
+    return dest
+
+
+def _soundfile():
+    import soundfile  # libsndfile, imported when a file is written
+
+    return soundfile
+
+
+def _write_wav(tmp: Path, data: np.ndarray, rate: int, bits: int, tags: EpisodeTags | None) -> None:
+    sf = _soundfile()
+    with sf.SoundFile(tmp, "w", rate, data.shape[1], subtype=f"PCM_{bits}", format="WAV") as f:
+        # libsndfile writes these as a RIFF LIST/INFO chunk.
+        for name, value in _plain_tags(tags).items():
+            setattr(f, name, value)
+        f.write(data)
+
+
+def _plain_tags(tags: EpisodeTags | None) -> dict[str, str]:
+    if tags is None:
+        return {}
+    plain = {"title": tags.title, "album": tags.show, "artist": tags.artist, "date": tags.date,
+             "comment": tags.comment, "tracknumber": None if tags.episode is None else str(tags.episode)}
+    return {k: v for k, v in plain.items() if v}
+
+
+def _write_flac(tmp: Path, data: np.ndarray, rate: int, bits: int, tags: EpisodeTags | None,
+                chapters: Sequence[ChapterTiming]) -> None:
+    _soundfile().write(tmp, data, rate, subtype=f"PCM_{bits}", format="FLAC")
+    from mutagen.flac import FLAC, Picture
+
+    audio = FLAC(tmp)
+    _vorbis_comments(audio, tags, chapters)
+    if tags and tags.cover is not None:
+        cover = Path(tags.cover)
+        picture = Picture()
+        picture.type, picture.mime, picture.desc, picture.data = 3, _cover_mime(cover), "Cover", cover.read_bytes()
+        audio.add_picture(picture)
+    audio.save()
+
+
+def _write_opus(tmp: Path, data: np.ndarray, rate: int, kbps: int | None, tags: EpisodeTags | None,
+                chapters: Sequence[ChapterTiming]) -> None:
+    if rate != OPUS_RATE:
+        import soxr  # high-quality resampling; Opus has no 44.1 kHz mode
+
+        data = np.clip(soxr.resample(data, rate, OPUS_RATE, quality="HQ"), -1.0, 1.0).astype(np.float32)
+    options = {}
+    if kbps is not None:
+        low, high = OPUS_KBPS_PER_CHANNEL
+        per_channel = kbps / data.shape[1]
+        if not low <= per_channel <= high:
+            raise ExportError(f"{tmp.name}: Opus bitrate {kbps} kbps is outside "
+                              f"{low * data.shape[1]}-{high * data.shape[1]} kbps for {data.shape[1]} channel(s)")
+        options["compression_level"] = (high - per_channel) / (high - low)
+    _soundfile().write(tmp, data, OPUS_RATE, subtype="OPUS", format="OGG", **options)
+    from mutagen.oggopus import OggOpus
+
+    audio = OggOpus(tmp)
+    _vorbis_comments(audio, tags, chapters)
+    audio.save()
+
+
+def _vorbis_comments(audio, tags: EpisodeTags | None, chapters: Sequence[ChapterTiming]) -> None:
+    for name, value in _plain_tags(tags).items():
+        audio[name.upper()] = [value]
+    # The CHAPTERnnn / CHAPTERnnnNAME convention that Vorbis-comment players read.
+    for i, chapter in enumerate(chapters, start=1):
+        audio[f"CHAPTER{i:03d}"] = [_chapter_clock(chapter.start)]
+        audio[f"CHAPTER{i:03d}NAME"] = [chapter.title]
+
+
+def _chapter_clock(seconds: float) -> str:
+    ms = int(round(seconds * 1000))
+    return f"{ms // 3_600_000:02d}:{ms // 60_000 % 60:02d}:{ms // 1000 % 60:02d}.{ms % 1000:03d}"
+
+
+def mp3_compression_level(kbps: int, rate: int) -> float:
+    """libsndfile's compression_level for a CBR bitrate: it maps level 0..1 linearly onto the
+    MPEG version's bitrate range, high to low (mpeg_l3_encode.c), and LAME rounds to a legal rate."""
+    low, high = next(r for floor, r in MP3_KBPS_RANGE.items() if rate >= floor)
+    if not low <= kbps <= high:
+        raise ExportError(f"MP3 bitrate {kbps} kbps is outside {low}-{high} kbps at {rate} Hz")
+    return (high - kbps) / (high - low)
+
+
+def _write_mp3(tmp: Path, data: np.ndarray, rate: int, kbps: int, tags: EpisodeTags | None,
+               chapters: Sequence[ChapterTiming]) -> None:
+    level = mp3_compression_level(kbps, rate)
+    _soundfile().write(tmp, data, rate, format="MP3", subtype="MPEG_LAYER_III", compression_level=level,
+                       bitrate_mode="CONSTANT")
+    from mutagen.id3 import APIC, CHAP, COMM, CTOC, ID3, TALB, TDRC, TIT2, TPE1, TRCK, CTOCFlags
+
+    id3 = ID3()
+    if tags:
+        if tags.title:
+            id3.add(TIT2(encoding=3, text=tags.title))
+        if tags.show:
+            id3.add(TALB(encoding=3, text=tags.show))
+        if tags.episode is not None:
+            id3.add(TRCK(encoding=3, text=str(tags.episode)))
+        if tags.artist:
+            id3.add(TPE1(encoding=3, text=tags.artist))
+        if tags.date:
+            id3.add(TDRC(encoding=3, text=tags.date))
+        if tags.comment:
+            id3.add(COMM(encoding=3, lang="eng", desc="", text=tags.comment))
+        if tags.cover is not None:
+            cover = Path(tags.cover)
+            id3.add(APIC(encoding=3, mime=_cover_mime(cover), type=3, desc="Cover", data=cover.read_bytes()))
+    ids = [f"ch{i}" for i in range(len(chapters))]
+    for element_id, chapter in zip(ids, chapters):
+        id3.add(CHAP(element_id=element_id, start_time=int(round(chapter.start * 1000)),
+                     end_time=int(round(chapter.end * 1000)), sub_frames=[TIT2(encoding=3, text=chapter.title)]))
+    # Players that read chapters look for a top-level, ordered table of contents listing them.
+    id3.add(CTOC(element_id="toc", flags=CTOCFlags.TOP_LEVEL | CTOCFlags.ORDERED, child_element_ids=ids,
+                 sub_frames=[TIT2(encoding=3, text="Chapters")]))
+    id3.save(tmp, v2_version=3)
+
+
+def _cover_mime(cover: Path) -> str:
+    try:
+        head = cover.read_bytes()[:8]
+    except OSError as exc:
+        raise ExportError(f"{cover}: cannot read cover art: {exc.strerror or exc}") from exc
+    if head.startswith(b"\x89PNG"):
+        return "image/png"
+    if head.startswith(b"\xff\xd8"):
+        return "image/jpeg"
+    raise ExportError(f"{cover}: cover art must be a PNG or JPEG file")

@@ -1,0 +1,201 @@
+"""Transcripts and chapters from the mix's actual timings: WebVTT, SRT, Podcasting 2.0 chapters JSON.
+
+WebVTT follows Podcasting 2.0's transcript guidance: a `<v Speaker>` voice tag on every cue (a
+unison line names all its speakers: `<v Simplicia and Doomer>`) and lines of at most 65 characters.
+A short line is one cue. A line too long for two caption lines is split into several cues at
+sentence boundaries (then clause boundaries, then words); each piece gets a share of the line's
+time proportional to its characters.
+"""
+
+from __future__ import annotations
+
+import json
+import os
+import re
+import textwrap
+from dataclasses import dataclass
+from pathlib import Path
+from typing import Callable, Sequence
+
+from radioplay.io import write_text_atomic
+from radioplay.model import ChapterTiming, CueTiming
+
+MAX_LINE = 65
+"""Characters per caption line (Podcasting 2.0 recommends 65 or fewer)."""
+MAX_LINES = 2
+"""Caption lines per cue before a speech is split into several cues."""
+CHAPTERS_VERSION = "1.2.0"
+
+_SENTENCE_END = re.compile(r"(?<=[.!?…])[\"'”’)\]]*\s+")
+_CLAUSE_END = re.compile(r"[,;:—–]\s")
+
+
+@dataclass(frozen=True)
+class Caption:
+    """One timed caption: who speaks, the text, and when (seconds)."""
+
+    speakers: tuple[str, ...]
+    text: str
+    start: float
+    end: float
+
+
+def speaker_label(speakers: Sequence[str]) -> str:
+    """"Simplicia", "Simplicia and Doomer", "A, B and C"."""
+    names = list(speakers)
+    if len(names) <= 1:
+        return "".join(names)
+    return ", ".join(names[:-1]) + " and " + names[-1]
+
+
+def captions(cues: Sequence[CueTiming], marker: Callable[[tuple[str, ...]], str] = lambda speakers: "",
+             escape: Callable[[str], str] = lambda text: text) -> list[Caption]:
+    """Split the spoken cues into captions of at most MAX_LINES lines of MAX_LINE characters.
+
+    `marker(speakers)` is what precedes the first line (a voice tag, "Name: "); `escape` is how the
+    text will be written. Cues with no speakers or no words (standalone directions) are left out;
+    captions are in order of start time.
+    """
+    out: list[Caption] = []
+    for cue in cues:
+        text = " ".join(cue.text.split())
+        if not cue.speakers or not text:
+            continue
+        width = len(marker(tuple(cue.speakers)))
+        pieces = _split(text, lambda piece: len(_wrap(escape(piece), width)) <= MAX_LINES)
+        total = sum(len(p) for p in pieces)
+        start, done = cue.start, 0
+        for piece in pieces:
+            done += len(piece)
+            end = cue.start + (cue.end - cue.start) * done / total
+            out.append(Caption(tuple(cue.speakers), piece, start, end))
+            start = end
+    out.sort(key=lambda c: c.start)  # stable: simultaneous cues keep script order
+    return out
+
+
+def _wrap(text: str, first_line_taken: int) -> list[str]:
+    """Wrap to MAX_LINE, the first line shortened by the speaker marker in front of it."""
+    return textwrap.wrap(text, width=MAX_LINE, initial_indent="x" * first_line_taken, break_long_words=True,
+                         break_on_hyphens=False) or [""]
+
+
+def _split(text: str, fits) -> list[str]:
+    """As many whole sentences per piece as fit; a sentence too long alone is cut at words, preferably
+    after a clause (comma, semicolon, colon, dash), and its pieces are not merged with the next one."""
+    if fits(text):
+        return [text]
+    pieces: list[str] = []
+    mergeable = False
+    for sentence in _SENTENCE_END.split(text):
+        if not sentence:
+            continue
+        if fits(sentence):
+            if mergeable and fits(pieces[-1] + " " + sentence):
+                pieces[-1] += " " + sentence
+            else:
+                pieces.append(sentence)
+            mergeable = True
+        else:
+            pieces.extend(_split_sentence(sentence, fits))
+            mergeable = False
+    return pieces
+
+
+def _split_sentence(sentence: str, fits) -> list[str]:
+    """The fewest pieces that fit, then evened out so that no piece is a lone word or two."""
+    greedy = _pack(sentence.split(), fits)
+    if len(greedy) < 2:
+        return greedy
+    even = len(sentence) / len(greedy)
+    for slack in (1.1, 1.25, 1.5):
+        balanced = _pack(sentence.split(), lambda piece: fits(piece) and len(piece) <= even * slack)
+        if len(balanced) == len(greedy):
+            return balanced
+    return greedy
+
+
+def _pack(words: list[str], fits) -> list[str]:
+    pieces: list[str] = []
+    current: list[str] = []
+    for word in words:
+        if not current or fits(" ".join(current + [word])):
+            current.append(word)
+            continue
+        # Break after the last clause end in the second half of the piece, if there is one.
+        cut = len(current)
+        for i in range(len(current) - 1, len(current) // 2 - 1, -1):
+            if _CLAUSE_END.search(current[i] + " "):
+                cut = i + 1
+                break
+        pieces.append(" ".join(current[:cut]))
+        current = current[cut:] + [word]
+    if current:
+        pieces.append(" ".join(current))
+    return pieces
+
+
+def _vtt_time(seconds: float) -> str:
+    ms = max(0, int(round(seconds * 1000)))
+    return f"{ms // 3_600_000:02d}:{ms // 60_000 % 60:02d}:{ms // 1000 % 60:02d}.{ms % 1000:03d}"
+
+
+def _srt_time(seconds: float) -> str:
+    return _vtt_time(seconds).replace(".", ",")
+
+
+def _vtt_escape(text: str) -> str:
+    return text.replace("&", "&amp;").replace("<", "&lt;").replace(">", "&gt;")
+
+
+def _voice_tag(speakers: tuple[str, ...]) -> str:
+    return f"<v {_vtt_escape(speaker_label(speakers))}>"
+
+
+def _name_prefix(speakers: tuple[str, ...]) -> str:
+    return speaker_label(speakers) + ": "
+
+
+def vtt_text(cues: Sequence[CueTiming]) -> str:
+    """WebVTT: one cue per spoken line (several for a long speech), each with a `<v Name>` tag."""
+    blocks = ["WEBVTT"]
+    for caption in captions(cues, _voice_tag, _vtt_escape):
+        tag = _voice_tag(caption.speakers)
+        words = _vtt_escape(caption.text)
+        lines = _wrap(words, len(tag))
+        lines[0] = tag + lines[0][len(tag):]
+        blocks.append(f"{_vtt_time(caption.start)} --> {_vtt_time(caption.end)}\n" + "\n".join(lines))
+    return "\n\n".join(blocks) + "\n"
+
+
+def srt_text(cues: Sequence[CueTiming]) -> str:
+    """SubRip: numbered cues, "Name: " in front of the text instead of a voice tag."""
+    blocks = []
+    for number, caption in enumerate(captions(cues, _name_prefix), start=1):
+        prefix = _name_prefix(caption.speakers)
+        lines = _wrap(caption.text, len(prefix))
+        lines[0] = prefix + lines[0][len(prefix):]
+        blocks.append(f"{number}\n{_srt_time(caption.start)} --> {_srt_time(caption.end)}\n" + "\n".join(lines))
+    return "\n\n".join(blocks) + "\n"
+
+
+def chapters_json_text(chapters: Sequence[ChapterTiming], title: str | None = None) -> str:
+    """Podcasting 2.0 chapters (application/json+chapters), version 1.2.0."""
+    doc: dict = {"version": CHAPTERS_VERSION}
+    if title:
+        doc["title"] = title
+    doc["chapters"] = [{"startTime": round(c.start, 3), "endTime": round(c.end, 3), "title": c.title}
+                       for c in chapters]
+    return json.dumps(doc, indent=2, ensure_ascii=False) + "\n"
+
+
+def write_vtt(path: str | os.PathLike, cues: Sequence[CueTiming]) -> Path:
+    return write_text_atomic(path, vtt_text(cues))
+
+
+def write_srt(path: str | os.PathLike, cues: Sequence[CueTiming]) -> Path:
+    return write_text_atomic(path, srt_text(cues))
+
+
+def write_chapters_json(path: str | os.PathLike, chapters: Sequence[ChapterTiming], title: str | None = None) -> Path:
+    return write_text_atomic(path, chapters_json_text(chapters, title))
