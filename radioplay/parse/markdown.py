@@ -81,7 +81,6 @@ class MarkdownParser:
         self.title: str | None = None
         self.title_seen = False
         self.builder: SpeechBuilder | None = None
-        self.head_raw = ""
         self.last_speakers: tuple[str, ...] | None = None
         self.canonical_names: dict[str, str] = {}
         self.limit = len(text)
@@ -248,7 +247,7 @@ class MarkdownParser:
                                       raw=self.block_text(start, block.start + end).strip()))
                 k = end
         heading_level = 0
-        for index, tok in enumerate(tokens):
+        for tok in tokens:
             if tok.type == "heading_open":
                 heading_level = 1
             elif tok.type == "inline" and tok.map is not None:
@@ -349,7 +348,7 @@ class MarkdownParser:
         if para.kind == "heading":
             self.close_cue()
             self.last_speakers = None
-            title = tidy(self.plain(para.children or [], cursor)[0])
+            title = tidy(self.plain(para.children or []))
             if not self.title_seen:
                 self.title_seen = True
                 self.title = title or None
@@ -364,7 +363,6 @@ class MarkdownParser:
             speakers = tuple(self.canonical(n) for n in names)
             _, hline, hcol = self.find("**", cursor)
             self.builder = SpeechBuilder(speakers=speakers, line=hline, col=hcol)
-            self.head_raw = " and ".join(speakers)
             self.speech(list(self.inline_events(rest, cursor)))
             return
         events = list(self.inline_events(children, cursor))
@@ -385,7 +383,6 @@ class MarkdownParser:
             # Speech after a stage direction goes on with the speaker who was talking.
             first_line, first_col = (texts or directions)[0][2:4]
             self.builder = SpeechBuilder(speakers=self.last_speakers, line=first_line, col=first_col)
-            self.head_raw = " and ".join(self.last_speakers)
             self.speech(events)
             return
         stray = tidy(" ".join(e[1] for e in events if e[0] in ("text", "direction")))
@@ -419,7 +416,7 @@ class MarkdownParser:
             if builder.unused_direction is not None:
                 text += f" [{builder.unused_direction[0]}]"
             self.leave_out("empty cue", text, builder.line, builder.col)
-            self.warn(f"empty cue: {self.head_raw} says nothing; skipped", builder.line, builder.col)
+            self.warn(f"empty cue: {' and '.join(builder.speakers)} says nothing; skipped", builder.line, builder.col)
             return
         self.cues.append(cue)
         self.last_speakers = cue.speakers
@@ -440,7 +437,8 @@ class MarkdownParser:
 
     # ------------------------------------------------------------------ inline
 
-    def plain(self, children: list[Token], cursor: int) -> tuple[str, int]:
+    @staticmethod
+    def plain(children: list[Token]) -> str:
         """Text of inline tokens with all markup removed (for headings and notes)."""
         out = []
         for tok in children:
@@ -450,7 +448,7 @@ class MarkdownParser:
                 out.append(tok.content)
             elif tok.type in ("softbreak", "hardbreak"):
                 out.append(" ")
-        return "".join(out), cursor
+        return "".join(out)
 
     def inline_events(self, children: list[Token], cursor: int):
         """Yield ("text", s, line, col), ("break",), ("direction", s, line, col) in order, and list
@@ -497,7 +495,7 @@ class MarkdownParser:
             if t == "text":
                 content = tok.content
                 if not in_link:
-                    k = _first_open_bracket(content)
+                    k = content.find("[")
                     if k >= 0:
                         before = content[:k]
                         if before:
@@ -650,10 +648,6 @@ def _cue_head(children: list[Token]) -> tuple[list[str], list[Token]] | None:
 
 def _valid_name(name: str) -> bool:
     return 0 < len(name) <= 80 and "\n" not in name and ":" not in name and any(c.isalpha() for c in name)
-
-
-def _first_open_bracket(content: str) -> int:
-    return content.find("[")
 
 
 def _matching_close(children: list[Token], i: int, open_type: str, close_type: str) -> int:
