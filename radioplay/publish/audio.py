@@ -12,9 +12,9 @@ place (radioplay.io.atomic_path): a failure at any step leaves the previous file
 from __future__ import annotations
 
 import os
-from dataclasses import dataclass
+from dataclasses import dataclass, replace
 from pathlib import Path
-from typing import Sequence
+from typing import Mapping, Sequence
 
 import numpy as np
 
@@ -47,12 +47,36 @@ class EpisodeTags:
     comment: str | None = None
     cover: str | os.PathLike | None = None
     """A PNG or JPEG file; embedded in MP3 (APIC) and FLAC (picture block)."""
+    genre: str | None = None
+    """ID3 TCON, Vorbis GENRE; podcasts usually say "Podcast"."""
+
+    @classmethod
+    def from_mapping(cls, mapping: Mapping[str, object], title: str | None = None) -> "EpisodeTags":
+        """Tags from a cast file's [production] table (other keys, such as beds, are ignored).
+
+        `title` (the script's) is used when the table has none; the episode number may be an int or
+        a numeric string."""
+        def text(key: str) -> str | None:
+            value = mapping.get(key)
+            return None if value is None or value == "" else str(value)
+
+        episode = mapping.get("episode")
+        if episode is not None and not isinstance(episode, int):
+            try:
+                episode = int(str(episode))
+            except ValueError:
+                raise ExportError(f"[production] episode must be a whole number, not {episode!r}") from None
+        return cls(title=text("title") or title, show=text("show") or text("album"), episode=episode,
+                   artist=text("artist"), date=text("date"), comment=text("comment"), cover=text("cover"),
+                   genre=text("genre"))
 
 
 def write_audio(path: str | os.PathLike, samples: np.ndarray, rate: int, *, tags: EpisodeTags | None = None,
-                chapters: Sequence[ChapterTiming] = (), bitrate: int | None = None, bits: int = 16) -> Path:
+                chapters: Sequence[ChapterTiming] = (), bitrate: int | None = None, bits: int = 16,
+                base_dir: str | os.PathLike | None = None) -> Path:
     """Write `samples` ((n,) or (n, channels) float in [-1, 1]) at `rate` Hz to `path`, format by suffix.
 
+    A relative `tags.cover` is resolved against `base_dir` (the script's folder) when given.
     `bitrate` is kbps for .mp3 (CBR; default 128) and .ogg/.opus (default: the encoder's, about
     60 kbps per channel); `bits` is 16 or 24 for .wav and .flac. Values beyond [-1, 1] are clipped
     (mastered audio has none). For MP3, `chapters` become CHAP frames with a CTOC; with none given,
@@ -72,6 +96,9 @@ def write_audio(path: str | os.PathLike, samples: np.ndarray, rate: int, *, tags
         raise ExportError(f"{dest}: samples must have shape (n,) or (n, channels), not {data.shape}")
     data = np.clip(data, -1.0, 1.0)
     if tags and tags.cover is not None:
+        cover = Path(tags.cover)
+        if base_dir is not None and not cover.is_absolute():
+            tags = replace(tags, cover=Path(base_dir) / cover)
         _cover_mime(Path(tags.cover))  # fail before encoding anything
     duration = data.shape[0] / rate
     chapters = list(chapters) or [ChapterTiming((tags.title if tags else None) or "Episode", 0.0, duration)]
@@ -106,7 +133,8 @@ def _plain_tags(tags: EpisodeTags | None) -> dict[str, str]:
     if tags is None:
         return {}
     plain = {"title": tags.title, "album": tags.show, "artist": tags.artist, "date": tags.date,
-             "comment": tags.comment, "tracknumber": None if tags.episode is None else str(tags.episode)}
+             "comment": tags.comment, "tracknumber": None if tags.episode is None else str(tags.episode),
+             "genre": tags.genre}
     return {k: v for k, v in plain.items() if v}
 
 
@@ -175,7 +203,7 @@ def _write_mp3(tmp: Path, data: np.ndarray, rate: int, kbps: int, tags: EpisodeT
     level = mp3_compression_level(kbps, rate)
     _soundfile().write(tmp, data, rate, format="MP3", subtype="MPEG_LAYER_III", compression_level=level,
                        bitrate_mode="CONSTANT")
-    from mutagen.id3 import APIC, CHAP, COMM, CTOC, ID3, TALB, TDRC, TIT2, TPE1, TRCK, CTOCFlags
+    from mutagen.id3 import APIC, CHAP, COMM, CTOC, ID3, TALB, TCON, TDRC, TIT2, TPE1, TRCK, CTOCFlags
 
     id3 = ID3()
     if tags:
@@ -191,6 +219,8 @@ def _write_mp3(tmp: Path, data: np.ndarray, rate: int, kbps: int, tags: EpisodeT
             id3.add(TDRC(encoding=3, text=tags.date))
         if tags.comment:
             id3.add(COMM(encoding=3, lang="eng", desc="", text=tags.comment))
+        if tags.genre:
+            id3.add(TCON(encoding=3, text=tags.genre))
         if tags.cover is not None:
             cover = Path(tags.cover)
             id3.add(APIC(encoding=3, mime=_cover_mime(cover), type=3, desc="Cover", data=cover.read_bytes()))
