@@ -30,7 +30,8 @@ _HEAD_COLON = re.compile(r"\s*:")
 # The fast path only takes paragraphs that markdown-it would read as one plain text run.
 _FAST_HEAD = re.compile(r"\*\*([^\W\d_](?:[^\W_]|[ .'’-])*?)(:?)\*\*(:?)")
 _INLINE_SPECIAL = re.compile(r"[*_`\[\]<>!&\\~\t]")
-_BLOCK_START_CHARS = set("#>-+*=|_~`<[!\\0123456789")
+_BLOCK_START_CHARS = set("#>-+=|~`<[\t0123456789")
+_THEMATIC_BREAK = re.compile(r"([-*_])(?:[ \t]*\1){2,}[ \t]*")
 _CUE_LINE = re.compile(r" {0,3}(\*\*[^*\n]+\*\*|#)")
 
 
@@ -285,12 +286,12 @@ class MarkdownParser:
                          Token("text", "", 0, content=name + colon_inside),
                          Token("strong_close", "strong", -1, markup="**")]
             body_first = colon_after + after
-        elif stripped_first[:1] in _BLOCK_START_CHARS:
+        elif _may_start_other_block(stripped_first):
             return None
         bodies = [body_first.rstrip(" ")]
         for line in lines[1:]:
             s = line.lstrip(" ")
-            if len(line) - len(s) > 3 or s[:1] in _BLOCK_START_CHARS:
+            if len(line) - len(s) > 3 or _may_start_other_block(s):
                 return None
             bodies.append(s.rstrip(" "))
         for body in bodies:
@@ -594,6 +595,15 @@ class MarkdownParser:
             piece = content[last:]
             _, line, col = self.find(piece.strip() or piece, cursor)
             yield ("text", piece, line, col)
+
+
+def _may_start_other_block(line: str) -> bool:
+    """Could this line (leading spaces removed) start or interrupt something other than a paragraph?
+    Conservative: a False answer must be right; a True one only costs a full markdown-it parse."""
+    first = line[:1]
+    if first in "*_":
+        return bool(_THEMATIC_BREAK.fullmatch(line)) or (first == "*" and line[1:2] in ("", " ", "\t"))
+    return first in _BLOCK_START_CHARS
 
 
 def _preview(text: str, limit: int = 60) -> str:
