@@ -201,3 +201,48 @@ def test_engine_padding_is_trimmed_so_gaps_are_between_voices():
     keep = Timing.from_mapping({"take_margin": 10.0})
     m = mix(s, takes, cast(A=("low",), B=("high",)), identity(s), keep, sample_rate=RATE)
     assert placement(m, 0).end - placement(m, 0).start == len(takes[0].audio.samples)
+
+
+# --------------------------------------------------------------------------- properties
+
+from hypothesis import given, settings, strategies as st  # noqa: E402
+
+from tests.test_mix_fixtures import together  # noqa: E402
+
+WORDS = st.text(alphabet="abc de", min_size=1, max_size=12)
+LINE = st.builds(lambda who, texts, directed, cut: line(who, *texts, direction="softly" if directed else None,
+                                                          interrupted=cut),
+                 st.sampled_from("AB"), st.lists(WORDS, min_size=1, max_size=3), st.booleans(), st.booleans())
+UNISON = st.builds(lambda text: together(("A", "B"), text), WORDS)
+CUES = st.lists(st.one_of(LINE, LINE, LINE, UNISON, st.just(stage("Pause."))), min_size=1, max_size=8)
+
+
+@settings(max_examples=40, deadline=None)
+@given(CUES)
+def test_any_script_follows_the_timing_model(cues):
+    s = script(*cues)
+    casting = cast(A=("low", -0.3), B=("high", 0.6, -2.0, 1.1))
+    m = mix(s, tone_takes(s, casting), casting, identity(s), T, sample_rate=RATE)
+    n = len(m.samples)
+    assert all(0 <= p.start <= p.end <= n for p in m.placements)
+    np.testing.assert_allclose(sum(m.stems.values()), m.samples, atol=1e-4)
+    timings = cue_timings(s, m)
+    assert [t.cue for t in timings] == [i for i, c in enumerate(cues) if c.kind == "line"]
+    for before, after in zip(timings, timings[1:]):
+        cut, cutter = cues[before.cue], cues[after.cue]
+        start = round(after.start * RATE)
+        if after.cue != before.cue + 1:  # stage directions in between: their pauses, nothing else
+            pauses = after.cue - before.cue - 1
+            beat = seconds(T.directed_beat) if cutter.direction else 0
+            assert start == round(before.end * RATE) + pauses * seconds(T.direction_pause) + beat
+        elif cut.interrupted:
+            end = round(before.end * RATE)
+            if set(cut.speakers) <= set(cutter.speakers):
+                assert end <= start  # nobody overlaps their own voice
+            else:
+                assert start < end  # the cut voice is still fading out when the next line starts
+            assert end <= start + seconds(T.interrupt_fade)
+        else:
+            beat = seconds(T.directed_beat) if cutter.direction else 0
+            assert start == round(before.end * RATE) + seconds(T.turn_gap) + beat
+    assert n == max((p.end for p in m.placements), default=seconds(T.lead_in)) + seconds(T.tail)
