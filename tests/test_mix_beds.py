@@ -99,6 +99,7 @@ def test_beds_are_off_by_default(tmp_path):
     s = script(line("A", "Quiet."), line("B", "Very."))
     m = run(s, tmp_path)
     assert list(m.stems) == ["A", "B"]
+    assert list(run(s, tmp_path, beds=Beds(duck_db=6.0)).stems) == ["A", "B"]  # nothing to play
     assert not m.samples[:placement(m, 0).start].any()
 
 
@@ -169,6 +170,14 @@ def test_ducking_looks_ahead_and_releases():
     assert gain_db[2 * RATE + seconds(0.1)] == pytest.approx(-10.0, abs=0.1)  # hold
     assert gain_db[2 * RATE + seconds(0.9)] == pytest.approx(0.0, abs=0.5)  # released
     assert np.all(duck_gain(speech, RATE, Beds(duck_db=0.0)) == 1.0)
+
+
+def test_bed_keys_can_be_read_from_a_production_table():
+    production = {"title": "Pilot", "cover": "cover.jpg", "intro": "theme.wav", "duck_db": 10}
+    assert Beds.from_mapping(production, ignore_unknown=True) == Beds(intro="theme.wav", duck_db=10.0)
+    assert not Beds.from_mapping({"title": "x"}, ignore_unknown=True).enabled
+    with pytest.raises(InputError, match="title"):
+        Beds.from_mapping(production)
 
 
 def test_beds_table_is_checked():

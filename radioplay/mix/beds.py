@@ -56,14 +56,25 @@ class Beds:
     seed: int = 0
     """Seed of the generated pink noise (the same seed gives the same bed)."""
 
+    @property
+    def enabled(self) -> bool:
+        """True when there is something to play: a room tone, an intro or an outro."""
+        return bool(self.room_tone or self.intro or self.outro)
+
     @classmethod
-    def from_mapping(cls, values: Mapping[str, object] | None, path: str | None = None) -> "Beds":
-        """Defaults overridden by `values` (a `[beds]` table); InputError names a bad key."""
+    def from_mapping(cls, values: Mapping[str, object] | None, path: str | None = None,
+                     ignore_unknown: bool = False) -> "Beds":
+        """Defaults overridden by `values` (a `[beds]` table); InputError names a bad key.
+
+        `ignore_unknown=True` reads the bed keys out of a wider table, such as a production
+        file's `[production]` with its title and cover."""
         where = f"{path}: " if path else ""
         types = {f.name: f.type for f in fields(cls)}
         settings: dict[str, object] = {}
         for key, value in (values or {}).items():
             if key not in types:
+                if ignore_unknown:
+                    continue
                 raise InputError(f"{where}[beds]: unknown key {key!r} (known: {', '.join(types)})")
             kind = types[key]
             if kind == "str | None":

@@ -260,6 +260,8 @@ def mix(script: Script, takes: Sequence[Take], casting: Casting, deliveries: Seq
     if len(deliveries) != len(script.cues):
         raise ValueError(f"{len(deliveries)} deliveries for {len(script.cues)} cues")
     folder = _base_dir(script, base_dir)
+    if beds is not None and not beds.enabled:
+        beds = None  # no stem of silence
     seconds = lambda value: int(round(value * sample_rate))  # noqa: E731
 
     intro = outro = None
