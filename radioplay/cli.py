@@ -265,19 +265,18 @@ def cache_info(
     as_json: bool = typer.Option(False, "--json", help="Print JSON."),
 ) -> None:
     """Show the take store's size, count and oldest entries."""
-    from radioplay.cache import TakeStore, default_cache_dir
+    from radioplay.cache import TakeStore, default_cache_dir, format_size
 
     info = TakeStore(default_cache_dir(cache)).info()
-    data = info.to_dict()
     if as_json:
-        print(json.dumps(data, indent=2))
+        print(json.dumps(info.to_dict(), indent=2))
         return
     out = _stdout()
-    out.print(f"store   {data['root']}")
-    out.print(f"takes   {data['count']}")
-    out.print(f"size    {data['bytes'] / 1e6:.1f} MB")
-    for entry in data.get("oldest", []):
-        out.print(f"oldest  {entry}")
+    out.print(f"store   {info.root}")
+    out.print(f"takes   {info.count}")
+    out.print(f"size    {format_size(info.total_bytes)}")
+    for entry in info.oldest:
+        out.print(f"oldest  {entry.summary()}")
 
 
 @cache_app.command("prune")
@@ -287,13 +286,13 @@ def cache_prune(
     max_size: Optional[str] = typer.Option(None, "--max-size", help="Trim least-recently used takes to this size (e.g. 500M, 2G)."),
 ) -> None:
     """Trim the take store."""
-    from radioplay.cache import TakeStore, default_cache_dir, parse_size
+    from radioplay.cache import TakeStore, default_cache_dir, format_size, parse_size
 
     if older_than is None and max_size is None:
         fail("cache prune needs --older-than DAYS and/or --max-size SIZE")
     limit = parse_size(max_size) if max_size is not None else None
     result = TakeStore(default_cache_dir(cache)).prune(older_than_days=older_than, max_size_bytes=limit)
-    _stdout().print(f"removed {result.removed} take(s), freed {result.freed_bytes / 1e6:.1f} MB; "
+    _stdout().print(f"removed {result.removed} take(s), freed {format_size(result.freed_bytes)}; "
                     f"{result.remaining} left")
 
 

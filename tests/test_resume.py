@@ -69,7 +69,8 @@ def test_kill_9_mid_synthesis_then_resume(tmp_path):
     data = json.loads(report.read_text())
     assert data["reused"] == finished
     assert data["synthesized"] == LINES - finished
-    assert out.read_bytes() != previous
+    # `delay` changes the take keys but not the samples: the resumed episode equals the first one.
+    assert out.read_bytes() == previous
 
 
 def test_two_renders_at_once_share_the_store(tmp_path):

@@ -40,7 +40,7 @@ VOICE_KEYS = ("speed", "pitch", "gain")
 CHARACTER_KEYS = ("engine", "voice", "speed", "pitch", "gain", "pan", "lexicon", "gender")
 OPTION_KEYS = ("length_scale", "noise_scale", "noise_w", "sentence_silence", "speaker", "speaker_wav",
                "reference_wav", "model_path", "config_path", "voices_file", "language", "sample_rate",
-               "temperature")
+               "temperature", "delay")
 """Engine settings a cast may give; the engine itself rejects the ones it does not take."""
 PATH_OPTIONS = ("speaker_wav", "reference_wav", "model_path", "config_path", "voices_file")
 PRODUCTION_TEXT_KEYS = ("title", "show", "episode", "artist", "album", "date", "comment", "genre")

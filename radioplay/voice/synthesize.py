@@ -76,10 +76,19 @@ def plan_takes(script: Script, casting: Casting, directions: DirectionTable, reg
         voice_id = (req.spec.engine, req.spec.voice)
         if voice_id not in digests:
             digests[voice_id] = [store.file_digest(p) for p in engine.model_files(req.spec.voice)]
-        key = store.take_key(req, versions[req.spec.engine], digests[voice_id])
+        version = versions[req.spec.engine]
+        if req.pitch:
+            version += f"+pitch-shift/{_pitch_shifter_version()}"  # the stored take is post-shift
+        key = store.take_key(req, version, digests[voice_id])
         keys.append(key)
         cached.append(store.has(key))
     return TakePlan(requests, keys, cached, cue_deliveries(script, directions))
+
+
+def _pitch_shifter_version() -> str:
+    from importlib.metadata import version
+
+    return f"pedalboard-{version('pedalboard')}"
 
 
 def _cue_requests(index: int, cue: Cue, casting: Casting, directions: DirectionTable,
