@@ -102,6 +102,12 @@ def test_mp3_bitrate_maps_onto_lame_rates():
         audio_module.mp3_compression_level(500, 44_100)
 
 
+def test_mp3_at_low_sample_rates_uses_the_mpeg2_and_2_5_bitrates(tmp_path):
+    for rate, kbps in ((22_050, 128), (8_000, 64)):
+        path = write_audio(tmp_path / f"e{rate}.mp3", tone(1, rate=rate), rate)
+        assert round(MP3(path).info.bitrate / 1000) == kbps and MP3(path).info.sample_rate == rate
+
+
 def test_cover_art_is_embedded(tmp_path):
     cover = png(tmp_path / "cover.png")
     tags = EpisodeTags(title="With art", cover=cover)

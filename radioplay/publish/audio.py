@@ -108,7 +108,7 @@ def write_audio(path: str | os.PathLike, samples: np.ndarray, rate: int, *, tags
         elif suffix == ".flac":
             _write_flac(tmp, data, rate, bits, tags, chapters)
         elif suffix == ".mp3":
-            _write_mp3(tmp, data, rate, bitrate or DEFAULT_MP3_KBPS, tags, chapters)
+            _write_mp3(tmp, data, rate, bitrate or _default_mp3_kbps(rate), tags, chapters)
         else:
             _write_opus(tmp, data, rate, bitrate, tags, chapters)
     return dest
@@ -187,6 +187,11 @@ def _vorbis_comments(audio, tags: EpisodeTags | None, chapters: Sequence[Chapter
 def _chapter_clock(seconds: float) -> str:
     ms = int(round(seconds * 1000))
     return f"{ms // 3_600_000:02d}:{ms // 60_000 % 60:02d}:{ms // 1000 % 60:02d}.{ms % 1000:03d}"
+
+
+def _default_mp3_kbps(rate: int) -> int:
+    """128 kbps, or the highest rate that the MPEG version for `rate` allows when that is lower."""
+    return min(DEFAULT_MP3_KBPS, next(r for floor, r in MP3_KBPS_RANGE.items() if rate >= floor)[1])
 
 
 def mp3_compression_level(kbps: int, rate: int) -> float:
