@@ -22,6 +22,7 @@ from radioplay.model import Script
 from radioplay.parse import parse_script
 from radioplay.parse.markdown import parse_markdown
 from radioplay.parse.report import directions
+from radioplay.parse.speech import source_text
 
 settings.register_profile("parse-ci", max_examples=5000, deadline=None,
                           suppress_health_check=[HealthCheck.too_slow, HealthCheck.filter_too_much])
@@ -248,7 +249,7 @@ def check_outcome(src: str, path: str) -> None:
         assert error.line >= 1 and error.col >= 1 and error.path == path
         return
     assert script.lines
-    n_lines = src.count("\n") + 1
+    n_lines = source_text(src).count("\n") + 1  # CR and CRLF are line breaks too
     for cue in script.cues:
         assert cue.text.strip() and 1 <= cue.line <= n_lines and cue.col >= 1
         for part in cue.parts:
