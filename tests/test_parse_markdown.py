@@ -371,3 +371,16 @@ def test_link_reference_definitions_are_listed_and_used():
 def test_lists_and_quotes_in_a_speech_are_spoken():
     script = parse_script("**Ada**: Three things:\n\n* bread\n* milk\n\n> and a quote")
     assert [s.text for s in script.lines[0].parts[0].segments] == ["Three things:", "bread", "milk", "and a quote"]
+
+
+def test_regression_tab_indent_is_code_on_the_fast_path_too():
+    # Found by the ci profile: a tab-indented line is an indented code block, not a paragraph.
+    src = "**Ada**: Hi.\n\n\tnot spoken\n"
+    assert parse_markdown(src, fast_paths=True) == parse_markdown(src, fast_paths=False)
+    assert parse_script(src).unspoken[0].reason == "code block"
+
+
+def test_regression_bare_cr_is_a_line_break_for_text_callers():
+    # Found by the ci profile: parse_script("...\r...") must number lines as markdown-it does.
+    script = parse_script("**Ada**: One.\r\r**Bo**: Two.\r\n")
+    assert [(c.speakers, c.line) for c in script.lines] == [(("Ada",), 1), (("Bo",), 3)]
