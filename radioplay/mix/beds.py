@@ -102,52 +102,58 @@ def pink_noise(length: int, channels: int, rms_db: float, seed: int) -> np.ndarr
     from scipy.signal import lfilter
 
     rng = np.random.default_rng(seed)
-    white = rng.standard_normal((length, channels))
-    pink = lfilter(_PINK_B, _PINK_A, white, axis=0)
-    level = np.sqrt(np.mean(np.square(pink), axis=0))
+    white = rng.standard_normal((length, channels), dtype=np.float32)
+    pink = lfilter(np.float32(_PINK_B), np.float32(_PINK_A), white, axis=0).astype(np.float32, copy=False)
+    level = np.sqrt(np.mean(np.square(pink), axis=0, dtype=np.float64))
     level[level == 0] = 1.0
-    return (pink * (db_to_gain(rms_db) / level)).astype(np.float32)
+    pink *= (db_to_gain(rms_db) / level).astype(np.float32)
+    return pink
 
 
-def loop_to_length(sound: np.ndarray, length: int, crossfade: int) -> np.ndarray:
-    """Repeat `sound` (n, channels) to `length` samples with equal-power crossfades at the seams."""
+def loop_to_length(sound: np.ndarray, length: int, crossfade: int, out: np.ndarray | None = None) -> np.ndarray:
+    """Repeat `sound` (n, channels) to `length` samples with equal-power crossfades at the seams,
+    added into `out` (length, channels) when given, else into a new array."""
     n, channels = sound.shape
-    out = np.zeros((length, channels), dtype=np.float32)
+    if out is None:
+        out = np.zeros((length, channels), dtype=np.float32)
     if n == 0 or length == 0:
         return out
     crossfade = max(0, min(crossfade, n // 2))
     ramp = np.sqrt(np.linspace(0.0, 1.0, crossfade, dtype=np.float32))[:, np.newaxis]
     step = n - crossfade
     position = 0
-    first = True
-    while position < length:
+    while True:
+        last = position + n >= length
         piece = sound[: min(n, length - position)].copy()
-        if crossfade and not first:
+        if crossfade and position > 0:
             k = min(crossfade, len(piece))
             piece[:k] *= ramp[:k]
-        if crossfade and position + n < length:
+        if crossfade and not last:
             piece[step:] *= ramp[::-1]
         out[position:position + len(piece)] += piece
+        if last:
+            return out
         position += step
-        first = False
-    return out
 
 
 def duck_gain(speech: np.ndarray, sample_rate: int, beds: Beds) -> np.ndarray:
-    """Per-sample gain (length,) for music under `speech` (length, channels).
+    """Per-sample gain (length,) float32 for music under `speech`, (length,) or (length, channels).
 
     Speech is detected in 10 ms blocks above `duck_threshold_db`; the detection is held for
     `duck_hold` and starts `duck_attack` early (look-ahead), then the gain moves towards its
     target in dB with one-pole smoothing: `duck_attack` going down, `duck_release` coming up.
+    The block gains are interpolated linearly to the samples.
     """
     length = len(speech)
     if beds.duck_db <= 0 or length == 0:
         return np.ones(length, dtype=np.float32)
+    mono = speech if speech.ndim == 1 else np.asarray(speech.mean(axis=1), dtype=np.float32)
     block = max(1, int(round(_DUCK_BLOCK_SECONDS * sample_rate)))
-    blocks = -(-length // block)
-    padded = np.zeros((blocks * block,), dtype=np.float64)
-    padded[:length] = np.mean(speech, axis=1, dtype=np.float64)
-    power = np.mean(np.square(padded.reshape(blocks, block)), axis=1)
+    full = length // block
+    power = np.mean(np.square(mono[:full * block].reshape(full, block)), axis=1, dtype=np.float64)
+    if full * block < length:
+        power = np.append(power, np.mean(np.square(mono[full * block:]), dtype=np.float64))
+    blocks = len(power)
     active = power > db_to_gain(beds.duck_threshold_db) ** 2
     early = int(math.ceil(beds.duck_attack / _DUCK_BLOCK_SECONDS))
     late = int(math.ceil(beds.duck_hold / _DUCK_BLOCK_SECONDS))
@@ -158,12 +164,16 @@ def duck_gain(speech: np.ndarray, sample_rate: int, beds: Beds) -> np.ndarray:
     target = np.where(widened, -beds.duck_db, 0.0)
     down = math.exp(-_DUCK_BLOCK_SECONDS / beds.duck_attack) if beds.duck_attack > 0 else 0.0
     up = math.exp(-_DUCK_BLOCK_SECONDS / beds.duck_release) if beds.duck_release > 0 else 0.0
-    level_db = np.empty(blocks)
+    level_db = np.empty(blocks + 1)
     current = 0.0
     for i, goal in enumerate(target.tolist()):  # a recursive filter: one pass over 10 ms blocks
         coefficient = down if goal < current else up
         current = goal + (current - goal) * coefficient
         level_db[i] = current
-    centres = (index + 0.5) * block
-    gain_db = np.interp(np.arange(length), centres, level_db)
-    return np.power(10.0, gain_db / 20.0).astype(np.float32)
+    level_db[blocks] = current
+    # each block's gain is reached at its end; ramp linearly from the previous block's
+    gains = np.power(10.0, level_db / 20.0).astype(np.float32)
+    start = np.concatenate([[gains[0]], gains[:-1]])
+    ramp = np.arange(1, block + 1, dtype=np.float32) / np.float32(block)
+    per_sample = start[:blocks, np.newaxis] + (gains[:blocks] - start[:blocks])[:, np.newaxis] * ramp
+    return per_sample.reshape(-1)[:length]

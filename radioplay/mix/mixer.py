@@ -33,6 +33,7 @@ of the characters alone sum to the mix when no beds or effects are used."""
 
 _SFX = re.compile(r"^\s*SFX\s*:\s*(?P<name>.+?)\s*$", re.IGNORECASE)
 _ROOM_TONE_CROSSFADE_SECONDS = 0.05
+_PINK_LOOP_SECONDS = 30
 _UNISON_ONSET_BELOW_PEAK_DB = 30.0
 
 
@@ -317,24 +318,25 @@ def _render_beds(beds: Beds, stems: dict[str, np.ndarray], intro: np.ndarray | N
     """Room tone under everything, plus the intro and outro ducked under the speech."""
     bed = np.zeros((length, channels), dtype=np.float32)
     if intro is not None or outro is not None:
-        music = np.zeros((length, channels), dtype=np.float32)
         if intro is not None:
-            music[:len(intro)] += intro
+            bed[:len(intro)] += intro
         if outro is not None:
-            music[outro_start:outro_start + len(outro)] += outro
-        speech = np.zeros((length, channels), dtype=np.float32)
+            bed[outro_start:outro_start + len(outro)] += outro
+        speech = np.zeros(length, dtype=np.float32)
         for name, stem in stems.items():
             if not name.startswith("_"):
-                speech += stem
-        music *= duck_gain(speech, sample_rate, beds)[:, np.newaxis]
-        bed += music
-    if beds.room_tone == PINK:
-        bed += pink_noise(length, channels, beds.room_tone_db, beds.seed)
-    elif beds.room_tone:
-        tone = read_sound(resolve_sound(beds.room_tone, folder), sample_rate, channels)
-        looped = loop_to_length(tone, length, int(round(_ROOM_TONE_CROSSFADE_SECONDS * sample_rate)))
-        level = rms(looped)
+                for channel in range(channels):  # column adds: much faster than mean(axis=1)
+                    speech += stem[:, channel]
+        speech /= np.float32(channels)
+        bed *= duck_gain(speech, sample_rate, beds)[:, np.newaxis]
+    if beds.room_tone:
+        if beds.room_tone == PINK:
+            # a loop of pink noise is as good as endless noise 55 dB down, and far cheaper
+            tone = pink_noise(min(length, _PINK_LOOP_SECONDS * sample_rate), channels, 0.0, beds.seed)
+        else:
+            tone = read_sound(resolve_sound(beds.room_tone, folder), sample_rate, channels)
+        level = rms(tone)
         if level > 0:
-            looped *= np.float32(db_to_gain(beds.room_tone_db) / level)
-        bed += looped
+            tone *= np.float32(db_to_gain(beds.room_tone_db) / level)
+            loop_to_length(tone, length, int(round(_ROOM_TONE_CROSSFADE_SECONDS * sample_rate)), out=bed)
     return bed
