@@ -198,6 +198,7 @@ class KokoroEngine:
         self._resolved_device: str | None = None
         self._model: _Model | None = None
         self._styles: dict[Path, dict[str, np.ndarray]] = {}
+        self._espeak_ready = False
         self._lock = threading.Lock()
 
     # ------------------------------------------------------------------ protocol
@@ -234,9 +235,9 @@ class KokoroEngine:
             raise EngineError(f"kokoro has no voice {', '.join(map(repr, unknown))} ({where}: {', '.join(available)}; "
                               "for English af_*/am_* voices give a voices-v1.0.bin with voices_file)")
 
-    def model_files(self, voice: str) -> list[Path]:
+    def model_files(self, voice: str, voices_file: str | os.PathLike | None = None) -> list[Path]:
         # the parts, not the joined file: hashing them needs no assembly, and they decide its bytes
-        path, _ = split_voice(voice)
+        path, _ = split_voice(voice, voices_file)
         return [*_model_parts(), _vocab_path(), path or bundled_voices_path()]
 
     def device(self) -> str:
@@ -284,8 +285,10 @@ class KokoroEngine:
 
         out = []
         with self._espeak_lock():
-            espeakbridge.initialize(str(ESPEAK_DATA_DIR))
-            espeakbridge.set_voice(ESPEAK_VOICE)
+            if not self._espeak_ready:  # espeak-ng loads its data once per initialize
+                espeakbridge.initialize(str(ESPEAK_DATA_DIR))
+                self._espeak_ready = True
+            espeakbridge.set_voice(ESPEAK_VOICE)  # Piper may have switched voices meanwhile
             for part in _PHONEME_BLOCK.split(text):
                 if part.startswith("[[") and part.endswith("]]"):
                     out.append(" " + espeak_to_kokoro(part[2:-2].strip()) + " ")
