@@ -116,3 +116,21 @@ def test_limiter_gain_is_one_where_nothing_is_over_and_meets_the_ceiling():
     assert true_peak_db(y.T, RATE) <= -1.0 + 0.05
     np.testing.assert_array_equal(y[:, : RATE // 2], x[:, : RATE // 2])
     assert limiter_gain(np.full(1000, 0.5, dtype=np.float32), RATE, -1.0) is None
+
+
+def test_predicted_loudness_after_limiting_matches_the_measurement():
+    from radioplay.master import _predicted_loudness
+    from radioplay.master.loudness import (PowerProfile, interpolator_phases, k_weighted_power,
+                                           loudness_of_channels, peak_envelope)
+
+    x = np.ascontiguousarray(peaky().T)
+    power = k_weighted_power(x, RATE)
+    profile = PowerProfile.from_power(power, RATE)
+    gain_db = 10.0
+    curve = limiter_gain(peak_envelope(x, interpolator_phases(4)), RATE, -1.0 - gain_db)
+    assert curve is not None and curve.cells.size > 100
+    out = x * np.float32(10 ** (gain_db / 20))
+    curve.apply(out)
+    exact = loudness_of_channels(out, RATE)
+    assert exact < profile.integrated() + gain_db - 0.3  # the limiter cost real loudness...
+    assert _predicted_loudness(power, profile, gain_db, curve) == pytest.approx(exact, abs=0.05)  # ...foreseen

@@ -14,9 +14,9 @@ from dataclasses import dataclass
 import numpy as np
 from scipy import signal
 
-from radioplay.master.limiter import limit, limiter_gain
-from radioplay.master.loudness import (integrated_loudness, interpolator_phases, loudness_of_channels,
-                                       peak_envelope, peak_of_channels, true_peak_db)
+from radioplay.master.limiter import GainCurve, cell_peaks, limit, limiter_gain_from_cells
+from radioplay.master.loudness import (PowerProfile, integrated_loudness, interpolator_phases, k_weighted_power,
+                                       loudness_of_channels, peak_envelope, peak_of_channels, true_peak_db)
 
 __all__ = ["Mastered", "master", "integrated_loudness", "true_peak_db"]
 
@@ -26,7 +26,9 @@ LOUDNESS_TOLERANCE_LU = 0.1
 """Aim well inside the +-0.5 LU delivery tolerance."""
 LIMITER_MARGIN_DB = 0.1
 """The limiter aims this far under the ceiling, so the first pass nearly always meets it."""
-MAX_PASSES = 4
+MAX_PASSES = 3
+"""Exact loudness measurements of a rendered result (the first almost always lands)."""
+MAX_PREDICTIONS = 8
 _CHUNK = 1 << 18
 
 
@@ -54,39 +56,73 @@ def master(samples: np.ndarray, sample_rate: int, target_lufs: float = -16.0,
     x = _remove_dc(samples, sample_rate)
     _fade_ends(x, sample_rate)
 
-    measured = loudness_of_channels(x, sample_rate)
+    power = k_weighted_power(x, sample_rate)
+    profile = PowerProfile.from_power(power, sample_rate)
+    measured = profile.integrated()
     if not np.isfinite(measured):
         # Silence (or everything below the -70 LUFS gate): nothing to normalize; only the ceiling applies.
-        peak, changed = _meet_ceiling(x, sample_rate, ceiling_db)
+        peak, _ = _meet_ceiling(x, sample_rate, ceiling_db)
         return Mastered(_interleaved(x), loudness_of_channels(x, sample_rate), peak, 0.0)
 
     gain_db = target_lufs - measured
-    # The oversampled envelope scales with the gain, so it is computed once; blocks that stay 6 dB
-    # under the ceiling at this gain are skipped (the passes below raise the gain by less than that).
-    headroom_db = 6.0
+    # The oversampled envelope scales with the gain, so it is computed once; blocks that stay 3 dB
+    # under the ceiling at this gain are skipped (recomputed if the passes below raise the gain more).
+    headroom_db = 3.0
     phases = interpolator_phases(4)
-    envelope = peak_envelope(x, phases, threshold=10.0 ** ((ceiling_db - gain_db - headroom_db) / 20.0))
+    envelope = cell_peaks(peak_envelope(x, phases, threshold=10.0 ** ((ceiling_db - gain_db - headroom_db) / 20.0)))
     envelope_gain_db = gain_db
     out = np.empty_like(x)
-    tried: list[tuple[float, float]] = []
+    aim = target_lufs
     for attempt in range(MAX_PASSES):
-        if gain_db > envelope_gain_db + headroom_db:
-            envelope = peak_envelope(x, phases, threshold=10.0 ** ((ceiling_db - gain_db - headroom_db) / 20.0))
-            envelope_gain_db = gain_db
+        # Find the gain whose limited result is predicted to reach the aim, without re-filtering...
+        tried: list[tuple[float, float]] = []
+        for _ in range(MAX_PREDICTIONS):
+            if gain_db > envelope_gain_db + headroom_db:
+                envelope = cell_peaks(peak_envelope(x, phases,
+                                                    threshold=10.0 ** ((ceiling_db - gain_db - headroom_db) / 20.0)))
+                envelope_gain_db = gain_db
+            curve = limiter_gain_from_cells(envelope, x.shape[1], sample_rate,
+                                            ceiling_db - LIMITER_MARGIN_DB - gain_db)
+            predicted = _predicted_loudness(power, profile, gain_db, curve)
+            tried.append((gain_db, predicted))
+            if abs(aim - predicted) <= LOUDNESS_TOLERANCE_LU / 10:
+                break
+            gain_db += (aim - predicted) / _loudness_slope(tried)
+        # ...then render it and measure exactly; a miss moves the aim by the prediction's error.
         np.multiply(x, np.float32(10.0 ** (gain_db / 20.0)), out=out)
-        curve = limiter_gain(envelope, sample_rate, ceiling_db - LIMITER_MARGIN_DB - gain_db)
         if curve is not None:
             curve.apply(out)
         loudness = loudness_of_channels(out, sample_rate)
-        tried.append((gain_db, loudness))
-        shortfall = target_lufs - loudness
-        if abs(shortfall) <= LOUDNESS_TOLERANCE_LU or attempt == MAX_PASSES - 1:
+        if abs(target_lufs - loudness) <= LOUDNESS_TOLERANCE_LU:
             break
-        gain_db += shortfall / _loudness_slope(tried)
+        aim += target_lufs - loudness
     peak, changed = _meet_ceiling(out, sample_rate, ceiling_db)
     if changed:
         loudness = loudness_of_channels(out, sample_rate)
     return Mastered(_interleaved(out), float(loudness), peak, float(gain_db))
+
+
+def _predicted_loudness(power: np.ndarray, profile: PowerProfile, gain_db: float, curve: GainCurve | None) -> float:
+    """Loudness after `gain_db` and the limiter's `curve`, from the unlimited signal's K-weighted power.
+
+    Gain scales power exactly; the limiter's slow gain c is taken through the K-weighting filter as
+    c^2 on the power of the frames it touches (close, since c changes over milliseconds)."""
+    scale = 10.0 ** (gain_db / 10.0)
+    if curve is None:
+        return profile.integrated() + gain_db
+    frames, gain = curve.sparse()
+    loss = (1.0 - gain.astype(np.float64) ** 2) * power[frames]
+    hops = profile.hop_energy.size
+    hop_frames = profile.edges[1] if profile.edges.size > 1 else 0
+    if hops and np.array_equal(profile.edges, np.arange(hops + 1) * hop_frames):
+        hop = frames // hop_frames  # whole-sample hops (44.1 and 48 kHz): no search needed
+    else:
+        hop = np.searchsorted(profile.edges, frames, side="right") - 1
+    inside = hop < hops
+    hop_energy = profile.hop_energy - np.bincount(hop[inside], weights=loss[inside], minlength=hops)[:hops]
+    limited = PowerProfile(hop_energy * scale, profile.edges, (profile.total - float(loss.sum())) * scale,
+                           profile.frames)
+    return limited.integrated()
 
 
 def _loudness_slope(tried: list[tuple[float, float]]) -> float:

@@ -50,6 +50,12 @@ class GainCurve:
             tail = self.frames - whole * GRID_FRAMES
             x[:, whole * GRID_FRAMES:] *= self.gain[~inside][0, :tail]
 
+    def sparse(self) -> tuple[np.ndarray, np.ndarray]:
+        """(frame indices, gains) of every frame whose gain may differ from 1."""
+        frames = (self.cells[:, None] * GRID_FRAMES + np.arange(GRID_FRAMES)).reshape(-1)
+        keep = frames < self.frames
+        return frames[keep], self.gain.reshape(-1)[keep]
+
     def to_frames(self) -> np.ndarray:
         """The gain of every frame, (frames,) float32."""
         gain = np.ones(-(-self.frames // GRID_FRAMES) * GRID_FRAMES, dtype=np.float32)
@@ -77,7 +83,12 @@ def limiter_gain(envelope: np.ndarray, rate: int, ceiling_db: float, *, lookahea
                  release_db_per_second: float = RELEASE_DB_PER_SECOND) -> GainCurve | None:
     """The gain that keeps `envelope` (linear true-peak envelope, (n,)) under the ceiling;
     None when no frame is over it."""
-    ceiling = 10.0 ** (ceiling_db / 20.0)
+    return limiter_gain_from_cells(cell_peaks(envelope), envelope.size, rate, ceiling_db, lookahead=lookahead,
+                                   release_db_per_second=release_db_per_second)
+
+
+def cell_peaks(envelope: np.ndarray) -> np.ndarray:
+    """The envelope's maximum over each grid cell of GRID_FRAMES frames."""
     n = envelope.size
     cells = -(-n // GRID_FRAMES)
     whole = n // GRID_FRAMES
@@ -85,6 +96,14 @@ def limiter_gain(envelope: np.ndarray, rate: int, ceiling_db: float, *, lookahea
     cell_peak[:whole] = envelope[: whole * GRID_FRAMES].reshape(whole, GRID_FRAMES).max(axis=1)
     if whole < cells:
         cell_peak[whole] = envelope[whole * GRID_FRAMES:].max()
+    return cell_peak
+
+
+def limiter_gain_from_cells(cell_peak: np.ndarray, n: int, rate: int, ceiling_db: float, *,
+                            lookahead: float = LOOKAHEAD_SECONDS,
+                            release_db_per_second: float = RELEASE_DB_PER_SECOND) -> GainCurve | None:
+    """`limiter_gain` from the envelope's `cell_peaks` (reusable across ceilings) and the frame count."""
+    ceiling = 10.0 ** (ceiling_db / 20.0)
     if not (cell_peak > ceiling).any():
         return None
     with np.errstate(divide="ignore"):

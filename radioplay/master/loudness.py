@@ -13,6 +13,8 @@
 
 from __future__ import annotations
 
+from dataclasses import dataclass
+
 import numpy as np
 from pyloudnorm.iirfilter import IIRfilter
 from scipy import signal
@@ -65,48 +67,81 @@ def _k_weighting_sos(rate: int) -> np.ndarray:
     return np.array([np.r_[f.b, f.a] / f.a[0] for f in (shelf, high_pass)])
 
 
-def _k_weighted_power(x: np.ndarray, rate: int) -> np.ndarray:
-    """Sum over channels of G_i * (K-weighted sample)^2, per frame (the integrand of eq. 1)."""
+def k_weighted_power(x: np.ndarray, rate: int) -> np.ndarray:
+    """Sum over channels of G_i * (K-weighted sample)^2, per frame (the integrand of eq. 1 and 4).
+
+    `x` is channel-major (ch, n)."""
     channels, n = x.shape
+    if channels > len(CHANNEL_WEIGHTS):
+        raise ValueError(f"BS.1770-4 defines weights for at most {len(CHANNEL_WEIGHTS)} channels, not {channels}")
     sos = _k_weighting_sos(rate)
     state = np.zeros((sos.shape[0], channels, 2))
+    weights = CHANNEL_WEIGHTS[:channels]
     power = np.empty(n)
     # Chunks that stay in the CPU cache: one pass over memory instead of one per operation.
     for start in range(0, n, _POWER_CHUNK):
         stop = min(start + _POWER_CHUNK, n)
         filtered, state = signal.sosfilt(sos, x[:, start:stop].astype(np.float64), axis=1, zi=state)
-        np.square(filtered, out=filtered)
-        filtered *= np.asarray(CHANNEL_WEIGHTS[:channels])[:, None]
-        power[start:stop] = filtered.sum(axis=0)
+        chunk = power[start:stop]
+        np.multiply(filtered[0], filtered[0], out=chunk)
+        if weights[0] != 1.0:
+            chunk *= weights[0]
+        for weight, row in zip(weights[1:], filtered[1:]):
+            chunk += weight * row * row
     return power
+
+
+@dataclass(frozen=True)
+class PowerProfile:
+    """A signal's K-weighted power summed per 100 ms hop: all that gating needs (BS.1770-4 eq. 1-7)."""
+
+    hop_energy: np.ndarray
+    """(hops,) sum of the per-frame power over each whole 100 ms hop."""
+    edges: np.ndarray
+    """(hops + 1,) first frame of each hop, and one past the last whole hop."""
+    total: float
+    """Sum of the per-frame power over the whole signal (used when it is shorter than one block)."""
+    frames: int
+
+    @classmethod
+    def from_power(cls, power: np.ndarray, rate: int) -> "PowerProfile":
+        n = power.size
+        hops = int(n // (HOP_SECONDS * rate))
+        edges = (np.arange(hops + 1) * (HOP_SECONDS * rate)).astype(np.int64)
+        hop_energy = np.add.reduceat(power[: edges[-1]], edges[:-1]) if hops else np.empty(0)
+        return cls(hop_energy, edges, float(power.sum()), n)
+
+    def block_loudness(self) -> np.ndarray:
+        """Loudness of each 400 ms block (75 % overlap), LUFS, before gating (eq. 4)."""
+        per_block = int(round(BLOCK_SECONDS / HOP_SECONDS))
+        if self.frames == 0:
+            return np.empty(0)
+        if self.hop_energy.size < per_block:
+            # Shorter than one gating block: the whole signal is the only block (the standard is silent here).
+            mean_square = np.array([self.total / self.frames])
+        else:
+            energy = np.convolve(self.hop_energy, np.ones(per_block), mode="valid")
+            lengths = self.edges[per_block:] - self.edges[:-per_block]
+            mean_square = np.maximum(energy, 0.0) / lengths
+        with np.errstate(divide="ignore"):
+            return -0.691 + 10.0 * np.log10(mean_square)
+
+    def integrated(self) -> float:
+        """Gated integrated loudness, LUFS: absolute gate -70 LUFS, relative gate -10 LU (eq. 5-7)."""
+        blocks = self.block_loudness()
+        above_absolute = blocks[blocks >= ABSOLUTE_GATE_LUFS]
+        if above_absolute.size == 0:
+            return float("-inf")
+        # Averaging loudness means averaging mean squares (eq. 5-7), not dB values.
+        relative_gate = _mean_loudness(above_absolute) + RELATIVE_GATE_LU
+        gated = above_absolute[above_absolute > relative_gate]
+        return _mean_loudness(gated) if gated.size else float("-inf")
 
 
 def block_loudness(samples: np.ndarray, rate: int) -> np.ndarray:
     """Loudness of each 400 ms gating block (75 % overlap), LUFS, before gating (BS.1770-4 eq. 4)."""
-    return block_loudness_of_channels(channel_major(samples), rate)
-
-
-def block_loudness_of_channels(x: np.ndarray, rate: int) -> np.ndarray:
-    """`block_loudness` of a channel-major (ch, n) array."""
-    channels, n = x.shape
-    if channels > len(CHANNEL_WEIGHTS):
-        raise ValueError(f"BS.1770-4 defines weights for at most {len(CHANNEL_WEIGHTS)} channels, not {channels}")
-    if n == 0:
-        return np.empty(0)
-    power = _k_weighted_power(x, rate)
-    hops = int(n // (HOP_SECONDS * rate))
-    edges = (np.arange(hops + 1) * (HOP_SECONDS * rate)).astype(np.int64)
-    per_block = int(round(BLOCK_SECONDS / HOP_SECONDS))
-    if hops < per_block:
-        # Shorter than one gating block: the whole signal is the only block (the standard is silent here).
-        mean_square = np.array([power.mean()])
-    else:
-        hop_energy = np.add.reduceat(power[: edges[-1]], edges[:-1])
-        energy = np.convolve(hop_energy, np.ones(per_block), mode="valid")
-        lengths = edges[per_block:] - edges[:-per_block]
-        mean_square = np.maximum(energy, 0.0) / lengths
-    with np.errstate(divide="ignore"):
-        return -0.691 + 10.0 * np.log10(mean_square)
+    x = channel_major(samples)
+    return PowerProfile.from_power(k_weighted_power(x, rate), rate).block_loudness()
 
 
 def integrated_loudness(samples: np.ndarray, rate: int) -> float:
@@ -119,14 +154,7 @@ def integrated_loudness(samples: np.ndarray, rate: int) -> float:
 
 def loudness_of_channels(x: np.ndarray, rate: int) -> float:
     """`integrated_loudness` of a channel-major (ch, n) array."""
-    blocks = block_loudness_of_channels(x, rate)
-    above_absolute = blocks[blocks >= ABSOLUTE_GATE_LUFS]
-    if above_absolute.size == 0:
-        return float("-inf")
-    # Averaging loudness means averaging mean squares (eq. 5-7), not dB values.
-    relative_gate = _mean_loudness(above_absolute) + RELATIVE_GATE_LU
-    gated = above_absolute[above_absolute > relative_gate]
-    return _mean_loudness(gated) if gated.size else float("-inf")
+    return PowerProfile.from_power(k_weighted_power(x, rate), rate).integrated()
 
 
 def _mean_loudness(block_lufs: np.ndarray) -> float:
