@@ -84,7 +84,7 @@ class _Layout:
         cursor = start
         pending = 0  # silence owed before the next clip, samples
         previous: str | None = None  # "line", "direction", "sfx"
-        cut: list[_Clip] = []  # clips of an interrupted line, waiting for the line that cuts in
+        cut: list[_Clip] = []  # the end of an interrupted line, waiting for the line that cuts in
         for index, cue in enumerate(self.script.cues):
             delivery = self.deliveries[index]
             sound = sfx_file(cue)
@@ -95,9 +95,12 @@ class _Layout:
                 continue
             pause = self.seconds(delivery.pause_before)
             if cut:
-                # cut in: start `interrupt_overlap` before the cut take's natural end
-                start_at = max(max(c.start for c in cut), cursor - self.seconds(t.interrupt_overlap)) + pause
-                self.cut_off(cut, start_at, cue.speakers if sound is None else ())
+                # cut in `interrupt_overlap` before the cut line ends; a voice that is in both
+                # lines cannot overlap itself, so then the next line follows with no gap
+                shared = sound is None and bool(set(cue.speakers) & {c.stem for c in cut})
+                overlap = 0 if shared else self.seconds(t.interrupt_overlap)
+                start_at = max(max(c.start for c in cut), cursor - overlap) + pause
+                self.cut_off(cut)
             else:
                 beat = self.seconds(t.directed_beat) if cue.kind == "line" and cue.direction else 0
                 start_at = cursor + pending + beat + pause
@@ -105,22 +108,22 @@ class _Layout:
                 new = [self.place_sfx(index, sound, start_at)]
             else:
                 new = self.place_line(index, cue, delivery, start_at)
-            cursor = max([c.end for c in new] + [c.end for c in cut])
+            cursor = max([cursor] + [c.end for c in new])  # the next line waits for every voice
             pending = self.seconds(t.turn_gap)
             previous = "sfx" if sound is not None else "line"
-            cut = new if cue.kind == "line" and cue.interrupted else []
+            # the last segment of each part is what the next line cuts in on
+            cut = [c for c in new if c.segment == len(cue.parts[c.part].segments) - 1] \
+                if cue.kind == "line" and cue.interrupted else []
 
-    def cut_off(self, clips: list[_Clip], at: int, cutting_in: tuple[str, ...]) -> None:
-        """Fade the cut voice out over `interrupt_fade` from sample `at`, where the next line
-        cuts in, and drop the rest. A voice that speaks in that next line too cannot overlap
-        itself: its fade ends at `at` instead."""
+    def cut_off(self, clips: list[_Clip]) -> None:
+        """End the cut voice abruptly: a quick `interrupt_fade` instead of its natural decay.
+
+        The written words are all heard (the dash means the speaker would have gone on); the
+        next line talks over their end."""
         fade = self.seconds(self.timing.interrupt_fade)
         for clip in clips:
-            if clip.stem in cutting_in:
-                fade_start = max(0, at - fade - clip.start)
-                clip.samples = fade_out(clip.samples, fade_start, max(0, at - clip.start) - fade_start)
-            elif clip.end > at:
-                clip.samples = fade_out(clip.samples, at - clip.start, fade)
+            length = min(fade, len(clip.samples))
+            clip.samples = fade_out(clip.samples, len(clip.samples) - length, length)
 
     def voice(self, speaker: str):
         spec = self.casting.characters.get(speaker)

@@ -32,9 +32,12 @@ class Timing:
     directed_beat: float = 0.25
     """Extra silence before a line that opens with a direction (`_[resignedly]_ Sure.`)."""
     interrupt_overlap: float = 0.25
-    """How long before an interrupted take's natural end the next line starts."""
+    """How long before the end of an interrupted line (`...depends on—`) the next line starts,
+    talking over it. When a speaker of the cut line is also in the next one, the next line
+    starts right at the end instead, with no gap: nobody overlaps their own voice."""
     interrupt_fade: float = 0.06
-    """Fade-out of the cut voice, starting where the interrupting line starts; the rest is cut."""
+    """The cut voice ends with a fade this long instead of its natural decay, so it stops
+    abruptly; its written words are all heard."""
     take_margin: float = 0.03
     """Silence kept at each end of a take. Engines pad their output (Piper: about 0.2 s at the
     end); anything quieter than 50 dB below the take's peak beyond this margin is trimmed, so the
