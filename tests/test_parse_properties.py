@@ -140,7 +140,7 @@ def md_block(draw, unique):
 @st.composite
 def markdown_scripts(draw):
     unique = Unique()
-    blocks = draw(st.lists(md_block(unique), min_size=1, max_size=12))
+    blocks = draw(st.lists(md_block(unique), min_size=1, max_size=8))
     return "\n\n".join(blocks) + "\n"
 
 
