@@ -10,7 +10,7 @@ import pytest
 
 from radioplay.errors import EngineError
 from radioplay.model import VoiceSpec
-from radioplay.voice.engines.piper import PiperEngine, voice_paths
+from radioplay.voice.engines.piper import PiperEngine, piper_ipa, voice_paths
 from radioplay.voice.engines.seeded_noise import externalize_noise, noise_feeds
 
 SENTENCE = "Hello there, how are you today?"
@@ -81,6 +81,10 @@ def test_model_without_random_ops_is_unchanged():
                               [helper.make_tensor_value_info("y", TensorProto.FLOAT, [2])])
     data = helper.make_model(graph).SerializeToString()
     assert externalize_noise(data) == (data, [])
+
+
+def test_lexicon_ipa_is_respelled_for_piper_symbols():
+    assert piper_ipa("say [[ʧˈɝʧ gˈʌʤ]] now, chug") == "say [[tʃˈɜːtʃ ɡˈʌdʒ]] now, chug"
 
 
 def test_unknown_option_and_bad_speed(engine):

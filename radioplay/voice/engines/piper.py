@@ -13,6 +13,7 @@ from __future__ import annotations
 
 import json
 import math
+import re
 import threading
 from dataclasses import dataclass
 from importlib.metadata import PackageNotFoundError, version as package_version
@@ -30,6 +31,20 @@ from radioplay.voice.engines.seeded_noise import NoiseInput, externalize_noise, 
 BUNDLED_VOICE = "joe"
 BUNDLED_ALIASES = ("joe", "en_US-joe-medium")
 OPTIONS = ("length_scale", "noise_scale", "noise_w", "speaker", "sentence_silence")
+# Lexicon IPA may use ligatures or ASCII g that Piper's phoneme map lacks (they would be dropped)
+IPA_SPELLINGS = (("ʧ", "tʃ"), ("ʤ", "dʒ"), ("ɝ", "ɜː"), ("g", "ɡ"))
+_PHONEME_BLOCK = re.compile(r"\[\[(.*?)\]\]", re.DOTALL)
+
+
+def piper_ipa(text: str) -> str:
+    """Respell the IPA inside `[[...]]` blocks with the symbols espeak-trained voices know."""
+    def respell(match: re.Match) -> str:
+        ipa = match.group(1)
+        for old, new in IPA_SPELLINGS:
+            ipa = ipa.replace(old, new)
+        return f"[[{ipa}]]"
+
+    return _PHONEME_BLOCK.sub(respell, text)
 
 
 def _bundled_paths() -> tuple[Path, Path]:
@@ -132,7 +147,7 @@ class PiperEngine:
         speaker_id = self._speaker_id(config, spec.option("speaker"))
 
         pieces: list[np.ndarray] = []
-        for index, phonemes in enumerate(voice.phonemize(text)):
+        for index, phonemes in enumerate(voice.phonemize(piper_ipa(text))):
             if not phonemes:
                 continue
             ids = voice.phonemes_to_ids(phonemes)
