@@ -72,7 +72,8 @@ def test_mono_renders_one_channel_without_panning():
     m = run(s, casting, channels=1)
     assert m.samples.shape[1] == 1 and m.stems["A"].shape[1] == 1
     p = placement(m, 1)
-    np.testing.assert_allclose(m.samples[p.start:p.end, 0], take_of(s, casting, 1) * 10 ** (-3 / 20), atol=1e-6)
+    np.testing.assert_allclose(m.samples[p.start:p.end, 0], take_of(s, casting, 1) * 10 ** (-3 / 20),
+                               atol=1e-6)
     np.testing.assert_allclose(m.stems["A"] + m.stems["B"], m.samples, atol=1e-6)
 
 

@@ -110,7 +110,8 @@ def pink_noise(length: int, channels: int, rms_db: float, seed: int) -> np.ndarr
     return pink
 
 
-def loop_to_length(sound: np.ndarray, length: int, crossfade: int, out: np.ndarray | None = None) -> np.ndarray:
+def loop_to_length(sound: np.ndarray, length: int, crossfade: int,
+                   out: np.ndarray | None = None) -> np.ndarray:
     """Repeat `sound` (n, channels) to `length` samples with equal-power crossfades at the seams,
     added into `out` (length, channels) when given, else into a new array."""
     n, channels = sound.shape

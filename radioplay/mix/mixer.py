@@ -1,7 +1,8 @@
 """Placing takes on the timeline: sample-exact layout first, then one buffer per stem.
 
 The layout walks the cues once and decides every clip's start (in output samples) and final
-samples (resampled once, stretched for unison, cut for interruptions). Only then are the stem
+samples (resampled once, trimmed of engine padding, stretched for unison, faded where a line is
+cut off). Only then are the stem
 buffers allocated, and each clip is added into its stem in place; the mix is the sum of the
 stems. The cost is linear in the number of cues, with no concatenation of growing buffers.
 """
@@ -19,8 +20,8 @@ import numpy as np
 
 from radioplay.errors import CastError, InputError
 from radioplay.mix.beds import PINK, Beds, duck_gain, loop_to_length, pink_noise
-from radioplay.mix.dsp import (as_mono, audible_span, db_to_gain, fade_out, pan_gains, resample, rms, stretch_to_length,
-                               trim_silence)
+from radioplay.mix.dsp import (as_mono, audible_span, db_to_gain, fade_out, pan_gains, resample, rms,
+                               stretch_to_length, trim_silence)
 from radioplay.mix.sounds import read_sound, resolve_sound
 from radioplay.mix.timing import Timing
 from radioplay.model import Casting, Cue, Delivery, Mix, Placement, Script, Take
@@ -130,7 +131,8 @@ class _Layout:
         if spec is None:
             raise CastError(f"no voice is cast for {speaker!r}", path=self.casting.path)
         if not -1.0 <= spec.pan <= 1.0:
-            raise CastError(f"{speaker}: pan must be between -1 and 1, got {spec.pan}", path=self.casting.path)
+            raise CastError(f"{speaker}: pan must be between -1 and 1, got {spec.pan}",
+                            path=self.casting.path)
         return spec
 
     def take(self, cue: int, part: int, segment: int) -> np.ndarray:
@@ -223,7 +225,8 @@ class _Layout:
         return clip
 
 
-def _takes_at_rate(takes: Sequence[Take], sample_rate: int, margin: int) -> dict[tuple[int, int, int], np.ndarray]:
+def _takes_at_rate(takes: Sequence[Take], sample_rate: int,
+                   margin: int) -> dict[tuple[int, int, int], np.ndarray]:
     """Each take resampled to the mix rate exactly once and trimmed of the engine's silence
     (keeping `margin` samples), keyed by (cue, part, segment)."""
     by_key: dict[tuple[int, int, int], np.ndarray] = {}
@@ -268,14 +271,17 @@ def mix(script: Script, takes: Sequence[Take], casting: Casting, deliveries: Seq
         beds = None  # no stem of silence
     seconds = lambda value: int(round(value * sample_rate))  # noqa: E731
 
-    intro = outro = None
-    if beds is not None and (beds.intro or beds.outro or beds.room_tone not in (None, PINK)):
+    def music(name: str | None) -> np.ndarray | None:
+        if not name:
+            return None
         if folder is None:
-            raise InputError("cannot find bed sound files for a script that has no folder")
-    if beds is not None and beds.intro:
-        intro = read_sound(resolve_sound(beds.intro, folder), sample_rate, channels) * db_to_gain(beds.music_db)
-    if beds is not None and beds.outro:
-        outro = read_sound(resolve_sound(beds.outro, folder), sample_rate, channels) * db_to_gain(beds.music_db)
+            raise InputError(f"{name}: cannot find sound files for a script that has no folder")
+        sound = read_sound(resolve_sound(name, folder), sample_rate, channels)
+        return sound * np.float32(db_to_gain(beds.music_db))
+
+    intro = outro = None
+    if beds is not None:
+        intro, outro = music(beds.intro), music(beds.outro)
 
     start = seconds(timing.lead_in)
     if intro is not None:
@@ -300,7 +306,8 @@ def mix(script: Script, takes: Sequence[Take], casting: Casting, deliveries: Seq
             stem = stems[clip.stem] = np.zeros((length, channels), dtype=np.float32)
         target = stem[clip.start:clip.end]
         if clip.samples.ndim == 1:
-            target += clip.samples[:, np.newaxis] * (clip.gain * pan_gains(clip.pan, channels)).astype(np.float32)
+            gains = (clip.gain * pan_gains(clip.pan, channels)).astype(np.float32)
+            target += clip.samples[:, np.newaxis] * gains
         else:
             target += clip.samples * np.float32(clip.gain)
 
@@ -336,6 +343,8 @@ def _render_beds(beds: Beds, stems: dict[str, np.ndarray], intro: np.ndarray | N
         if beds.room_tone == PINK:
             # a loop of pink noise is as good as endless noise 55 dB down, and far cheaper
             tone = pink_noise(min(length, _PINK_LOOP_SECONDS * sample_rate), channels, 0.0, beds.seed)
+        elif folder is None:
+            raise InputError(f"{beds.room_tone}: cannot find sound files for a script that has no folder")
         else:
             tone = read_sound(resolve_sound(beds.room_tone, folder), sample_rate, channels)
         level = rms(tone)
