@@ -18,7 +18,6 @@ import tempfile
 import threading
 from pathlib import Path
 
-import numpy as np
 
 from radioplay.errors import EngineError
 from radioplay.model import Audio, VoiceSpec
