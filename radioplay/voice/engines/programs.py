@@ -18,7 +18,6 @@ import tempfile
 import threading
 from pathlib import Path
 
-
 from radioplay.errors import EngineError
 from radioplay.model import Audio, VoiceSpec
 from radioplay.voice.engines.base import VoiceInfo
