@@ -94,12 +94,15 @@ def test_mp3_without_chapters_gets_one_for_the_whole_episode(tmp_path):
     assert ID3(path).getall("CTOC")[0].child_element_ids == ["ch0"]
 
 
-def test_mp3_bitrate_maps_onto_lame_rates():
-    assert audio_module.mp3_compression_level(320, 44_100) == 0.0
-    assert audio_module.mp3_compression_level(32, 44_100) == 1.0
-    assert audio_module.mp3_compression_level(128, 44_100) == pytest.approx(2 / 3)
+def test_mp3_bitrates_are_lame_cbr_rates_for_the_sample_rate(tmp_path):
+    audio_module.check_mp3_bitrate(320, 44_100)
+    audio_module.check_mp3_bitrate(64, 8_000)
+    for kbps, rate in ((100, 44_100), (500, 44_100), (192, 22_050), (80, 8_000)):
+        with pytest.raises(ExportError, match="not available"):
+            audio_module.check_mp3_bitrate(kbps, rate)
     with pytest.raises(ExportError):
-        audio_module.mp3_compression_level(500, 44_100)
+        write_audio(tmp_path / "e.mp3", tone(), RATE, bitrate=100)
+    assert not list(tmp_path.iterdir())
 
 
 def test_mp3_at_low_sample_rates_uses_the_mpeg2_and_2_5_bitrates(tmp_path):
