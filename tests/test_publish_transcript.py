@@ -47,9 +47,13 @@ def parse_vtt(text: str) -> list[dict]:
         assert lines and all(0 < len(line) <= MAX_LINE for line in lines), lines
         voice = re.match(r"<v ([^>]+)>", lines[0])
         assert voice, lines[0]
-        body = " ".join(lines)[voice.end():]
+        payload = " ".join(lines)[voice.end():]
+        stamps = [seconds(m) for m in re.findall("<" + TIMESTAMP + ">", payload)]
+        assert stamps == sorted(stamps) and all(start < t < end for t in stamps), (stamps, start, end)
+        body = re.sub("<" + TIMESTAMP + ">", "", payload)
         assert "<" not in body and ">" not in body  # text is escaped
-        cues.append({"start": start, "end": end, "voice": voice.group(1), "text": body, "lines": lines})
+        cues.append({"start": start, "end": end, "voice": voice.group(1), "text": body, "lines": lines,
+                     "stamps": stamps, "pieces": re.split("<" + TIMESTAMP.replace("(", "(?:") + ">", payload)})
     starts = [c["start"] for c in cues]
     assert starts == sorted(starts)
     return cues
@@ -69,20 +73,19 @@ def test_vtt_one_cue_per_short_line_each_with_a_voice_tag():
     assert short[3]["start"] < short[2]["end"]  # the interruption overlaps, as in the mix
 
 
-def test_vtt_long_speech_is_split_into_timed_cues_at_sentences():
-    pieces = [c for c in parse_vtt(vtt_text(CUES)) if 5.0 <= c["start"] < 45.0]
-    assert len(pieces) >= 4
-    assert all(c["voice"] == "Simplicia" and len(c["lines"]) <= 2 for c in pieces)
-    assert pieces[0]["start"] == 5.0 and pieces[-1]["end"] == 45.0
-    for a, b in zip(pieces, pieces[1:]):
-        assert a["end"] == b["start"]
-    assert " ".join(c["text"] for c in pieces) == " ".join(LONG.split())
+def test_vtt_long_speech_is_one_cue_split_into_timed_pieces_at_sentences():
+    (long_cue,) = [c for c in parse_vtt(vtt_text(CUES)) if 5.0 <= c["start"] < 45.0]
+    assert long_cue["voice"] == "Simplicia" and (long_cue["start"], long_cue["end"]) == (5.0, 45.0)
+    texts = [" ".join(p.split()) for p in long_cue["pieces"]]
+    assert len(texts) >= 4 and len(long_cue["stamps"]) == len(texts) - 1
+    assert " ".join(texts) == " ".join(LONG.split())
     # Time follows the characters: each piece's share of the 40 s matches its share of the text.
-    total = sum(len(c["text"]) for c in pieces)
-    for c in pieces:
-        assert c["end"] - c["start"] == pytest.approx(40.0 * len(c["text"]) / total, abs=0.002)
+    bounds = [5.0] + long_cue["stamps"] + [45.0]
+    total = sum(len(t) for t in texts)
+    for text, a, b in zip(texts, bounds, bounds[1:]):
+        assert b - a == pytest.approx(40.0 * len(text) / total, abs=0.003)
     # Whole sentences stay together where they fit.
-    assert any(c["text"] == "I agree, obviously, that language models are not humans." for c in pieces)
+    assert "I agree, obviously, that language models are not humans." in texts
 
 
 def test_srt_numbering_format_and_name_prefix():
@@ -96,7 +99,7 @@ def test_srt_numbering_format_and_name_prefix():
         assert re.match(r"(Simplicia|Doomer|Simplicia and Doomer): ", lines[0])
     assert blocks[0] == "1\n00:00:00,500 --> 00:00:03,200\nDoomer: Simplicia Optimistovna, you cannot be serious!"
     assert blocks[-1].endswith("Simplicia and Doomer: Cheers & <goodnight>!")
-    assert len(blocks) == len(parse_vtt(vtt_text(CUES)))
+    assert len(blocks) == len(captions(CUES))  # SRT has no inline timestamps: one cue per piece
 
 
 def test_three_speakers_and_long_names_still_fit():
@@ -104,8 +107,8 @@ def test_three_speakers_and_long_names_still_fit():
     (c,) = parse_vtt(vtt_text([cue]))
     assert c["voice"] == "Alexandrina, Bartholomew and Constantine"
     one_word = CueTiming(1, ("A",), "x" * 150, 0, 3)  # no break possible: cut inside the word
-    pieces = parse_vtt(vtt_text([one_word]))
-    assert "".join("".join(c["lines"])[len("<v A>"):] for c in pieces) == "x" * 150
+    (c,) = parse_vtt(vtt_text([one_word]))
+    assert "".join(c["text"].split()) == "x" * 150
 
 
 def test_captions_skip_directions_and_empty_text():

@@ -1,10 +1,12 @@
 """Transcripts and chapters from the mix's actual timings: WebVTT, SRT, Podcasting 2.0 chapters JSON.
 
-WebVTT follows Podcasting 2.0's transcript guidance: a `<v Speaker>` voice tag on every cue (a
-unison line names all its speakers: `<v Simplicia and Doomer>`) and lines of at most 65 characters.
-A short line is one cue. A line too long for two caption lines is split into several cues at
-sentence boundaries (then clause boundaries, then words); each piece gets a share of the line's
-time proportional to its characters.
+WebVTT follows Podcasting 2.0's transcript guidance: one cue per spoken line with a `<v Speaker>`
+voice tag (a unison line names all its speakers: `<v Simplicia and Doomer>`) and lines of at most
+65 characters. A long speech stays one cue, so the transcript keeps the script's lines, but it is
+split into timed pieces with WebVTT's inline timestamp tags (`<00:01:02.500>`), which players use to
+reveal it piece by piece. SRT, a caption format with no such tags, gets those pieces as cues.
+Pieces break at sentence boundaries (then clause boundaries, then words) to fit two caption lines;
+each gets a share of its line's time proportional to its characters.
 """
 
 from __future__ import annotations
@@ -157,14 +159,18 @@ def _name_prefix(speakers: tuple[str, ...]) -> str:
 
 
 def vtt_text(cues: Sequence[CueTiming]) -> str:
-    """WebVTT: one cue per spoken line (several for a long speech), each with a `<v Name>` tag."""
+    """WebVTT: one cue per spoken line with a `<v Name>` tag; a long speech carries inline
+    timestamps where its caption pieces begin."""
     blocks = ["WEBVTT"]
-    for caption in captions(cues, _voice_tag, _vtt_escape):
-        tag = _voice_tag(caption.speakers)
-        words = _vtt_escape(caption.text)
-        lines = _wrap(words, len(tag))
+    spoken = sorted((c for c in cues if c.speakers and c.text.strip()), key=lambda c: c.start)
+    for cue in spoken:
+        pieces = captions([cue], _voice_tag, _vtt_escape)
+        tag = _voice_tag(pieces[0].speakers)
+        payload = " ".join((f"<{_vtt_time(p.start)}>" if i else "") + _vtt_escape(p.text)
+                           for i, p in enumerate(pieces))
+        lines = _wrap(payload, len(tag))
         lines[0] = tag + lines[0][len(tag):]
-        blocks.append(f"{_vtt_time(caption.start)} --> {_vtt_time(caption.end)}\n" + "\n".join(lines))
+        blocks.append(f"{_vtt_time(cue.start)} --> {_vtt_time(cue.end)}\n" + "\n".join(lines))
     return "\n\n".join(blocks) + "\n"
 
 
