@@ -153,8 +153,10 @@ def plan_summary(prepared: Prepared) -> dict:
 
 
 def execute(prepared: Prepared, on_take: ProgressCallback | None = None) -> RenderResult:
+    import dataclasses
+
     from radioplay.master import master
-    from radioplay.mix import Timing, chapter_timings, cue_timings, mix
+    from radioplay.mix import Beds, Timing, chapter_timings, cue_timings, mix
 
     options, seconds = prepared.options, prepared.seconds
     started = time.perf_counter() - seconds.get("parse", 0.0)
@@ -167,9 +169,12 @@ def execute(prepared: Prepared, on_take: ProgressCallback | None = None) -> Rend
     t = time.perf_counter()
     timing = Timing.from_mapping(prepared.casting.timing, path=prepared.casting.path)
     channels = 1 if options.mono else 2
+    beds = Beds.from_mapping(prepared.casting.production, path=prepared.casting.path, ignore_unknown=True)
+    if prepared.casting.path:  # bed files sit beside the production (cast) file that names them
+        beds = dataclasses.replace(beds, sounds_dir=str(Path(prepared.casting.path).parent))
     mixed = mix(prepared.script, takes, prepared.casting, prepared.plan.deliveries, timing,
                 sample_rate=options.sample_rate, channels=channels,
-                base_dir=Path(prepared.script.path).parent)
+                base_dir=Path(prepared.script.path).parent, beds=beds)
     cues = cue_timings(prepared.script, mixed)
     chapters = chapter_timings(prepared.script, mixed, cues)
     seconds["mix"] = time.perf_counter() - t

@@ -55,6 +55,8 @@ class Beds:
     """Speech level (dBFS RMS over 10 ms) above which music ducks."""
     seed: int = 0
     """Seed of the generated pink noise (the same seed gives the same bed)."""
+    sounds_dir: str | None = None
+    """Folder the bed files are found in (the production file's); None: the script's folder."""
 
     @property
     def enabled(self) -> bool:

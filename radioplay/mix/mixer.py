@@ -269,14 +269,15 @@ def mix(script: Script, takes: Sequence[Take], casting: Casting, deliveries: Seq
     folder = _base_dir(script, base_dir)
     if beds is not None and not beds.enabled:
         beds = None  # no stem of silence
+    bed_folder = Path(beds.sounds_dir) if beds is not None and beds.sounds_dir else folder
     seconds = lambda value: int(round(value * sample_rate))  # noqa: E731
 
     def music(name: str | None) -> np.ndarray | None:
         if not name:
             return None
-        if folder is None:
+        if bed_folder is None:
             raise InputError(f"{name}: cannot find sound files for a script that has no folder")
-        sound = read_sound(resolve_sound(name, folder), sample_rate, channels)
+        sound = read_sound(resolve_sound(name, bed_folder), sample_rate, channels)
         return sound * np.float32(db_to_gain(beds.music_db))
 
     intro = outro = None
@@ -313,7 +314,7 @@ def mix(script: Script, takes: Sequence[Take], casting: Casting, deliveries: Seq
 
     if beds is not None:
         stems[BEDS_STEM] = _render_beds(beds, stems, intro, outro, outro_start, length, sample_rate,
-                                        channels, folder)
+                                        channels, bed_folder)
 
     samples = np.zeros((length, channels), dtype=np.float32)
     for stem in stems.values():
