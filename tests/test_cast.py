@@ -287,9 +287,13 @@ def test_default_cast_casts_the_seed_as_a_female_and_male_pair():
     assert "Doomovitch" in casting.lexicon
 
 
-def test_sample_cast_loads_for_the_sample_characters():
+@pytest.mark.parametrize("name", ["sample.md", "sample.fountain"])
+def test_sample_cast_fits_both_sample_scripts(name):
+    from radioplay.parse import load_script
+
     registry = EngineRegistry.from_entry_points()
-    script = parse_script("**Ada**: Hello.\n\n**Marlow**: Hi.\n\n**Quill**: Hey.\n")
-    casting = load_cast(REPO / "voices" / "sample.toml", script, registry)
+    casting = load_cast(REPO / "voices" / "sample.toml", load_script(REPO / "scripts" / name), registry)
     assert not casting.diagnostics
-    assert casting.characters["Ada"].voice != casting.characters["Marlow"].voice
+    voices = {character_key(n): (s.engine, s.voice, s.pan) for n, s in casting.characters.items()}
+    assert voices == {"ada": ("kokoro", "jf_gongitsune", -0.35), "marlow": ("piper", "joe", 0.35),
+                      "quill": ("kokoro", "jm_kumo", 0.0)}
