@@ -297,3 +297,26 @@ def test_sample_cast_fits_both_sample_scripts(name):
     voices = {character_key(n): (s.engine, s.voice, s.pan) for n, s in casting.characters.items()}
     assert voices == {"ada": ("kokoro", "jf_gongitsune", -0.35), "marlow": ("piper", "joe", 0.35),
                       "quill": ("kokoro", "jm_kumo", 0.0)}
+
+
+@pytest.mark.parametrize("text, line, message", [
+    ('[characters.Ada]\nengine = "piper"\nvoice = "joe"\ntemperature = 0.7\n', 4, "engine 'piper' has no option"),
+    ('[characters.Ada]\nengine = "kokoro"\nvoice = "af_heart"\n', 3, "unknown voice 'af_heart'"),
+    ('[characters.Ada]\nengine = "piper"\nvoice = "voices/missing.onnx"\n', 3, "does not exist"),
+])
+def test_real_engines_reject_what_they_cannot_do(tmp_path, text, line, message):
+    path = write(tmp_path, text)
+    with pytest.raises(CastError) as caught:
+        load_cast(path, parse_script(SCRIPT), EngineRegistry.from_entry_points())
+    assert caught.value.line == line and message in caught.value.reason
+
+
+def test_kokoro_blend_is_accepted():
+    script = parse_script(SCRIPT)
+    import tempfile
+
+    path = Path(tempfile.mkdtemp()) / "c.toml"
+    path.write_text('[characters.Ada]\nengine = "kokoro"\nvoice = "jf_gongitsune*0.7 + jm_kumo*0.3"\n',
+                    encoding="utf-8")
+    casting = load_cast(path, script, EngineRegistry.from_entry_points())
+    assert casting.characters["Ada"].voice == "jf_gongitsune*0.7 + jm_kumo*0.3"
