@@ -29,6 +29,8 @@ CASES = [
     ("GPT-3.5 and MP3", "G.P.T three point five and M.P three"),
     ("an LLM, the AI, an API, SGD, MIRI and NASA", "an L.L.M, the A.I, an A.P.I, S.G.D, Miri and Nasa"),
     ("many LLMs", "many LLMs"),
+    ("the AI's actual motivations", "the AI's actual motivations"),
+    ("DON'T GO", "DON'T GO"),
     ("OK, STOP that. World War II", "okay, STOP that. World War II"),
     # abbreviations and symbols
     ("e.g., this; i.e. that", "for example, this; that is that"),

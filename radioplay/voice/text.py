@@ -8,8 +8,8 @@ replacements from normalization.
 Acronyms that are spelled out are written with dots between the letters ("L.L.M"): every
 espeak-ng based front end (Piper, Kokoro through Piper's phonemizer, Coqui VITS) then names each
 letter, whereas spaced capitals break on "A" (read as the article) and bare capitals are
-sometimes pronounced as a word ("SHA"). A plural keeps the joined form ("LLMs"), which espeak
-reads as "el el emz"; the dotted plural reads the "s" as "ess".
+sometimes pronounced as a word ("SHA"). A plural or possessive keeps the joined form ("LLMs",
+"AI's"), which espeak reads as "el el emz"; dotted, it reads "ess" or even "dot".
 """
 
 from __future__ import annotations
@@ -204,7 +204,7 @@ def _said_as_word(word: str) -> bool:
 
 def _acronym(match: re.Match) -> str:
     word, plural = match.group(1), match.group(2) or ""
-    if _ROMAN.match(word) or word in _EMPHASIS_WORDS:
+    if _ROMAN.match(word) or word in _EMPHASIS_WORDS or "'" in word:
         return match.group(0)
     if _said_as_word(word):
         return word.capitalize() + plural
@@ -299,7 +299,7 @@ def normalize(text: str) -> str:
     text = _expand_abbreviations(text)
     text = _numbers(text)
     text = re.sub(r"\bOK\b", "okay", text)
-    text = re.sub(r"\b([A-Z][A-Z']*[A-Z])(s)?\b", _acronym, text)
+    text = re.sub(r"\b([A-Z]{2,}(?:'[A-Z]+)?)('s|s)?\b", _acronym, text)
     text = _pauses(text)
     text = _symbols(text)
     return _tidy(text)
