@@ -144,6 +144,7 @@ def _execute_with_progress(prepared, execute):
 
 
 def _print_plan(plan: dict) -> None:
+    from rich.markup import escape
     from rich.table import Table
 
     out = _stdout()
@@ -153,8 +154,8 @@ def _print_plan(plan: dict) -> None:
     for row in plan["takes"]:
         text = row["text"] if len(row["text"]) <= 60 else row["text"][:57] + "..."
         style = "green" if row["action"] == "reuse" else "yellow"
-        table.add_row(str(row["line"]), row["speaker"], f"{row['engine']}:{row['voice']}",
-                      f"[{style}]{row['action']}[/]", text)
+        table.add_row(str(row["line"]), escape(row["speaker"]), escape(f"{row['engine']}:{row['voice']}"),
+                      f"[{style}]{row['action']}[/]", escape(text))
     out.print(table)
     out.print(f"{plan['synthesize']} to synthesize, {plan['reuse']} to reuse; "
               f"estimated synthesis time {plan['estimated_seconds']:.0f} s")
@@ -196,23 +197,14 @@ def voices(
     engines = []
     for name in registry.names():
         try:
-            engine = registry.get(name)
-            reason = engine.unavailable_reason()
+            engines.append(_describe_engine(registry, name))
         except RadioplayError as exc:
-            engines.append({"engine": name, "available": False, "reason": str(exc), "voices": []})
-            continue
-        entry = {"engine": name, "available": reason is None, "reason": reason, "version": None,
-                 "device": None, "voices": []}
-        if reason is None:
-            entry["version"] = engine.version()
-            entry["device"] = engine.device()
-            entry["voices"] = [{"name": v.name, "language": v.language, "gender": v.gender,
-                                "sample_rate": v.sample_rate, "description": v.description}
-                               for v in engine.voices()]
-        engines.append(entry)
+            engines.append({"engine": name, "available": False, "reason": str(exc), "version": None,
+                            "device": None, "voices": []})
     if as_json:
         print(json.dumps({"engines": engines}, indent=2))
         return
+    from rich.markup import escape
     from rich.table import Table
 
     table = Table(title="engines and voices")
@@ -220,12 +212,26 @@ def voices(
         table.add_column(col)
     for e in engines:
         if not e["available"]:
-            table.add_row(e["engine"], "-", "-", "-", "-", f"[dim]unavailable: {e['reason']}[/]")
+            table.add_row(e["engine"], "-", "-", "-", "-", f"[dim]unavailable: {escape(str(e['reason']))}[/]")
             continue
         for v in e["voices"]:
-            table.add_row(e["engine"], e["device"], v["name"], v["gender"] or "", str(v["sample_rate"] or ""),
-                          v["description"])
+            table.add_row(e["engine"], e["device"], escape(v["name"]), v["gender"] or "",
+                          str(v["sample_rate"] or ""), escape(v["description"]))
     _stdout().print(table)
+
+
+def _describe_engine(registry, name: str) -> dict:
+    engine = registry.get(name)
+    reason = engine.unavailable_reason()
+    entry = {"engine": name, "available": reason is None, "reason": reason, "version": None,
+             "device": None, "voices": []}
+    if reason is None:
+        entry["version"] = engine.version()
+        entry["device"] = engine.device()
+        entry["voices"] = [{"name": v.name, "language": v.language, "gender": v.gender,
+                            "sample_rate": v.sample_rate, "description": v.description}
+                           for v in engine.voices()]
+    return entry
 
 
 @app.command("cast")
@@ -250,11 +256,13 @@ def cast_command(
         return
     from rich.table import Table
 
-    table = Table(title=f"cast for {script}")
+    from rich.markup import escape
+
+    table = Table(title=escape(f"cast for {script}"))
     for col in ("character", "engine", "voice", "speed", "pitch", "gain", "pan"):
         table.add_column(col)
     for name, c in data["characters"].items():
-        table.add_row(name, c["engine"], c["voice"], f"{c['speed']:g}", f"{c['pitch']:+g}", f"{c['gain']:+g}",
+        table.add_row(escape(name), c["engine"], escape(c["voice"]), f"{c['speed']:g}", f"{c['pitch']:+g}", f"{c['gain']:+g}",
                       f"{c['pan']:+.2f}")
     _stdout().print(table)
 
@@ -272,11 +280,11 @@ def cache_info(
         print(json.dumps(info.to_dict(), indent=2))
         return
     out = _stdout()
-    out.print(f"store   {info.root}")
+    out.print(f"store   {info.root}", markup=False)
     out.print(f"takes   {info.count}")
     out.print(f"size    {format_size(info.total_bytes)}")
     for entry in info.oldest:
-        out.print(f"oldest  {entry.summary()}")
+        out.print(f"oldest  {entry.summary()}", markup=False)
 
 
 @cache_app.command("prune")

@@ -10,6 +10,7 @@ from __future__ import annotations
 
 import multiprocessing
 import os
+from pathlib import Path
 from concurrent.futures import FIRST_COMPLETED, ProcessPoolExecutor, wait
 from dataclasses import dataclass, field
 from typing import Callable, Sequence
@@ -19,6 +20,7 @@ import numpy as np
 from radioplay.cache import TakeStore
 from radioplay.errors import EngineError, RadioplayError
 from radioplay.model import Audio, Casting, Cue, Delivery, Script, Take, TakeRequest
+from radioplay.voice.cast import PATH_OPTIONS
 from radioplay.voice.directions import DirectionTable
 from radioplay.voice.engines.base import EngineRegistry
 from radioplay.voice.text import prepare_text
@@ -73,9 +75,11 @@ def plan_takes(script: Script, casting: Casting, directions: DirectionTable, reg
         engine = registry.get(req.spec.engine)
         if req.spec.engine not in versions:
             versions[req.spec.engine] = engine.version()
-        voice_id = (req.spec.engine, req.spec.voice)
+        files = _option_files(req.spec)
+        voice_id = (req.spec.engine, req.spec.voice, *files)
         if voice_id not in digests:
-            digests[voice_id] = [store.file_digest(p) for p in engine.model_files(req.spec.voice)]
+            paths = [*engine.model_files(req.spec.voice), *files]
+            digests[voice_id] = [store.file_digest(p) for p in paths]
         version = versions[req.spec.engine]
         if req.pitch:
             version += f"+pitch-shift/{_pitch_shifter_version()}"  # the stored take is post-shift
@@ -83,6 +87,13 @@ def plan_takes(script: Script, casting: Casting, directions: DirectionTable, reg
         keys.append(key)
         cached.append(store.has(key))
     return TakePlan(requests, keys, cached, cue_deliveries(script, directions))
+
+
+def _option_files(spec) -> list[Path]:
+    """Files named by engine options (a voices file, a checkpoint, a reference WAV): their contents
+    shape the samples, so they are hashed into the take key like the engine's own model files."""
+    return [Path(str(value)) for key, value in spec.options
+            if key in PATH_OPTIONS and value and Path(str(value)).is_file()]
 
 
 def _pitch_shifter_version() -> str:
