@@ -130,3 +130,19 @@ def test_voices_json_lists_tone_engine():
     engines = {e["engine"]: e for e in json.loads(result.stdout)["engines"]}
     assert engines["tone"]["available"] and engines["tone"]["device"] == "cpu"
     assert {v["name"] for v in engines["tone"]["voices"]} >= {"low", "high"}
+
+
+def test_production_beds_and_stems_reach_the_render(dialogue, tmp_path, store_dir):
+    from tests.conftest import tone_cast_text
+
+    cast = tmp_path / "beds.toml"
+    cast.write_text(tone_cast_text() + '\n[production]\nroom_tone = "pink"\nroom_tone_db = -50.0\n',
+                    encoding="utf-8")
+    out, stems = tmp_path / "ep.wav", tmp_path / "stems"
+    result = run("render", dialogue, "--cast", cast, "-o", out, "--stems", stems, "--jobs", "1")
+    assert result.exit_code == 0, result.stderr
+    names = sorted(p.name for p in stems.iterdir())
+    assert names == ["Ada.wav", "Marlow.wav", "_beds.wav"]
+    bed, _ = sf.read(stems / "_beds.wav", dtype="float32")
+    assert abs(bed).max() > 0  # the room tone is really there, under the whole episode
+    assert sf.info(stems / "Ada.wav").frames == sf.info(stems / "_beds.wav").frames
