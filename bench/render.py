@@ -80,7 +80,7 @@ def naive_pipeline(script: Path, cache: Path, cast: Path | None, out: Path) -> f
 def mixer_seconds(cues: int) -> float:
     from radioplay.master import master
     from radioplay.mix import Timing, mix
-    from radioplay.model import Audio, Casting, Cue, Delivery, Part, Script, Segment, Take, VoiceSpec
+    from radioplay.model import Casting, Cue, Delivery, Part, Script, Segment, Take, VoiceSpec
     from radioplay.voice.engines.tone import ToneEngine
 
     engine = ToneEngine()

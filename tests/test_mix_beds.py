@@ -12,7 +12,6 @@ from radioplay.errors import InputError
 from radioplay.mix import BEDS_STEM, SFX_STEM, Beds, Timing, mix, resolve_sound, sfx_file
 from radioplay.mix.beds import duck_gain, loop_to_length
 from radioplay.mix.dsp import rms
-from radioplay.voice.engines.tone import tone_length
 from tests.test_mix_fixtures import (RATE, cast, identity, line, placement, script, seconds, stage,
                                      tone_takes)
 

@@ -12,8 +12,8 @@ import bisect
 import re
 from dataclasses import dataclass
 
-from radioplay.model import Chapter, Cue, Diagnostic, Script, Unspoken
-from radioplay.parse.speech import SpeechBuilder, direction_cue, make_line_cue, source_text, tidy
+from radioplay.model import Chapter, Cue, Script
+from radioplay.parse.speech import Findings, SpeechBuilder, direction_cue, make_line_cue, source_text, tidy
 
 _TITLE_KEY = re.compile(r"([A-Za-z][A-Za-z0-9 _-]*):(.*)")
 _SCENE = re.compile(r"(?:INT\.?/EXT|INT/EXT|I/E|INT|EXT|EST)[. ]", re.IGNORECASE)
@@ -47,23 +47,15 @@ class _Line:
     """1-based column of the first character."""
 
 
-class FountainParser:
+class FountainParser(Findings):
     def __init__(self, text: str, path: str):
         self.text = source_text(text)
-        self.path = path
+        super().__init__(path)
         self.cues: list[Cue] = []
         self.chapters: list[Chapter] = []
-        self.unspoken: list[Unspoken] = []
-        self.diagnostics: list[Diagnostic] = []
         self.title: str | None = None
         self.last_speakers: tuple[str, ...] | None = None
         self.last_extensions: tuple[str, ...] = ()
-
-    def leave_out(self, reason: str, text: str, line: int, col: int) -> None:
-        self.unspoken.append(Unspoken(line=line, col=col, reason=reason, text=text))
-
-    def warn(self, message: str, line: int, col: int) -> None:
-        self.diagnostics.append(Diagnostic("warning", line, col, message, self.path))
 
     # ------------------------------------------------------------------ masking
 
@@ -294,11 +286,7 @@ class FountainParser:
     def finish(self, builder: SpeechBuilder, dual: bool) -> None:
         cue = builder.build()
         if cue is None:
-            text = " ".join(builder.speakers)
-            if builder.unused_direction is not None:
-                text += f" ({builder.unused_direction[0]})"
-            self.leave_out("empty cue", text, builder.line, builder.col)
-            self.warn(f"empty cue: {' and '.join(builder.speakers)} says nothing; skipped", builder.line, builder.col)
+            self.skip_empty_cue(builder, "()", " ")
             return
         previous = self.cues[-1] if self.cues else None
         if dual and previous is not None and previous.kind == "line" and not previous.simultaneous:

@@ -16,8 +16,8 @@ from dataclasses import dataclass
 from markdown_it import MarkdownIt
 from markdown_it.token import Token
 
-from radioplay.model import Chapter, Cue, Diagnostic, Script, Unspoken
-from radioplay.parse.speech import SpeechBuilder, direction_cue, source_text, tidy
+from radioplay.model import Chapter, Cue, Script
+from radioplay.parse.speech import Findings, SpeechBuilder, direction_cue, source_text, tidy
 
 # A bracketed note longer than this is taken to be an unclosed bracket.
 MAX_NOTE_LINES = 2000
@@ -61,13 +61,13 @@ def _new_markdown() -> MarkdownIt:
     return MarkdownIt("commonmark").enable("strikethrough").disable("text_join")
 
 
-class MarkdownParser:
+class MarkdownParser(Findings):
     """One parse of one Markdown script. Use `parse_markdown`."""
 
     def __init__(self, text: str, path: str, fast_paths: bool = True):
         text = source_text(text)
         self.text = text
-        self.path = path
+        super().__init__(path)
         self.fast_paths = fast_paths
         self.lines = text.split("\n")
         self.line_offsets = [0]
@@ -77,8 +77,6 @@ class MarkdownParser:
         self.env: dict = {}
         self.cues: list[Cue] = []
         self.chapters: list[Chapter] = []
-        self.unspoken: list[Unspoken] = []
-        self.diagnostics: list[Diagnostic] = []
         self.title: str | None = None
         self.title_seen = False
         self.builder: SpeechBuilder | None = None
@@ -102,12 +100,6 @@ class MarkdownParser:
             return cursor, line, col
         line, col = self.position(at)
         return at + len(needle), line, col
-
-    def leave_out(self, reason: str, text: str, line: int, col: int) -> None:
-        self.unspoken.append(Unspoken(line=line, col=col, reason=reason, text=text))
-
-    def warn(self, message: str, line: int, col: int) -> None:
-        self.diagnostics.append(Diagnostic("warning", line, col, message, self.path))
 
     def block_text(self, start: int, end: int) -> str:
         return "\n".join(self.lines[start:end])
@@ -413,11 +405,7 @@ class MarkdownParser:
             return
         cue = builder.build()
         if cue is None:
-            text = ", ".join(builder.speakers)
-            if builder.unused_direction is not None:
-                text += f" [{builder.unused_direction[0]}]"
-            self.leave_out("empty cue", text, builder.line, builder.col)
-            self.warn(f"empty cue: {' and '.join(builder.speakers)} says nothing; skipped", builder.line, builder.col)
+            self.skip_empty_cue(builder, "[]", ", ")
             return
         self.cues.append(cue)
         self.last_speakers = cue.speakers

@@ -9,7 +9,7 @@ from __future__ import annotations
 
 from dataclasses import dataclass, field
 
-from radioplay.model import Cue, Part, Segment
+from radioplay.model import Cue, Diagnostic, Part, Segment, Unspoken
 
 # Closing quotes and brackets may follow the dash that cuts a line off: `"I was—"`.
 _TRAILING_CLOSERS = "\"'”’»)]"
@@ -137,3 +137,26 @@ def make_line_cue(speakers: tuple[str, ...], segments_per_part: list[tuple[Segme
 
 def direction_cue(text: str, line: int, col: int) -> Cue:
     return Cue(kind="direction", speakers=(), text=text, direction=None, line=line, col=col)
+
+
+class Findings:
+    """What a parser reports besides cues: the unspoken listing and the warnings."""
+
+    def __init__(self, path: str):
+        self.path = path
+        self.unspoken: list[Unspoken] = []
+        self.diagnostics: list[Diagnostic] = []
+
+    def leave_out(self, reason: str, text: str, line: int, col: int) -> None:
+        self.unspoken.append(Unspoken(line=line, col=col, reason=reason, text=text))
+
+    def warn(self, message: str, line: int, col: int) -> None:
+        self.diagnostics.append(Diagnostic("warning", line, col, message, self.path))
+
+    def skip_empty_cue(self, builder: "SpeechBuilder", brackets: str = "[]", joiner: str = ", ") -> None:
+        """An empty cue is never voiced; list it and warn, in the script's own notation."""
+        text = joiner.join(builder.speakers)
+        if builder.unused_direction is not None:
+            text += f" {brackets[0]}{builder.unused_direction[0]}{brackets[1]}"
+        self.leave_out("empty cue", text, builder.line, builder.col)
+        self.warn(f"empty cue: {' and '.join(builder.speakers)} says nothing; skipped", builder.line, builder.col)

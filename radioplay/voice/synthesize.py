@@ -12,13 +12,13 @@ import multiprocessing
 import os
 from pathlib import Path
 from concurrent.futures import FIRST_COMPLETED, ProcessPoolExecutor, wait
-from dataclasses import dataclass, field
+from dataclasses import dataclass
 from typing import Callable, Sequence
 
 import numpy as np
 
 from radioplay.cache import TakeStore
-from radioplay.errors import EngineError, RadioplayError
+from radioplay.errors import EngineError
 from radioplay.model import Audio, Casting, Cue, Delivery, Script, Take, TakeRequest
 from radioplay.voice.cast import PATH_OPTIONS
 from radioplay.voice.directions import DirectionTable
