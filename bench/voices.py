@@ -81,24 +81,22 @@ def word_error_rate(reference: list[str], hypothesis: list[str]) -> float:
     return previous[-1] / len(reference)
 
 
-class Recognizer:
-    """PocketSphinx with its bundled US English acoustic model, language model and dictionary."""
+def transcribe(samples: np.ndarray, rate: int) -> str:
+    """PocketSphinx with its bundled US English acoustic model, language model and dictionary.
 
-    def __init__(self):
-        from pocketsphinx import Decoder
+    A fresh decoder per line: its live cepstral mean normalization carries over from one
+    utterance to the next, which would make a line's score depend on the lines before it."""
+    import soxr
+    from pocketsphinx import Decoder
 
-        self.decoder = Decoder(samprate=RECOGNIZER_RATE, loglevel="FATAL")
-
-    def transcribe(self, samples: np.ndarray, rate: int) -> str:
-        import soxr
-
-        audio = soxr.resample(samples.astype(np.float32), rate, RECOGNIZER_RATE) if rate != RECOGNIZER_RATE else samples
-        pcm = (np.clip(audio, -1, 1) * 32767).astype("<i2").tobytes()
-        self.decoder.start_utt()
-        self.decoder.process_raw(pcm, full_utt=True)
-        self.decoder.end_utt()
-        hyp = self.decoder.hyp()
-        return hyp.hypstr if hyp else ""
+    audio = soxr.resample(samples.astype(np.float32), rate, RECOGNIZER_RATE) if rate != RECOGNIZER_RATE else samples
+    pcm = (np.clip(audio, -1, 1) * 32767).astype("<i2").tobytes()
+    decoder = Decoder(samprate=RECOGNIZER_RATE, loglevel="FATAL")
+    decoder.start_utt()
+    decoder.process_raw(pcm, full_utt=True)
+    decoder.end_utt()
+    hyp = decoder.hyp()
+    return hyp.hypstr if hyp else ""
 
 
 def pitch_frames(samples: np.ndarray, rate: int) -> np.ndarray:
@@ -172,14 +170,13 @@ def main(argv: list[str] | None = None) -> int:
     audio_seconds = sum(len(s) / r for _, _, s, r in lines)
     print(f"rendered {len(lines)} lines, {audio_seconds:.1f} s of speech in {synth_seconds:.1f} s")
 
-    recognizer = Recognizer()
     f0: dict[str, list[np.ndarray]] = {}
     rates: list[float] = []
     per_speaker: dict[str, list[float]] = {}
     for speaker, reference, samples, rate in lines:
         f0.setdefault(speaker, []).append(pitch_frames(samples, rate))
         ref_words = words_for_scoring(reference)
-        hyp_words = recognized_words(recognizer.transcribe(samples, rate))
+        hyp_words = recognized_words(transcribe(samples, rate))
         wer = word_error_rate(ref_words, hyp_words)
         rates.append(wer)
         per_speaker.setdefault(speaker, []).append(wer)
