@@ -90,14 +90,17 @@ def render(
     dry_run: bool = typer.Option(False, "--dry-run", help="Print the plan (what is synthesized, what is reused) and stop."),
     strict: bool = typer.Option(False, "--strict", help="Treat warnings as errors."),
     seed: int = typer.Option(0, "--seed", help="Seed for engines that draw noise."),
+    force: bool = typer.Option(False, "--force", help="Mix, master and publish even when the outputs are up to date."),
 ) -> None:
     """Render SCRIPT into an episode, with a transcript (.vtt, .srt) and chapters (.chapters.json)."""
+    from rich.markup import escape
+
     from radioplay.pipeline import RenderOptions, execute, plan_summary, prepare
 
     options = RenderOptions(output=output, cast=cast, format=script_format, directions=directions,
                             device=device, jobs=jobs, cache=cache, sample_rate=sample_rate, mono=mono,
                             loudness=loudness, bitrate=bitrate, stems=stems, timeline=timeline,
-                            report=report, seed=seed)
+                            report=report, seed=seed, force=force)
     prepared = prepare(script, options)
     _print_diagnostics(prepared.diagnostics, strict)
     if dry_run:
@@ -105,13 +108,17 @@ def render(
         return
     _note_device(prepared)
     result = _execute_with_progress(prepared, execute)
-    err = _stderr()
-    ep = result.episode
-    err.print(f"[green]wrote[/] {prepared.output}  ({ep.duration / 60:.1f} min, {ep.loudness:.1f} LUFS, "
-              f"{ep.true_peak:.1f} dBTP; {result.report['synthesized']} synthesized, "
-              f"{result.report['reused']} reused, {result.report['seconds']['total']:.1f} s)")
+    err, report = _stderr(), result.report
+    summary = (f"{report['audio_seconds'] / 60:.1f} min, {report['loudness']:.1f} LUFS, "
+               f"{report['true_peak']:.1f} dBTP")
+    if report.get("up_to_date"):
+        err.print(f"[green]up to date[/] {escape(str(prepared.output))}  ({summary}; nothing changed, "
+                  f"--force to render again)")
+        return
+    err.print(f"[green]wrote[/] {escape(str(prepared.output))}  ({summary}; {report['synthesized']} synthesized, "
+              f"{report['reused']} reused, {report['seconds']['total']:.1f} s)")
     for path in result.outputs[1:]:
-        err.print(f"      {path}")
+        err.print(f"      {escape(str(path))}")
 
 
 def _note_device(prepared) -> None:

@@ -9,6 +9,7 @@
 
 from __future__ import annotations
 
+import hashlib
 import json
 import time
 from dataclasses import dataclass, field
@@ -59,6 +60,8 @@ class RenderOptions:
     timeline: Path | None = None
     report: Path | None = None
     seed: int = 0
+    force: bool = False
+    """Mix, master and publish even when the outputs are up to date."""
 
 
 @dataclass
@@ -100,7 +103,8 @@ class Prepared:
 
 @dataclass
 class RenderResult:
-    episode: Episode
+    episode: Episode | None
+    """None when the outputs were already up to date and nothing was redone."""
     takes: list[Take]
     outputs: list[Path]
     report: dict
@@ -152,7 +156,103 @@ def plan_summary(prepared: Prepared) -> dict:
             "estimated_seconds": round(prepared.estimated_seconds(), 1)}
 
 
+def render_key(prepared: Prepared) -> str:
+    """Everything that decides the published files: the takes, the script's layout, the cast's mix
+    settings, the sound files, the options and radioplay's own code. Equal keys, equal files."""
+    from radioplay.mix import sfx_file
+
+    options, script, casting = prepared.options, prepared.script, prepared.casting
+    script_dir = Path(script.path).parent
+    sounds = [script_dir / name for name in filter(None, map(sfx_file, script.cues))]
+    sounds += [Path(str(casting.production[k])) for k in ("cover", "intro", "outro", "room_tone")
+               if k in casting.production and Path(str(casting.production[k])).is_file()]
+    settings = {k: str(v) for k, v in vars(options).items()
+                if k not in ("jobs", "threads", "cache", "device", "report", "force")}
+    identity = {
+        "code": _code_digest(),
+        "takes": prepared.plan.keys,
+        "script": repr((script.title, script.cues, script.chapters)),
+        "deliveries": repr(prepared.plan.deliveries),
+        "cast": repr((sorted(casting.characters.items()), sorted(casting.timing.items()),
+                      sorted((k, str(v)) for k, v in casting.production.items()))),
+        "sounds": [prepared.store.file_digest(p) if p.is_file() else f"missing:{p}" for p in sounds],
+        "options": settings,
+    }
+    return hashlib.sha256(json.dumps(identity, sort_keys=True, default=str).encode()).hexdigest()
+
+
+def _code_digest() -> str:
+    """radioplay's own source: a change to the mixer or master must not reuse old outputs."""
+    h = hashlib.sha256()
+    root = Path(__file__).parent
+    for path in sorted(root.rglob("*")):
+        if path.suffix in (".py", ".toml"):
+            h.update(str(path.relative_to(root)).encode())
+            h.update(path.read_bytes())
+    return h.hexdigest()
+
+
+def _manifest_path(prepared: Prepared) -> Path:
+    where = hashlib.sha256(str(prepared.output.resolve()).encode()).hexdigest()[:32]
+    return Path(prepared.store.root) / "renders" / f"{where}.json"
+
+
+def up_to_date_report(prepared: Prepared, key: str) -> dict | None:
+    """The previous report when every output exists, unchanged, from a render with the same key."""
+    try:
+        manifest = json.loads(_manifest_path(prepared).read_text(encoding="utf-8"))
+    except (OSError, ValueError):
+        return None
+    if manifest.get("key") != key:
+        return None
+    for name, digest in manifest.get("outputs", {}).items():
+        path = Path(name)
+        if not path.is_file() or _sha256(path) != digest:
+            return None
+    return manifest.get("report")
+
+
+def _record_manifest(prepared: Prepared, key: str, outputs: list[Path], report: dict) -> None:
+    files = {str(p.resolve()): _sha256(p) for p in outputs if p.is_file()}
+    write_text_atomic(_manifest_path(prepared), json.dumps({"key": key, "outputs": files, "report": report}))
+
+
+def _sha256(path: Path) -> str:
+    h = hashlib.sha256()
+    with open(path, "rb") as f:
+        for block in iter(lambda: f.read(1 << 20), b""):
+            h.update(block)
+    return h.hexdigest()
+
+
 def execute(prepared: Prepared, on_take: ProgressCallback | None = None) -> RenderResult:
+    """Voice what is missing, mix, master and publish. When the outputs are already those of a render
+    with the same inputs (and `force` is off), nothing is redone and the result has no episode."""
+    key = render_key(prepared)
+    if not prepared.options.force:
+        previous = up_to_date_report(prepared, key)
+        if previous is not None:
+            return _up_to_date(prepared, previous, on_take)
+    result = _render(prepared, on_take)
+    _record_manifest(prepared, key, [p for p in result.outputs if p != prepared.options.report], result.report)
+    return result
+
+
+def _up_to_date(prepared: Prepared, previous: dict, on_take: ProgressCallback | None) -> RenderResult:
+    if on_take:
+        for request in prepared.plan.requests:
+            on_take(request, True)
+    seconds = {k: 0.0 for k in ("synthesize", "mix", "master", "export")}
+    seconds["parse"] = prepared.seconds.get("parse", 0.0)
+    seconds["total"] = seconds["parse"]
+    report = {**previous, "synthesized": 0, "reused": len(prepared.plan.requests), "up_to_date": True,
+              "seconds": {k: round(v, 3) for k, v in seconds.items()}}
+    if prepared.options.report:
+        write_text_atomic(prepared.options.report, json.dumps(report, indent=2) + "\n")
+    return RenderResult(None, [], [], report)
+
+
+def _render(prepared: Prepared, on_take: ProgressCallback | None) -> RenderResult:
     import dataclasses
 
     from radioplay.master import master
@@ -204,6 +304,7 @@ def execute(prepared: Prepared, on_take: ProgressCallback | None = None) -> Rend
         "seconds": {k: round(seconds.get(k, 0.0), 3)
                     for k in ("parse", "synthesize", "mix", "master", "export", "total")},
         "output": str(prepared.output),
+        "up_to_date": False,
         "devices": {name: prepared.registry.get(name).device()
                     for name in sorted({take_req.spec.engine for take_req in prepared.plan.requests})},
     }

@@ -144,3 +144,32 @@ def test_production_beds_and_stems_reach_the_render(dialogue, tmp_path, store_di
     bed, _ = sf.read(stems / "_beds.wav", dtype="float32")
     assert abs(bed).max() > 0  # the room tone is really there, under the whole episode
     assert sf.info(stems / "Ada.wav").frames == sf.info(stems / "_beds.wav").frames
+
+
+def test_unchanged_render_is_up_to_date_and_a_mix_change_remixes_without_revoicing(dialogue, tmp_path,
+                                                                                   store_dir):
+    from tests.conftest import tone_cast_text
+
+    cast, out, report = tmp_path / "cast.toml", tmp_path / "ep.wav", tmp_path / "r.json"
+    cast.write_text(tone_cast_text(), encoding="utf-8")
+    args = ("render", dialogue, "--cast", cast, "-o", out, "--report", report, "--jobs", "1")
+    assert run(*args).exit_code == 0
+    first = out.read_bytes()
+
+    again = run(*args)
+    assert again.exit_code == 0 and "up to date" in again.stderr
+    data = json.loads(report.read_text())
+    assert data["up_to_date"] and data["synthesized"] == 0 and data["seconds"]["mix"] == 0.0
+
+    out.write_bytes(first[:-100])  # a damaged output is rendered again
+    assert run(*args).exit_code == 0
+    assert out.read_bytes() == first and not json.loads(report.read_text())["up_to_date"]
+
+    cast.write_text(tone_cast_text() + "\n[timing]\nturn_gap = 0.9\n", encoding="utf-8")
+    assert run(*args).exit_code == 0
+    data = json.loads(report.read_text())
+    assert not data["up_to_date"] and data["synthesized"] == 0
+    assert sf.info(out).frames > len(first) // 4  # longer gaps, same takes
+
+    forced = run(*args, "--force")
+    assert forced.exit_code == 0 and not json.loads(report.read_text())["up_to_date"]
