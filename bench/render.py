@@ -4,7 +4,7 @@
 
 1. pipeline overhead  cold render (--jobs 1) / the same takes voiced by the engines in a plain loop
 2. one-line edit      re-render after changing one word in one line / cold render
-3. unchanged          re-render with nothing changed / cold render
+3. unchanged          re-render with nothing changed / cold render (also with --force: full re-mix)
 4. peer               naive pipeline (engines in a loop, pydub `+`, pyloudnorm) / radioplay cold render
 5. mixer scaling      mix+master of 2,000 tone cues / 200 tone cues
 6. parallelism        cold render --jobs 1 / cold render --jobs 2
@@ -32,10 +32,11 @@ def timed(fn, *args, **kwargs):
     return time.perf_counter() - start, result
 
 
-def render(script: Path, out: Path, cache: Path, jobs: int | None = None, cast: Path | None = None):
+def render(script: Path, out: Path, cache: Path, jobs: int | None = None, cast: Path | None = None,
+           force: bool = False):
     from radioplay.pipeline import RenderOptions, render as run
 
-    return run(script, RenderOptions(output=out, cache=cache, jobs=jobs, cast=cast)).report
+    return run(script, RenderOptions(output=out, cache=cache, jobs=jobs, cast=cast, force=force)).report
 
 
 def pure_engine_seconds(script: Path, cache: Path, cast: Path | None) -> tuple[float, list]:
@@ -127,25 +128,30 @@ def main() -> None:
         shutil.copy(args.script, script)
 
         pure, _ = pure_engine_seconds(script, work / "unused-cache", args.cast)
-        cold1, report1 = timed(render, script, work / "cold1.mp3", work / "cache1", 1, args.cast)
-        cold2, report2 = timed(render, script, work / "cold2.mp3", work / "cache2", 2, args.cast)
-        cold = cold2 if cold2 < cold1 else cold1
-        cold_cache, default_jobs = (work / "cache2", 2) if cold2 < cold1 else (work / "cache1", 1)
+        cold1, report1 = timed(render, script, work / "ep1.mp3", work / "cache1", 1, args.cast)
+        cold2, report2 = timed(render, script, work / "ep2.mp3", work / "cache2", 2, args.cast)
+        best = 2 if cold2 < cold1 else 1
+        cold, episode, cache = min(cold1, cold2), work / f"ep{best}.mp3", work / f"cache{best}"
 
+        same, same_report = timed(render, script, episode, cache, best, args.cast)
+        remix, remix_report = timed(render, script, episode, cache, best, args.cast, force=True)
         edited = work / "edited.md"
         edit_one_word(script, edited)
-        edit, edit_report = timed(render, edited, work / "edit.mp3", cold_cache, default_jobs, args.cast)
-        same, same_report = timed(render, script, work / "same.mp3", cold_cache, default_jobs, args.cast)
+        edit, edit_report = timed(render, edited, episode, cache, best, args.cast)
 
         print(f"seed: {report1['cues']} cues, {report1['takes']} takes, {report1['audio_seconds']:.1f} s of audio")
-        print(f"pure engine loop        {pure:8.2f} s")
-        print(f"cold render --jobs 1    {cold1:8.2f} s   stages {json.dumps(report1['seconds'])}")
-        print(f"cold render --jobs 2    {cold2:8.2f} s   stages {json.dumps(report2['seconds'])}")
-        print(f"one-line edit           {edit:8.2f} s   synthesized {edit_report['synthesized']}")
-        print(f"unchanged               {same:8.2f} s   synthesized {same_report['synthesized']}")
+        print(f"pure engine loop          {pure:8.2f} s")
+        print(f"cold render --jobs 1      {cold1:8.2f} s   stages {json.dumps(report1['seconds'])}")
+        print(f"cold render --jobs 2      {cold2:8.2f} s   stages {json.dumps(report2['seconds'])}")
+        print(f"unchanged (up to date)    {same:8.2f} s   synthesized {same_report['synthesized']}")
+        print(f"unchanged, --force        {remix:8.2f} s   synthesized {remix_report['synthesized']}   "
+              f"stages {json.dumps(remix_report['seconds'])}")
+        print(f"one-line edit             {edit:8.2f} s   synthesized {edit_report['synthesized']}   "
+              f"stages {json.dumps(edit_report['seconds'])}")
         figures["1 pipeline overhead (cold --jobs 1 / pure engine loop), goal <= 1.10"] = cold1 / pure
         figures["2 one-line edit / cold, goal <= 0.10"] = edit / cold
         figures["3 unchanged / cold, goal <= 0.05"] = same / cold
+        figures["3b unchanged with --force (full re-mix, master, export) / cold"] = remix / cold
         if not args.skip_peer:
             naive = naive_pipeline(script, work / "unused-cache", args.cast, work / "naive.wav")
             print(f"naive pydub pipeline    {naive:8.2f} s")
@@ -160,6 +166,7 @@ def main() -> None:
             print(f"{value:7.3f}  {name}")
         print(f"edit report: synthesized={edit_report['synthesized']} (goal 1); "
               f"unchanged report: synthesized={same_report['synthesized']} (goal 0)")
+        print("(timings are in-process library calls; the CLI adds about 1 s of Python start-up)")
     finally:
         shutil.rmtree(work, ignore_errors=True)
 
