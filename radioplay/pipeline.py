@@ -15,6 +15,8 @@ import time
 from dataclasses import dataclass, field
 from pathlib import Path
 
+import numpy as np
+
 from radioplay.cache import TakeStore, default_cache_dir
 from radioplay.errors import InputError, RadioplayError
 from radioplay.io import check_writable, write_text_atomic
@@ -27,6 +29,10 @@ from radioplay.voice.synthesize import (EngineSettings, ProgressCallback, TakePl
                                         synthesize_takes, usable_cores)
 
 AUDIO_SUFFIXES = (".mp3", ".wav", ".flac", ".ogg", ".opus")
+LOSSY_SUFFIXES = (".mp3", ".ogg", ".opus")
+CODEC_HEADROOM_DB = 0.5
+"""Lossy encoders overshoot the true peak (LAME -V2 by 0.2-0.3 dB on the seed): master this much lower."""
+DELIVERY_TOLERANCE_LU = 0.2
 STEREO_TARGET_LUFS = -16.0
 MONO_TARGET_LUFS = -19.0
 # Rough real-time factors on a 2-core machine (offline-voices.md), for the plan's time estimate only.
@@ -282,13 +288,15 @@ def _render(prepared: Prepared, on_take: ProgressCallback | None) -> RenderResul
     t = time.perf_counter()
     target = options.loudness if options.loudness is not None else (
         MONO_TARGET_LUFS if options.mono else STEREO_TARGET_LUFS)
-    mastered = master(mixed.samples, mixed.sample_rate, target_lufs=target, true_peak_db=options.true_peak)
+    lossy = prepared.output.suffix.lower() in LOSSY_SUFFIXES
+    ceiling = options.true_peak - (CODEC_HEADROOM_DB if lossy else 0.0)
+    mastered = master(mixed.samples, mixed.sample_rate, target_lufs=target, true_peak_db=ceiling)
     episode = Episode(mastered.samples, mixed.sample_rate, prepared.script.title, cues, chapters,
                       loudness=mastered.loudness, true_peak=mastered.true_peak)
     seconds["master"] = time.perf_counter() - t
 
     t = time.perf_counter()
-    outputs = publish(prepared, episode, mixed)
+    outputs = publish(prepared, episode, mixed, target)
     seconds["export"] = time.perf_counter() - t
     seconds["total"] = time.perf_counter() - started
 
@@ -314,14 +322,20 @@ def _render(prepared: Prepared, on_take: ProgressCallback | None) -> RenderResul
     return RenderResult(episode, takes, outputs, report)
 
 
-def publish(prepared: Prepared, episode: Episode, mixed) -> list[Path]:
+def publish(prepared: Prepared, episode: Episode, mixed, target_lufs: float) -> list[Path]:
     from radioplay.publish import (EpisodeTags, draw_timeline, write_audio, write_chapters_json, write_srt,
                                    write_stems, write_vtt)
 
     options, out = prepared.options, prepared.output
     tags = EpisodeTags.from_mapping(prepared.casting.production, title=episode.title)
-    write_audio(out, episode.samples, episode.sample_rate, tags=tags, chapters=episode.chapters,
-                bitrate=options.bitrate, base_dir=Path(prepared.script.path).parent)
+
+    def write(samples) -> None:
+        write_audio(out, samples, episode.sample_rate, tags=tags, chapters=episode.chapters,
+                    bitrate=options.bitrate, base_dir=Path(prepared.script.path).parent)
+
+    write(episode.samples)
+    if out.suffix.lower() in LOSSY_SUFFIXES:
+        _deliver_lossy(out, episode, target_lufs, options.true_peak, write)
     outputs = [out]
     for suffix, writer in ((".vtt", write_vtt), (".srt", write_srt)):
         writer(out.with_suffix(suffix), episode.cues)
@@ -335,6 +349,29 @@ def publish(prepared: Prepared, episode: Episode, mixed) -> list[Path]:
         draw_timeline(options.timeline, episode.cues, episode.chapters, episode.duration, title=episode.title)
         outputs.append(Path(options.timeline))
     return outputs
+
+
+def _deliver_lossy(out: Path, episode: Episode, target_lufs: float, ceiling_db: float, write) -> None:
+    """Measure the encoded file as a listener's player decodes it; if the codec moved its loudness
+    or true peak out of spec, correct the gain once and encode again. The episode then reports the
+    delivered file's figures."""
+    loudness, peak = _measure_file(out)
+    error = target_lufs - loudness
+    if peak > ceiling_db or abs(error) > DELIVERY_TOLERANCE_LU:
+        gain_db = min(error, ceiling_db - 0.05 - peak)
+        episode.samples = (episode.samples * np.float32(10.0 ** (gain_db / 20.0))).astype(np.float32)
+        write(episode.samples)
+        loudness, peak = _measure_file(out)
+    episode.loudness, episode.true_peak = loudness, peak
+
+
+def _measure_file(path: Path) -> tuple[float, float]:
+    import soundfile as sf
+
+    from radioplay.master import integrated_loudness, true_peak_db
+
+    data, rate = sf.read(path, dtype="float32", always_2d=True)
+    return integrated_loudness(data, rate), true_peak_db(data, rate)
 
 
 def render(script_path: str | Path, options: RenderOptions | None = None,

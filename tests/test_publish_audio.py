@@ -107,8 +107,30 @@ def test_mp3_bitrates_are_lame_cbr_rates_for_the_sample_rate(tmp_path):
 
 def test_mp3_at_low_sample_rates_uses_the_mpeg2_and_2_5_bitrates(tmp_path):
     for rate, kbps in ((22_050, 128), (8_000, 64)):
-        path = write_audio(tmp_path / f"e{rate}.mp3", tone(1, rate=rate), rate)
+        path = write_audio(tmp_path / f"e{rate}.mp3", tone(1, rate=rate), rate, bitrate=kbps)
         assert round(MP3(path).info.bitrate / 1000) == kbps and MP3(path).info.sample_rate == rate
+        vbr = write_audio(tmp_path / f"v{rate}.mp3", tone(1, rate=rate), rate)
+        assert MP3(vbr).info.sample_rate == rate
+
+
+def test_default_mp3_is_vbr_and_keeps_the_loudness(tmp_path):
+    import pyloudnorm
+    import soundfile as sf
+
+    rng = np.random.default_rng(1)
+    from scipy import signal
+
+    # band-limited like the voices (22.05 and 24 kHz engines): LAME's lowpass takes nothing from it
+    lowpass = signal.butter(8, 8000, fs=RATE, output="sos")
+    speechy = signal.sosfilt(lowpass, rng.standard_normal((RATE * 8, 2)), axis=0).astype(np.float32) * 0.2
+    speechy *= (np.sin(np.linspace(0, 40, len(speechy))) > 0)[:, None]  # bursts and pauses
+    path = write_audio(tmp_path / "v.mp3", speechy, RATE)
+    from mutagen.mp3 import BitrateMode
+
+    assert MP3(path).info.bitrate_mode == BitrateMode.VBR
+    decoded, _ = sf.read(path, dtype="float32")
+    meter = pyloudnorm.Meter(RATE)
+    assert abs(meter.integrated_loudness(decoded) - meter.integrated_loudness(speechy)) < 0.2
 
 
 def test_cover_art_is_embedded(tmp_path):

@@ -23,6 +23,7 @@ from radioplay.model import Audio, Casting, Cue, Delivery, Script, Take, TakeReq
 from radioplay.voice.cast import PATH_OPTIONS
 from radioplay.voice.directions import DirectionTable
 from radioplay.voice.engines.base import EngineRegistry
+from radioplay.voice.lexicon import merge_lexicons
 from radioplay.voice.text import prepare_text
 
 
@@ -107,7 +108,7 @@ def _cue_requests(index: int, cue: Cue, casting: Casting, directions: DirectionT
     out = []
     for p, part in enumerate(cue.parts):
         spec = casting.characters[part.speaker]
-        lexicon = {**casting.lexicon, **dict(spec.lexicon)}
+        lexicon = merge_lexicons(casting.lexicon, dict(spec.lexicon))
         for s, segment in enumerate(part.segments):
             delivery = directions.delivery(segment.direction)
             text = prepare_text(segment.text, lexicon)
