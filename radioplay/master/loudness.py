@@ -77,7 +77,8 @@ def k_weighted_power(x: np.ndarray, rate: int) -> np.ndarray:
     sos = _k_weighting_sos(rate)
     state = np.zeros((sos.shape[0], channels, 2))
     weights = CHANNEL_WEIGHTS[:channels]
-    power = np.empty(n)
+    # float32 per frame (sums are taken in float64): half the memory traffic on long episodes.
+    power = np.empty(n, dtype=np.float32)
     # Chunks that stay in the CPU cache: one pass over memory instead of one per operation.
     for start in range(0, n, _POWER_CHUNK):
         stop = min(start + _POWER_CHUNK, n)
@@ -108,8 +109,8 @@ class PowerProfile:
         n = power.size
         hops = int(n // (HOP_SECONDS * rate))
         edges = (np.arange(hops + 1) * (HOP_SECONDS * rate)).astype(np.int64)
-        hop_energy = np.add.reduceat(power[: edges[-1]], edges[:-1]) if hops else np.empty(0)
-        return cls(hop_energy, edges, float(power.sum()), n)
+        hop_energy = np.add.reduceat(power[: edges[-1]], edges[:-1], dtype=np.float64) if hops else np.empty(0)
+        return cls(hop_energy, edges, float(power.sum(dtype=np.float64)), n)
 
     def block_loudness(self) -> np.ndarray:
         """Loudness of each 400 ms block (75 % overlap), LUFS, before gating (eq. 4)."""
