@@ -19,7 +19,7 @@ import numpy as np
 
 from radioplay.cache import TakeStore, default_cache_dir
 from radioplay.errors import InputError, RadioplayError
-from radioplay.io import check_writable, write_text_atomic
+from radioplay.io import check_writable, sha256_file, write_text_atomic
 from radioplay.model import Casting, Diagnostic, Episode, Script, Take
 from radioplay.parse import load_script
 from radioplay.voice.cast import load_cast
@@ -213,22 +213,14 @@ def up_to_date_report(prepared: Prepared, key: str) -> dict | None:
         return None
     for name, digest in manifest.get("outputs", {}).items():
         path = Path(name)
-        if not path.is_file() or _sha256(path) != digest:
+        if not path.is_file() or sha256_file(path) != digest:
             return None
     return manifest.get("report")
 
 
 def _record_manifest(prepared: Prepared, key: str, outputs: list[Path], report: dict) -> None:
-    files = {str(p.resolve()): _sha256(p) for p in outputs if p.is_file()}
+    files = {str(p.resolve()): sha256_file(p) for p in outputs if p.is_file()}
     write_text_atomic(_manifest_path(prepared), json.dumps({"key": key, "outputs": files, "report": report}))
-
-
-def _sha256(path: Path) -> str:
-    h = hashlib.sha256()
-    with open(path, "rb") as f:
-        for block in iter(lambda: f.read(1 << 20), b""):
-            h.update(block)
-    return h.hexdigest()
 
 
 def execute(prepared: Prepared, on_take: ProgressCallback | None = None) -> RenderResult:

@@ -6,6 +6,7 @@ import numpy as np
 import pytest
 
 from radioplay.errors import EngineError
+from radioplay.io import sha256_file
 from radioplay.model import VoiceSpec
 from radioplay.voice.engines import kokoro
 from radioplay.voice.engines.kokoro import KokoroEngine, chunk_phonemes, espeak_to_kokoro, parse_blend
@@ -94,12 +95,12 @@ def test_model_is_joined_once_verified_and_rebuilt_when_corrupt(tmp_path, monkey
     monkeypatch.setenv(kokoro.MODEL_DIR_ENV, str(tmp_path))
     path = kokoro.assemble_model()
     assert path.parent == tmp_path
-    assert kokoro._sha256_file(path) == kokoro._expected_sha256()
+    assert sha256_file(path) == kokoro._expected_sha256()
     assert path.stat().st_size == sum(p.stat().st_size for p in kokoro._model_parts())
     mtime = path.stat().st_mtime_ns
     assert kokoro.assemble_model() == path and path.stat().st_mtime_ns == mtime  # reused
     path.write_bytes(b"truncated")
-    assert kokoro._sha256_file(kokoro.assemble_model()) == kokoro._expected_sha256()
+    assert sha256_file(kokoro.assemble_model()) == kokoro._expected_sha256()
     assert sorted(p.name for p in tmp_path.iterdir() if not p.name.endswith(".lock")) == [path.name]  # no partial files
 
 

@@ -9,7 +9,6 @@ starting together never lose each other's entries.
 from __future__ import annotations
 
 import contextlib
-import hashlib
 import json
 import os
 import tempfile
@@ -19,10 +18,10 @@ from pathlib import Path
 from filelock import FileLock, Timeout
 
 from radioplay.errors import CacheError
+from radioplay.io import sha256_file as io_sha256_file
 
 INDEX_NAME = "file-digests.json"
 INDEX_VERSION = 1
-HASH_CHUNK = 1 << 20
 LOCK_TIMEOUT_S = 10.0
 
 
@@ -48,15 +47,11 @@ class FileStamp:
 
 
 def sha256_file(path: str | os.PathLike) -> str:
-    """The hex sha256 of a file's bytes, read in 1 MiB chunks."""
-    digest = hashlib.sha256()
+    """The hex sha256 of a model file; CacheError when it cannot be read."""
     try:
-        with open(path, "rb") as f:
-            while chunk := f.read(HASH_CHUNK):
-                digest.update(chunk)
+        return io_sha256_file(path)
     except OSError as exc:
         raise CacheError(f"{path}: cannot hash model file: {exc.strerror or exc}") from exc
-    return digest.hexdigest()
 
 
 class FileDigestIndex:

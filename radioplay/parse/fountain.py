@@ -167,13 +167,7 @@ class FountainParser(Findings):
         start = self.title_page(lines)
         for block in self.blocks(lines, start):
             self.block(block)
-        kept = []
-        for chapter in self.chapters:
-            if chapter.cue >= len(self.cues):
-                self.leave_out("empty chapter", chapter.title, chapter.line, 1)
-                self.warn(f"chapter {chapter.title!r} has no cues after it; dropped", chapter.line, 1)
-            else:
-                kept.append(chapter)
+        kept = self.chapters_with_cues(self.chapters, len(self.cues))
         self.unspoken.sort(key=lambda u: (u.line, u.col))
         self.diagnostics.sort(key=lambda d: (d.line, d.col))
         return Script(title=self.title, cues=self.cues, chapters=kept, unspoken=self.unspoken,

@@ -318,7 +318,7 @@ class MarkdownParser(Findings):
             for para in self.paragraphs(block):
                 self.handle(para)
         self.close_cue()
-        self.drop_empty_chapters()
+        self.chapters = self.chapters_with_cues(self.chapters, len(self.cues))
         self.unspoken.sort(key=lambda u: (u.line, u.col))
         self.diagnostics.sort(key=lambda d: (d.line, d.col))
         return Script(title=self.title, cues=self.cues, chapters=self.chapters, unspoken=self.unspoken,
@@ -413,16 +413,6 @@ class MarkdownParser(Findings):
             # A direction after the last words is a stage direction once the line is over.
             text, line, col = builder.unused_direction
             self.cues.append(direction_cue(text, line, col))
-
-    def drop_empty_chapters(self) -> None:
-        kept = []
-        for chapter in self.chapters:
-            if chapter.cue >= len(self.cues):
-                self.leave_out("empty chapter", chapter.title, chapter.line, 1)
-                self.warn(f"chapter {chapter.title!r} has no cues after it; dropped", chapter.line, 1)
-            else:
-                kept.append(chapter)
-        self.chapters = kept
 
     # ------------------------------------------------------------------ inline
 

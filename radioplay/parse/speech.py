@@ -9,7 +9,7 @@ from __future__ import annotations
 
 from dataclasses import dataclass, field
 
-from radioplay.model import Cue, Diagnostic, Part, Segment, Unspoken
+from radioplay.model import Chapter, Cue, Diagnostic, Part, Segment, Unspoken
 
 # Closing quotes and brackets may follow the dash that cuts a line off: `"I was—"`.
 _TRAILING_CLOSERS = "\"'”’»)]"
@@ -152,6 +152,17 @@ class Findings:
 
     def warn(self, message: str, line: int, col: int) -> None:
         self.diagnostics.append(Diagnostic("warning", line, col, message, self.path))
+
+    def chapters_with_cues(self, chapters: list[Chapter], cue_count: int) -> list[Chapter]:
+        """Chapters that start at a cue; a heading with nothing after it is listed and dropped."""
+        kept = []
+        for chapter in chapters:
+            if chapter.cue >= cue_count:
+                self.leave_out("empty chapter", chapter.title, chapter.line, 1)
+                self.warn(f"chapter {chapter.title!r} has no cues after it; dropped", chapter.line, 1)
+            else:
+                kept.append(chapter)
+        return kept
 
     def skip_empty_cue(self, builder: "SpeechBuilder", brackets: str = "[]", joiner: str = ", ") -> None:
         """An empty cue is never voiced; list it and warn, in the script's own notation."""

