@@ -173,3 +173,17 @@ def test_unchanged_render_is_up_to_date_and_a_mix_change_remixes_without_revoici
 
     forced = run(*args, "--force")
     assert forced.exit_code == 0 and not json.loads(report.read_text())["up_to_date"]
+
+
+def test_published_files_follow_the_umask_not_mkstemps_0600(dialogue, tone_cast, tmp_path, store_dir):
+    import os
+    import stat
+
+    old = os.umask(0o022)
+    try:
+        out = tmp_path / "ep.wav"
+        assert run("render", dialogue, "--cast", tone_cast, "-o", out, "--jobs", "1").exit_code == 0
+    finally:
+        os.umask(old)
+    for path in (out, out.with_suffix(".vtt"), out.with_suffix(".srt")):
+        assert stat.S_IMODE(path.stat().st_mode) == 0o644, path
