@@ -115,6 +115,8 @@ def render(
         err.print(f"[green]up to date[/] {escape(str(prepared.output))}  ({summary}; nothing changed, "
                   f"--force to render again)")
         return
+    for problem in report.get("damaged_takes", []):
+        print(f"radioplay: warning: damaged {problem}", file=sys.stderr)
     err.print(f"[green]wrote[/] {escape(str(prepared.output))}  ({summary}; {report['synthesized']} synthesized, "
               f"{report['reused']} reused, {report['seconds']['total']:.1f} s)")
     for path in result.outputs[1:]:
@@ -134,17 +136,21 @@ def _note_device(prepared) -> None:
 def _execute_with_progress(prepared, execute):
     from rich.progress import BarColumn, MofNCompleteColumn, Progress, TextColumn, TimeRemainingColumn
 
+    # The bar counts cues; a cue is done when all of its takes (paragraphs, unison voices) are.
     counts = {"synthesized": 0, "reused": 0}
-    total = len(prepared.plan.requests)
-    with Progress(TextColumn("[bold]voicing[/]"), BarColumn(), MofNCompleteColumn(),
+    takes_left: dict[int, int] = {}
+    for request in prepared.plan.requests:
+        takes_left[request.cue] = takes_left.get(request.cue, 0) + 1
+    with Progress(TextColumn("[bold]voicing cues[/]"), BarColumn(), MofNCompleteColumn(),
                   TextColumn("{task.fields[detail]}"), TimeRemainingColumn(),
-                  console=_stderr(), transient=False, disable=not sys.stderr.isatty() and total == 0) as bar:
-        task = bar.add_task("voicing", total=total, detail="")
+                  console=_stderr(), transient=False) as bar:
+        task = bar.add_task("voicing", total=len(takes_left), detail="")
 
         def on_take(request, reused: bool) -> None:
             counts["reused" if reused else "synthesized"] += 1
-            bar.update(task, advance=1,
-                       detail=f"{counts['synthesized']} synthesized · {counts['reused']} reused")
+            takes_left[request.cue] -= 1
+            bar.update(task, advance=1 if takes_left[request.cue] == 0 else 0,
+                       detail=f"takes: {counts['synthesized']} synthesized · {counts['reused']} reused")
 
         result = execute(prepared, on_take=on_take)
     return result

@@ -305,6 +305,7 @@ def _render(prepared: Prepared, on_take: ProgressCallback | None) -> RenderResul
                     for k in ("parse", "synthesize", "mix", "master", "export", "total")},
         "output": str(prepared.output),
         "up_to_date": False,
+        "damaged_takes": [str(problem) for problem in prepared.store.problems],
         "devices": {name: prepared.registry.get(name).device()
                     for name in sorted({take_req.spec.engine for take_req in prepared.plan.requests})},
     }

@@ -187,3 +187,20 @@ def test_published_files_follow_the_umask_not_mkstemps_0600(dialogue, tone_cast,
         os.umask(old)
     for path in (out, out.with_suffix(".vtt"), out.with_suffix(".srt")):
         assert stat.S_IMODE(path.stat().st_mode) == 0o644, path
+
+
+def test_a_damaged_take_is_reported_and_voiced_again(dialogue, tone_cast, tmp_path, store_dir):
+    out, report = tmp_path / "ep.wav", tmp_path / "r.json"
+    args = ("render", dialogue, "--cast", tone_cast, "-o", out, "--report", report, "--jobs", "1")
+    assert run(*args).exit_code == 0
+    first = out.read_bytes()
+    victim = sorted(store_dir.rglob("*.npz"))[0]
+    data = bytearray(victim.read_bytes())
+    data[len(data) // 2] ^= 0xFF
+    victim.write_bytes(bytes(data))
+    again = run(*args, "--force")
+    assert again.exit_code == 0
+    assert "radioplay: warning: damaged take" in again.stderr
+    result = json.loads(report.read_text())
+    assert result["synthesized"] == 1 and len(result["damaged_takes"]) == 1
+    assert out.read_bytes() == first
