@@ -104,7 +104,7 @@ class Prepared:
 
     @property
     def jobs(self) -> int:
-        return max(1, self.options.jobs or usable_cores())
+        return worker_count(self.options)
 
 
 @dataclass
@@ -118,6 +118,10 @@ class RenderResult:
 
 def default_output(script_path: Path) -> Path:
     return Path("output") / f"{script_path.stem}.mp3"
+
+
+def worker_count(options: RenderOptions) -> int:
+    return max(1, options.jobs or usable_cores())
 
 
 def threads_per_worker(jobs: int) -> int:
@@ -136,8 +140,8 @@ def prepare(script_path: str | Path, options: RenderOptions | None = None) -> Pr
                          f"use one of {', '.join(AUDIO_SUFFIXES)}")
     check_writable(output)
     script = load_script(script_path, options.format)
-    jobs = max(1, options.jobs or usable_cores())
-    settings = EngineSettings(device=options.device, threads=options.threads or threads_per_worker(jobs))
+    settings = EngineSettings(device=options.device,
+                              threads=options.threads or threads_per_worker(worker_count(options)))
     registry = settings.registry()
     directions = DirectionTable.load(options.directions)
     casting = load_cast(options.cast, script, registry)
