@@ -20,7 +20,8 @@ from hypothesis import strategies as st
 from radioplay.errors import ScriptError
 from radioplay.model import Script
 from radioplay.parse import parse_script
-from radioplay.parse.markdown import parse_markdown
+from radioplay.parse.inline import simple_inline
+from radioplay.parse.markdown import _clean_children, _new_markdown, parse_markdown
 from radioplay.parse.report import directions
 from radioplay.parse.speech import source_text
 
@@ -275,3 +276,24 @@ def test_random_fountain_gives_a_script_or_a_script_error(src):
 @given(st.one_of(markdown_scripts(), fragments(MD_FRAGMENTS)))
 def test_markdown_fast_path_gives_the_same_script(src):
     assert parse_markdown(src, "f.md", fast_paths=True) == parse_markdown(src, "f.md", fast_paths=False)
+
+
+# --------------------------------------------------------------------------- the small inline tokenizer
+
+INLINE_PIECES = ["a", "bravo", " ", "  ", "\n", "\n  ", "*", "**", "_", "__", "`", "[", "]", "(", ")", ":", ".", ",",
+                 "—", "é", "\u00a0", "\u2003", "!", "’", "“", "x_y", "http://x.org/a_b", "[t](http://u.org/p_q)",
+                 "[a b](www.x.org)", "[t](javascript:x)", "(u)", "`c`", "` c `", "*em*", "_em_", "**st**", "__st__",
+                 "_[dir]_", "*[dir]*", "**Ada**:", "**Ada:**", "[TODO x]", "[a][b]", "[]", "$", "#", "-", "+", "'", '"']
+
+
+@settings(PROFILE)
+@given(st.lists(st.sampled_from(INLINE_PIECES), min_size=1, max_size=14).map("".join))
+def test_simple_inline_tokens_equal_markdown_its(src):
+    md = _new_markdown()
+    src = src.strip()
+    ours = simple_inline(src, md, False)
+    if ours is not None:
+        theirs = _clean_children(md.parseInline(src, {})[0].children or [])
+        def key(tokens):
+            return [(t.type, t.tag, t.nesting, t.content, t.markup, dict(t.attrs)) for t in tokens]
+        assert key(ours) == key(theirs)

@@ -17,6 +17,7 @@ from markdown_it import MarkdownIt
 from markdown_it.token import Token
 
 from radioplay.model import Chapter, Cue, Script
+from radioplay.parse.inline import simple_inline
 from radioplay.parse.speech import Findings, SpeechBuilder, direction_cue, source_text, tidy
 
 # A bracketed note longer than this is taken to be an unclosed bracket.
@@ -32,6 +33,7 @@ _FAST_HEAD = re.compile(r"\*\*([^\W\d_](?:[^\W_]|[ .'’-])*?)(:?)\*\*(:?)")
 _INLINE_SPECIAL = re.compile(r"[*_`\[\]<>!&\\~\t]")
 _BLOCK_START_CHARS = set("#>-+=|~`<[\t0123456789")
 _THEMATIC_BREAK = re.compile(r"([-*_])(?:[ \t]*\1){2,}[ \t]*")
+_ATX_HEADING = re.compile(r"#{1,6} +([^\t]*?) *")
 _CUE_LINE = re.compile(r" {0,3}(\*\*[^*\n]+\*\*|#)")
 
 
@@ -267,13 +269,13 @@ class MarkdownParser(Findings):
         head = _FAST_HEAD.match(stripped_first)
         if head:
             name, colon_inside, colon_after = head.groups()
-            if name != name.strip() or bool(colon_inside) == bool(colon_after):
-                return None
             after = stripped_first[head.end():]
-            if colon_inside and after and not after[0].isspace():
-                return None
-            if colon_after and after and not after[0].isspace():
-                return None
+            if name != name.strip() or bool(colon_inside) == bool(colon_after) \
+                    or (after and not after[0].isspace()):
+                head = None  # not the plain `**Name**:` form: markdown-it's inline parser reads it all
+        if head is None and len(lines) == 1 and stripped_first[:1] == "#":
+            return self._fast_heading(block, stripped_first)
+        if head:
             children += [Token("strong_open", "strong", 1, markup="**"),
                          Token("text", "", 0, content=name + colon_inside),
                          Token("strong_close", "strong", -1, markup="**")]
@@ -291,14 +293,30 @@ class MarkdownParser(Findings):
                 # One paragraph for sure, but with inline markup: markdown-it's inline parser alone
                 # reads it (the block parser would only hand it the same text).
                 source = "\n".join(lines).strip()
-                tokens = self.md.parseInline(source, self.env)
-                return _Paragraph("para", block.start, block.end, _clean_children(tokens[0].children or []))
+                return _Paragraph("para", block.start, block.end, self.inline_tokens(source))
         for index, body in enumerate(bodies):
             if index:
                 children.append(Token("softbreak", "br", 0))
             if body:
                 children.append(Token("text", "", 0, content=body))
         return _Paragraph("para", block.start, block.end, _clean_children(children))
+
+    def _fast_heading(self, block: _Block, stripped: str) -> _Paragraph | None:
+        """A one-line ATX heading with no closing `#`s: its text goes straight to the inline parser."""
+        m = _ATX_HEADING.fullmatch(stripped)
+        if m is None:
+            return None
+        content = m.group(1)
+        if not content or content != content.strip() or "#" in content:
+            return None
+        return _Paragraph("heading", block.start, block.start + 1, self.inline_tokens(content))
+
+    def inline_tokens(self, source: str) -> list[Token]:
+        """Cleaned inline tokens of one paragraph's text: the small tokenizer when it can, else markdown-it."""
+        tokens = simple_inline(source, self.md, bool(self.env.get("references")))
+        if tokens is not None:
+            return tokens
+        return _clean_children(self.md.parseInline(source, self.env)[0].children or [])
 
     # ------------------------------------------------------------------ pass 3: cues
 

@@ -1,0 +1,158 @@
+"""A small inline tokenizer for the markup scripts use most, giving exactly markdown-it's tokens.
+
+It reads `*em*`, `_em_`, `**strong**`, `__strong__`, `` `code` ``, `[text](url)`, literal brackets
+(`_[direction]_`, `[note]`) and line breaks, and gives up (returns None) on anything else or anything
+ambiguous: escapes, entities, HTML and autolinks, images, strikethrough, tabs, nested or unmatched
+emphasis, delimiter runs that could both open and close, brackets inside link text, reference links.
+The caller then asks markdown-it. A property test (tests/test_parse_properties.py) checks that every
+token list this returns equals markdown-it's `parseInline` output after `_clean_children`.
+"""
+
+from __future__ import annotations
+
+import re
+
+from markdown_it import MarkdownIt
+from markdown_it.common.utils import isMdAsciiPunct, isPunctChar, isWhiteSpace
+from markdown_it.token import Token
+
+# Anything here sends the paragraph to markdown-it.
+_GIVE_UP = re.compile(r"[\\<>&~\t\x0b\x0c\r\x00]|!\[|``|\*\*\*|___")
+_SPECIAL = re.compile(r"[*_`\[\n]")
+_LABEL_BAD = re.compile(r"[\[`\n]")
+_LINK_TEXT_BAD = re.compile(r"[*_\[`\n]")
+_URL_BAD = re.compile(r"[\s()\x00-\x20\x7f]")
+
+
+def _punct(ch: str) -> bool:
+    return isMdAsciiPunct(ord(ch)) or isPunctChar(ch)
+
+
+def simple_inline(src: str, md: MarkdownIt, has_references: bool) -> list[Token] | None:
+    """markdown-it's inline tokens for `src` (text tokens joined, empty ones dropped), or None."""
+    if _GIVE_UP.search(src):
+        return None
+    tokens: list[Token] = []
+    pending: list[str] = []
+    opener: int | None = None  # index in tokens of the unmatched emphasis opener
+    opener_markup = ""
+    n = len(src)
+    pos = 0
+    search = _SPECIAL.search
+
+    def flush() -> None:
+        if pending:
+            text = "".join(pending)
+            pending.clear()
+            if text:
+                tokens.append(Token("text", "", 0, content=text))
+
+    while True:
+        m = search(src, pos)
+        if m is None:
+            pending.append(src[pos:])
+            break
+        at = m.start()
+        if at > pos:
+            pending.append(src[pos:at])
+        ch = src[at]
+        if ch == "\n":
+            text = "".join(pending)
+            pending.clear()
+            if text.endswith("  "):
+                text, kind = text.rstrip(" "), "hardbreak"
+            elif text.endswith(" "):
+                text, kind = text[:-1], "softbreak"
+            else:
+                kind = "softbreak"
+            pending.append(text)
+            flush()
+            tokens.append(Token(kind, "br", 0))
+            pos = at + 1
+            while pos < n and src[pos] == " ":
+                pos += 1
+            continue
+        if ch == "`":
+            end = src.find("`", at + 1)
+            if end < 0:
+                return None
+            content = src[at + 1:end]
+            if not content or "\n" in content or content[0] == " " or content[-1] == " ":
+                return None
+            flush()
+            tokens.append(Token("code_inline", "code", 0, markup="`", content=content))
+            pos = end + 1
+            continue
+        if ch == "[":
+            if has_references:
+                return None
+            close = src.find("]", at + 1)
+            if close < 0:
+                return None
+            label = src[at + 1:close]
+            if _LABEL_BAD.search(label):
+                return None
+            after = src[close + 1:close + 2]
+            if after == "[":
+                return None
+            if after != "(":
+                # Not a link (no references are defined): a literal bracket; its inside reads as usual.
+                pending.append("[")
+                pos = at + 1
+                continue
+            end = src.find(")", close + 2)
+            if end < 0:
+                return None
+            url = src[close + 2:end]
+            if not label or _LINK_TEXT_BAD.search(label) or not url or _URL_BAD.search(url):
+                return None
+            href = md.normalizeLink(url)
+            if not md.validateLink(href):
+                return None
+            flush()
+            tokens.append(Token("link_open", "a", 1, attrs={"href": href}))
+            tokens.append(Token("text", "", 0, content=label))
+            tokens.append(Token("link_close", "a", -1))
+            pos = end + 1
+            continue
+        # `*` or `_`: a delimiter run of one or two (three or more gave up above).
+        run_end = at + 1
+        if run_end < n and src[run_end] == ch:
+            run_end += 1
+            if run_end < n and src[run_end] == ch:
+                return None
+        last = src[at - 1] if at > 0 else " "
+        nxt = src[run_end] if run_end < n else " "
+        last_punct, next_punct = _punct(last), _punct(nxt)
+        last_space, next_space = isWhiteSpace(ord(last)), isWhiteSpace(ord(nxt))
+        left = not (next_space or (next_punct and not (last_space or last_punct)))
+        right = not (last_space or (last_punct and not (next_space or next_punct)))
+        if ch == "*":
+            can_open, can_close = left, right
+        else:
+            can_open = left and (not right or last_punct)
+            can_close = right and (not left or next_punct)
+        markup = src[at:run_end]
+        pos = run_end
+        if can_open and can_close:
+            return None
+        if can_open:
+            if opener is not None:
+                return None
+            flush()
+            opener, opener_markup = len(tokens), markup
+            tokens.append(Token("text", "", 0, content=markup))
+        elif can_close:
+            if opener is None or opener_markup != markup:
+                return None
+            flush()
+            tag = "em" if len(markup) == 1 else "strong"
+            tokens[opener] = Token(f"{tag}_open", tag, 1, markup=markup)
+            tokens.append(Token(f"{tag}_close", tag, -1, markup=markup))
+            opener = None
+        else:
+            pending.append(markup)
+    if opener is not None:
+        return None
+    flush()
+    return tokens
