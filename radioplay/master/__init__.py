@@ -14,9 +14,11 @@ from dataclasses import dataclass
 import numpy as np
 from scipy import signal
 
-from radioplay.master.limiter import GainCurve, cell_peaks, limit, limiter_gain_from_cells
-from radioplay.master.loudness import (PowerProfile, integrated_loudness, interpolator_phases, k_weighted_power,
-                                       loudness_of_channels, peak_envelope, peak_of_channels, true_peak_db)
+from radioplay.master.limiter import (GRID_FRAMES, GainCurve, envelope_cell_peaks, limiter_curve,
+                                      limiter_gain_from_cells)
+from radioplay.master.loudness import (HOP_SECONDS, PowerMeter, PowerProfile, integrated_loudness,
+                                       interpolator_phases, loudness_of_channels, peak_of_channels, true_peak_db)
+from radioplay.mix.dsp import zeros
 
 __all__ = ["Mastered", "master", "integrated_loudness", "true_peak_db"]
 
@@ -29,7 +31,8 @@ LIMITER_MARGIN_DB = 0.1
 MAX_PASSES = 3
 """Exact loudness measurements of a rendered result (the first almost always lands)."""
 MAX_PREDICTIONS = 8
-_CHUNK = 1 << 18
+_CHUNK = 1 << 16
+"""Frames per block: a few hundred kB, so each block stays in the CPU cache between steps."""
 
 
 @dataclass
@@ -51,35 +54,39 @@ def master(samples: np.ndarray, sample_rate: int, target_lufs: float = -16.0,
     `samples` is (n,) or (n, channels). Loudness lost to the limiter is made up by raising the gain
     in front of it and limiting again (a few passes at most), so the result lands within
     +-0.1 LU of the target whenever the ceiling allows it.
+
+    Long episodes are memory-bound: every stage works in place on the one (n, channels) buffer
+    that is returned, in cache-sized blocks; no other per-frame array is kept (the K-weighted power
+    of the frames the limiter touches is recomputed from filter states saved per block).
     """
     ceiling_db = true_peak_db
-    x = _remove_dc(samples, sample_rate)
-    _fade_ends(x, sample_rate)
-
-    power = k_weighted_power(x, sample_rate)
-    profile = PowerProfile.from_power(power, sample_rate)
+    source = _frames(samples)
+    out = zeros(source.shape)  # every frame is written below; big ones are mapped in small pages
+    x = out.T  # channel-major view, as the loudness and limiter functions take it
+    profile, power = _remove_dc(source, sample_rate, out)
     measured = profile.integrated()
     if not np.isfinite(measured):
         # Silence (or everything below the -70 LUFS gate): nothing to normalize; only the ceiling applies.
         peak, _ = _meet_ceiling(x, sample_rate, ceiling_db)
-        return Mastered(_interleaved(x), loudness_of_channels(x, sample_rate), peak, 0.0)
+        return Mastered(out, loudness_of_channels(x, sample_rate), peak, 0.0)
 
     gain_db = target_lufs - measured
     # The oversampled envelope scales with the gain, so it is computed once; blocks that stay 3 dB
     # under the ceiling at this gain are skipped (recomputed if the passes below raise the gain more).
     headroom_db = 3.0
     phases = interpolator_phases(4)
-    envelope = cell_peaks(peak_envelope(x, phases, threshold=10.0 ** ((ceiling_db - gain_db - headroom_db) / 20.0)))
+    envelope = envelope_cell_peaks(x, phases, threshold=10.0 ** ((ceiling_db - gain_db - headroom_db) / 20.0))
     envelope_gain_db = gain_db
-    out = np.empty_like(x)
     aim = target_lufs
     for attempt in range(MAX_PASSES):
+        if attempt:
+            _remove_dc(source, sample_rate, out, measure=False)  # the unscaled signal again, in place
         # Find the gain whose limited result is predicted to reach the aim, without re-filtering...
         tried: list[tuple[float, float]] = []
         for _ in range(MAX_PREDICTIONS):
             if gain_db > envelope_gain_db + headroom_db:
-                envelope = cell_peaks(peak_envelope(x, phases,
-                                                    threshold=10.0 ** ((ceiling_db - gain_db - headroom_db) / 20.0)))
+                envelope = envelope_cell_peaks(x, phases,
+                                               threshold=10.0 ** ((ceiling_db - gain_db - headroom_db) / 20.0))
                 envelope_gain_db = gain_db
             curve = limiter_gain_from_cells(envelope, x.shape[1], sample_rate,
                                             ceiling_db - LIMITER_MARGIN_DB - gain_db)
@@ -88,21 +95,42 @@ def master(samples: np.ndarray, sample_rate: int, target_lufs: float = -16.0,
             if abs(aim - predicted) <= LOUDNESS_TOLERANCE_LU / 10:
                 break
             gain_db += (aim - predicted) / _loudness_slope(tried)
-        # ...then render it and measure exactly; a miss moves the aim by the prediction's error.
-        np.multiply(x, np.float32(10.0 ** (gain_db / 20.0)), out=out)
-        if curve is not None:
-            curve.apply(out)
-        loudness = loudness_of_channels(out, sample_rate)
+        # ...then render it in place and measure exactly; a miss moves the aim by the prediction's error.
+        loudness = _render(out, np.float32(10.0 ** (gain_db / 20.0)), curve, sample_rate)
         if abs(target_lufs - loudness) <= LOUDNESS_TOLERANCE_LU:
             break
         aim += target_lufs - loudness
-    peak, changed = _meet_ceiling(out, sample_rate, ceiling_db)
+    del power
+    peak, changed = _meet_ceiling(x, sample_rate, ceiling_db)
     if changed:
-        loudness = loudness_of_channels(out, sample_rate)
-    return Mastered(_interleaved(out), float(loudness), peak, float(gain_db))
+        loudness = loudness_of_channels(x, sample_rate)
+    return Mastered(out, float(loudness), peak, float(gain_db))
 
 
-def _predicted_loudness(power: np.ndarray, profile: PowerProfile, gain_db: float, curve: GainCurve | None) -> float:
+def _render(out: np.ndarray, gain: np.float32, curve: GainCurve | None, rate: int) -> float:
+    """Scale (n, ch) `out` by `gain`, apply the limiter's `curve`, both in place, and return the
+    integrated loudness of the result; one cache-sized block at a time."""
+    n = out.shape[0]
+    x = out.T
+    if curve is None:
+        for start in range(0, n, _CHUNK):
+            out[start:start + _CHUNK] *= gain
+    else:
+        # Block edges on whole grid cells, so each cell's gain is applied within one block.
+        step = _CHUNK - _CHUNK % GRID_FRAMES
+        cells = curve.cells
+        bounds = np.searchsorted(cells, np.arange(0, n + step, step) // GRID_FRAMES)
+        for i, start in enumerate(range(0, n, step)):
+            out[start:start + step] *= gain
+            lo, hi = bounds[i], bounds[i + 1]
+            if hi > lo:
+                GainCurve(min(n, start + step) - start, cells[lo:hi] - start // GRID_FRAMES,
+                          curve.gain[lo:hi]).apply(x[:, start:start + step])
+    return loudness_of_channels(x, rate)
+
+
+def _predicted_loudness(power: "np.ndarray | _FramePower", profile: PowerProfile, gain_db: float,
+                        curve: GainCurve | None) -> float:
     """Loudness after `gain_db` and the limiter's `curve`, from the unlimited signal's K-weighted power.
 
     Gain scales power exactly; the limiter's slow gain c is taken through the K-weighting filter as
@@ -134,36 +162,107 @@ def _loudness_slope(tried: list[tuple[float, float]]) -> float:
     return float(np.clip((l1 - l0) / (g1 - g0), 0.2, 1.0))
 
 
-def _remove_dc(samples: np.ndarray, rate: int) -> np.ndarray:
-    """Channel-major float32 copy with each channel's mean removed and a 20 Hz high-pass for drift."""
+def _frames(samples: np.ndarray) -> np.ndarray:
+    """`samples` as (n, channels), checked."""
     x = np.asarray(samples)
     if x.ndim == 1:
         x = x[:, None]
     if x.ndim != 2:
         raise ValueError(f"samples must have shape (n,) or (n, channels), not {x.shape}")
+    return x
+
+
+def _remove_dc(x: np.ndarray, rate: int, out: np.ndarray,
+               measure: bool = True) -> tuple[PowerProfile, "_FramePower"] | None:
+    """Write `x` (n, ch) into float32 `out` (n, ch) with each channel's mean removed, a 20 Hz
+    high-pass for drift and raised-cosine fades at both ends (so playback starts and stops
+    without a click); with `measure`, also return the K-weighted power profile of the result and
+    its per-frame power (recomputed on demand from the filter states kept at each block).
+
+    One pass over memory in cache-sized blocks of whole 100 ms hops, filter states carried across."""
     n, channels = x.shape
-    out = np.empty((channels, n), dtype=np.float32)
-    sos = signal.butter(2, DC_CUTOFF_HZ, btype="highpass", fs=rate, output="sos")
+    means = np.zeros(channels)
     for c in range(channels):
-        column = x[:, c]
-        mean = float(np.mean(column, dtype=np.float64)) if n else 0.0
-        if not np.isfinite(mean):
-            raise ValueError("master: samples contain NaN or infinity")
-        state = np.zeros((sos.shape[0], 2))
-        for start in range(0, n, _CHUNK):
-            chunk = column[start:start + _CHUNK].astype(np.float64) - mean
-            out[c, start:start + _CHUNK], state = signal.sosfilt(sos, chunk, zi=state)
-    return out
+        means[c] = float(np.mean(x[:, c], dtype=np.float64)) if n else 0.0
+    if not np.isfinite(means).all():
+        raise ValueError("master: samples contain NaN or infinity")
+    sos = signal.butter(2, DC_CUTOFF_HZ, btype="highpass", fs=rate, output="sos")
+    state = np.zeros((sos.shape[0], 2, channels))
+    fade = min(int(round(FADE_SECONDS * rate)), n // 2)
+    ramp = (np.sin(0.5 * np.pi * (np.arange(fade) + 0.5) / fade) ** 2).astype(np.float32) if fade >= 1 else None
+    hop = HOP_SECONDS * rate
+    hops = int(n // hop)
+    edges = (np.arange(hops + 1) * hop).astype(np.int64)
+    per_block = max(1, int(_CHUNK // hop))
+    starts = [int(e) for e in edges[:-1:per_block]] or [0]
+    bounds = starts[1:] + [n]
+    meter = PowerMeter(channels, rate) if measure else None
+    states: list[np.ndarray] = []
+    hop_energy = np.empty(hops)
+    total = 0.0
+    scratch = np.empty(max((stop - start for start, stop in zip(starts, bounds)), default=0), dtype=np.float32)
+    for i, (start, stop) in enumerate(zip(starts, bounds)):
+        if stop == start:
+            continue
+        chunk = x[start:stop].astype(np.float64) - means
+        out[start:stop], state = signal.sosfilt(sos, chunk, axis=0, zi=state)
+        if ramp is not None:
+            _fade_block(out, start, stop, ramp)
+        if meter is not None:
+            states.append(meter.state.copy())
+            power = meter.power(out[start:stop].T, scratch[: stop - start])
+            first, last = i * per_block, min((i + 1) * per_block, hops)
+            if last > first:
+                hop_energy[first:last] = np.add.reduceat(power[: edges[last] - start], edges[first:last] - start,
+                                                         dtype=np.float64)
+            total += float(power.sum(dtype=np.float64))
+    if meter is None:
+        return None
+    return PowerProfile(hop_energy, edges, total, n), _FramePower(out.T, rate, starts, bounds, states)
 
 
-def _fade_ends(x: np.ndarray, rate: int) -> None:
-    """Raised-cosine fades in place at both ends, so playback starts and stops without a click."""
-    length = min(int(round(FADE_SECONDS * rate)), x.shape[1] // 2)
-    if length < 1:
-        return
-    ramp = (np.sin(0.5 * np.pi * (np.arange(length) + 0.5) / length) ** 2).astype(x.dtype)
-    x[:, :length] *= ramp
-    x[:, x.shape[1] - length:] *= ramp[::-1]
+class _FramePower:
+    """The per-frame K-weighted power of channel-major `x`, indexable like the array
+    `k_weighted_power(x, rate)` but computed only for the blocks asked for (the limiter touches
+    few), by re-filtering each block from its saved filter state; `x` must not change meanwhile."""
+
+    def __init__(self, x: np.ndarray, rate: int, starts: list[int], bounds: list[int], states: list[np.ndarray]):
+        self.x, self.rate, self.states = x, rate, states
+        self.starts, self.bounds = np.asarray(starts, dtype=np.int64), bounds
+        self.blocks: dict[int, np.ndarray] = {}
+
+    def block(self, i: int) -> np.ndarray:
+        power = self.blocks.get(i)
+        if power is None:
+            meter = PowerMeter(self.x.shape[0], self.rate)
+            meter.state = self.states[i].copy()
+            start, stop = int(self.starts[i]), self.bounds[i]
+            power = self.blocks[i] = meter.power(self.x[:, start:stop], np.empty(stop - start, dtype=np.float32))
+        return power
+
+    def __getitem__(self, frames: np.ndarray) -> np.ndarray:
+        frames = np.asarray(frames, dtype=np.int64)
+        order = np.argsort(frames, kind="stable")
+        ordered = frames[order]
+        values = np.empty(frames.size, dtype=np.float32)
+        cuts = np.searchsorted(ordered, self.starts[1:])
+        lo = 0
+        for i, hi in enumerate(list(cuts) + [ordered.size]):
+            if hi > lo:
+                values[order[lo:hi]] = self.block(i)[ordered[lo:hi] - self.starts[i]]
+            lo = hi
+        return values.reshape(frames.shape)
+
+
+def _fade_block(out: np.ndarray, start: int, stop: int, ramp: np.ndarray) -> None:
+    """The parts of the fade-in and fade-out that fall in frames [start, stop) of (n, ch) `out`."""
+    n, length = out.shape[0], ramp.size
+    lo, hi = start, min(stop, length)
+    if hi > lo:
+        out[lo:hi] *= ramp[lo:hi, None]
+    lo, hi = max(start, n - length), stop
+    if hi > lo:
+        out[lo:hi] *= ramp[::-1][lo - (n - length):hi - (n - length), None]
 
 
 def _meet_ceiling(x: np.ndarray, rate: int, ceiling_db: float) -> tuple[float, bool]:
@@ -174,18 +273,12 @@ def _meet_ceiling(x: np.ndarray, rate: int, ceiling_db: float) -> tuple[float, b
         peak = peak_of_channels(x)
         if peak <= ceiling_db:
             return peak, attempt > 0
-        x[:] = limit(x, rate, ceiling_db - LIMITER_MARGIN_DB)
+        curve = limiter_curve(x, rate, ceiling_db - LIMITER_MARGIN_DB)
+        if curve is not None:
+            curve.apply(x)
     peak = peak_of_channels(x)
     if peak > ceiling_db:
         # True peak scales linearly with gain, so this cannot miss (the tiny factor covers float32 rounding).
         x *= np.float32(10.0 ** ((ceiling_db - peak) / 20.0) * (1.0 - 1e-5))
         peak = peak_of_channels(x)
     return peak, True
-
-
-def _interleaved(x: np.ndarray) -> np.ndarray:
-    """Channel-major (ch, n) to the (n, ch) float32 layout of Mix and Episode."""
-    out = np.empty((x.shape[1], x.shape[0]), dtype=np.float32)
-    for c, row in enumerate(x):  # one strided column at a time: ~3x faster than a generic transpose
-        out[:, c] = row
-    return out

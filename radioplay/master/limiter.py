@@ -22,7 +22,7 @@ from dataclasses import dataclass
 import numpy as np
 from scipy import ndimage
 
-from radioplay.master.loudness import interpolator_phases, peak_envelope
+from radioplay.master.loudness import _BLOCK_FRAMES, _interpolated_blocks, interpolator_phases
 
 LOOKAHEAD_SECONDS = 0.005
 RELEASE_DB_PER_SECOND = 40.0
@@ -69,14 +69,36 @@ def limit(x: np.ndarray, rate: int, ceiling_db: float, *, oversample: int = 4) -
     The ceiling is met up to the interpolator's response to the gain ramp (hundredths of a dB);
     `radioplay.master.master` measures the result and corrects for that.
     """
-    ceiling = 10.0 ** (ceiling_db / 20.0)
-    envelope = peak_envelope(x, interpolator_phases(oversample), threshold=ceiling)
-    curve = limiter_gain(envelope, rate, ceiling_db)
+    curve = limiter_curve(x, rate, ceiling_db, oversample=oversample)
     if curve is None:
         return x
     out = x.copy()
     curve.apply(out)
     return out
+
+
+def limiter_curve(x: np.ndarray, rate: int, ceiling_db: float, *, oversample: int = 4) -> GainCurve | None:
+    """The gain `limit` applies to channel-major `x` (ch, n); None when nothing is over the ceiling."""
+    ceiling = 10.0 ** (ceiling_db / 20.0)
+    cells = envelope_cell_peaks(x, interpolator_phases(oversample), threshold=ceiling)
+    return limiter_gain_from_cells(cells, x.shape[1], rate, ceiling_db)
+
+
+def envelope_cell_peaks(x: np.ndarray, phases: np.ndarray, threshold: float = 0.0) -> np.ndarray:
+    """`cell_peaks(peak_envelope(x, phases, threshold))` without the per-frame envelope: each
+    interpolated block goes straight to the maxima of its grid cells."""
+    n = x.shape[1]
+    per_block = _BLOCK_FRAMES // GRID_FRAMES
+    cells = -(-n // GRID_FRAMES)
+    cell_peak = np.zeros(-(-n // _BLOCK_FRAMES) * per_block)
+    by_block = cell_peak.reshape(-1, per_block)
+    last = n // _BLOCK_FRAMES  # the partial block, if any: frames past the end do not count
+    tail = n - last * _BLOCK_FRAMES
+    for ids, peaks in _interpolated_blocks(x, phases, threshold):
+        if tail and ids[-1] == last:
+            peaks[-1, tail:] = 0.0
+        by_block[ids] = peaks.reshape(ids.size, per_block, GRID_FRAMES).max(axis=2)
+    return cell_peak[:cells]
 
 
 def limiter_gain(envelope: np.ndarray, rate: int, ceiling_db: float, *, lookahead: float = LOOKAHEAD_SECONDS,

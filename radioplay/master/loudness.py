@@ -41,9 +41,13 @@ ANNEX2_PHASES = np.array([
 ])
 
 _POWER_CHUNK = 1 << 18
+_PROFILE_FRAMES = 1 << 16
+"""Frames per block when only the per-hop sums of the power are kept."""
 _BLOCK_FRAMES = 256
 """Frames per block in the true-peak search; blocks that cannot reach the threshold are skipped."""
 _BLOCKS_PER_BATCH = 128
+_PEAK_CHUNK = 1 << 17
+"""Samples read per step of the block-peak search."""
 """Blocks interpolated together: small enough to stay in the CPU cache."""
 
 
@@ -67,29 +71,68 @@ def _k_weighting_sos(rate: int) -> np.ndarray:
     return np.array([np.r_[f.b, f.a] / f.a[0] for f in (shelf, high_pass)])
 
 
+class PowerMeter:
+    """K-weighted power of consecutive blocks of one signal, the filter state carried between them.
+
+    Blocks are channel-major (ch, m) of any float dtype; the power of each frame is
+    sum over channels of G_i * (K-weighted sample)^2 in float32 (sums are taken in float64)."""
+
+    def __init__(self, channels: int, rate: int):
+        if channels > len(CHANNEL_WEIGHTS):
+            raise ValueError(f"BS.1770-4 defines weights for at most {len(CHANNEL_WEIGHTS)} channels, "
+                             f"not {channels}")
+        self.sos = _k_weighting_sos(rate)
+        self.state = np.zeros((self.sos.shape[0], channels, 2))
+        self.weights = CHANNEL_WEIGHTS[:channels]
+
+    def power(self, block: np.ndarray, out: np.ndarray) -> np.ndarray:
+        """Write the per-frame power of the next `block` (ch, m) into `out` (m,) float32."""
+        filtered, self.state = signal.sosfilt(self.sos, block.astype(np.float64), axis=1, zi=self.state)
+        np.multiply(filtered[0], filtered[0], out=out)
+        if self.weights[0] != 1.0:
+            out *= self.weights[0]
+        for weight, row in zip(self.weights[1:], filtered[1:]):
+            out += weight * row * row
+        return out
+
+
 def k_weighted_power(x: np.ndarray, rate: int) -> np.ndarray:
     """Sum over channels of G_i * (K-weighted sample)^2, per frame (the integrand of eq. 1 and 4).
 
-    `x` is channel-major (ch, n)."""
+    `x` is channel-major (ch, n) (a transposed (n, ch) view will do)."""
     channels, n = x.shape
-    if channels > len(CHANNEL_WEIGHTS):
-        raise ValueError(f"BS.1770-4 defines weights for at most {len(CHANNEL_WEIGHTS)} channels, not {channels}")
-    sos = _k_weighting_sos(rate)
-    state = np.zeros((sos.shape[0], channels, 2))
-    weights = CHANNEL_WEIGHTS[:channels]
+    meter = PowerMeter(channels, rate)
     # float32 per frame (sums are taken in float64): half the memory traffic on long episodes.
     power = np.empty(n, dtype=np.float32)
     # Chunks that stay in the CPU cache: one pass over memory instead of one per operation.
     for start in range(0, n, _POWER_CHUNK):
         stop = min(start + _POWER_CHUNK, n)
-        filtered, state = signal.sosfilt(sos, x[:, start:stop].astype(np.float64), axis=1, zi=state)
-        chunk = power[start:stop]
-        np.multiply(filtered[0], filtered[0], out=chunk)
-        if weights[0] != 1.0:
-            chunk *= weights[0]
-        for weight, row in zip(weights[1:], filtered[1:]):
-            chunk += weight * row * row
+        meter.power(x[:, start:stop], power[start:stop])
     return power
+
+
+def power_profile(x: np.ndarray, rate: int) -> "PowerProfile":
+    """`PowerProfile.from_power(k_weighted_power(x, rate), rate)` without a per-frame array:
+    the power is computed into a cache-sized scratch, block by block, each block whole hops."""
+    channels, n = x.shape
+    hop = HOP_SECONDS * rate
+    hops = int(n // hop)
+    edges = (np.arange(hops + 1) * hop).astype(np.int64)
+    per_block = max(1, int(_PROFILE_FRAMES // hop))
+    if hops <= per_block:
+        return PowerProfile.from_power(k_weighted_power(x, rate), rate)
+    meter = PowerMeter(channels, rate)
+    scratch = np.empty(int(edges[per_block]) + int(np.ceil(hop)) + 2, dtype=np.float32)
+    hop_energy = np.empty(hops)
+    total = 0.0
+    for first in range(0, hops, per_block):
+        last = min(first + per_block, hops)
+        start, stop = int(edges[first]), int(edges[last]) if last < hops else n
+        power = meter.power(x[:, start:stop], scratch[: stop - start])
+        hop_energy[first:last] = np.add.reduceat(power[: edges[last] - start], edges[first:last] - start,
+                                                 dtype=np.float64)
+        total += float(power.sum(dtype=np.float64))
+    return PowerProfile(hop_energy, edges, total, n)
 
 
 @dataclass(frozen=True)
@@ -109,7 +152,13 @@ class PowerProfile:
         n = power.size
         hops = int(n // (HOP_SECONDS * rate))
         edges = (np.arange(hops + 1) * (HOP_SECONDS * rate)).astype(np.int64)
-        hop_energy = np.add.reduceat(power[: edges[-1]], edges[:-1], dtype=np.float64) if hops else np.empty(0)
+        hop_energy = np.empty(hops)
+        # A few hundred hops at a time: reduceat casts its whole input to float64 first.
+        step = max(1, _PROFILE_FRAMES * 4 // max(1, int(edges[1]) if hops else 1))
+        for first in range(0, hops, step):
+            last = min(first + step, hops)
+            segment = power[edges[first]:edges[last]]
+            hop_energy[first:last] = np.add.reduceat(segment, edges[first:last] - edges[first], dtype=np.float64)
         return cls(hop_energy, edges, float(power.sum(dtype=np.float64)), n)
 
     def block_loudness(self) -> np.ndarray:
@@ -155,7 +204,7 @@ def integrated_loudness(samples: np.ndarray, rate: int) -> float:
 
 def loudness_of_channels(x: np.ndarray, rate: int) -> float:
     """`integrated_loudness` of a channel-major (ch, n) array."""
-    return PowerProfile.from_power(k_weighted_power(x, rate), rate).integrated()
+    return power_profile(x, rate).integrated()
 
 
 def _mean_loudness(block_lufs: np.ndarray) -> float:
@@ -191,28 +240,43 @@ def peak_envelope(x: np.ndarray, phases: np.ndarray, threshold: float = 0.0) -> 
 
 
 def _block_peaks(x: np.ndarray) -> np.ndarray:
-    """max |x| over channels per block of _BLOCK_FRAMES frames, without a full-size temporary."""
+    """max |x| over channels per block of _BLOCK_FRAMES frames, a cache-sized run of blocks at a time
+    (no full-size temporary; a transposed (n, ch) view is read in its own memory order)."""
     channels, n = x.shape
     size = _BLOCK_FRAMES
     whole = n // size
     peaks = np.zeros(-(-n // size))
-    for channel in x:
-        body = channel[: whole * size].reshape(whole, size)
-        np.maximum(peaks[:whole], np.maximum(body.max(axis=1), -body.min(axis=1)), out=peaks[:whole])
-        if whole * size < n:
-            peaks[whole] = max(peaks[whole], float(np.abs(channel[whole * size:]).max()))
+    step = max(1, _PEAK_CHUNK // (size * max(channels, 1)))
+    if channels > 1 and x.T.flags.c_contiguous:
+        body = x.T[: whole * size].reshape(whole, size * channels)  # frame-major: all channels of a block
+        for start in range(0, whole, step):
+            rows = body[start:start + step]
+            np.maximum(rows.max(axis=1), -rows.min(axis=1), out=peaks[start:start + rows.shape[0]])
+    else:
+        for channel in x:
+            body = channel[: whole * size].reshape(whole, size)
+            for start in range(0, whole, step):
+                rows = body[start:start + step]
+                dest = peaks[start:start + rows.shape[0]]
+                np.maximum(dest, np.maximum(rows.max(axis=1), -rows.min(axis=1)), out=dest)
+    if whole * size < n:
+        peaks[whole] = max(0.0, float(np.abs(x[:, whole * size:]).max()))
     return peaks
 
 
-def _interpolated_blocks(x: np.ndarray, phases: np.ndarray, threshold: float):
-    """Yield (block ids, (k, _BLOCK_FRAMES) per-frame peaks) for every block that may exceed `threshold`."""
+def _interpolated_blocks(x: np.ndarray, phases: np.ndarray, threshold: float,
+                         block_peak: np.ndarray | None = None):
+    """Yield (block ids, (k, _BLOCK_FRAMES) per-frame peaks) for every block that may exceed `threshold`.
+
+    `block_peak` is `_block_peaks(x)` when the caller has it already."""
     channels, n = x.shape
     if n == 0:
         return
     taps = phases.shape[1]
     before = taps // 2
     size = _BLOCK_FRAMES
-    block_peak = _block_peaks(x)
+    if block_peak is None:
+        block_peak = _block_peaks(x)
     # An interpolated point is a weighted sum of `taps` neighbours: it cannot exceed their peak times sum|h|.
     gain_bound = max(float(np.abs(phases).sum(axis=1).max()), 1.0)
     near_peak = block_peak.copy()
@@ -258,10 +322,11 @@ def peak_of_channels(x: np.ndarray, oversample: int = 4) -> float:
         return float("-inf")
     phases = interpolator_phases(oversample)
     gain_bound = max(float(np.abs(phases).sum(axis=1).max()), 1.0)
-    sample_peak = max(float(x.max()), -float(x.min()))
+    block_peak = _block_peaks(x)
+    sample_peak = float(block_peak.max())
     # Interpolate the loudest block first; every other block must then be able to beat its peak.
-    loudest = _largest(_interpolated_blocks(x, phases, sample_peak * gain_bound * (1.0 - 1e-6)))
-    peak = max(loudest, _largest(_interpolated_blocks(x, phases, loudest)))
+    loudest = _largest(_interpolated_blocks(x, phases, sample_peak * gain_bound * (1.0 - 1e-6), block_peak))
+    peak = max(loudest, _largest(_interpolated_blocks(x, phases, loudest, block_peak)))
     with np.errstate(divide="ignore"):
         return float(20.0 * np.log10(peak))
 

@@ -3,8 +3,8 @@
 The layout walks the cues once and decides every clip's start (in output samples) and final
 samples (resampled once, trimmed of engine padding, stretched for unison, faded where a line is
 cut off). Only then are the stem
-buffers allocated, and each clip is added into its stem in place; the mix is the sum of the
-stems. The cost is linear in the number of cues, with no concatenation of growing buffers.
+buffers allocated, and each clip is added in place into its stem and into the mix; the mix is
+the sum of the stems. The cost is linear in the number of cues, with no concatenation of growing buffers.
 """
 
 from __future__ import annotations
@@ -21,7 +21,7 @@ import numpy as np
 from radioplay.errors import CastError, InputError
 from radioplay.mix.beds import PINK, Beds, duck_gain, loop_to_length, pink_noise
 from radioplay.mix.dsp import (as_mono, audible_span, db_to_gain, fade_out, pan_gains, resample, rms,
-                               stretch_to_length, trim_silence)
+                               stretch_to_length, trim_silence, zeros)
 from radioplay.mix.sounds import read_sound, resolve_sound
 from radioplay.mix.timing import Timing
 from radioplay.model import Casting, Cue, Delivery, Mix, Placement, Script, Take
@@ -298,27 +298,27 @@ def mix(script: Script, takes: Sequence[Take], casting: Casting, deliveries: Seq
         outro_start = max(len(intro) if intro is not None else 0, last_end - seconds(beds.outro_overlap))
         length = max(length, outro_start + len(outro))
 
-    # allocate once, then add every clip in place
-    stems: dict[str, np.ndarray] = {name: np.zeros((length, channels), dtype=np.float32)
+    # allocate once, then add every clip in place, into its stem and into the mix together: the
+    # mix is never re-read from the stems (on a long episode each stem is a gigabyte)
+    samples = zeros((length, channels))
+    stems: dict[str, np.ndarray] = {name: zeros((length, channels))
                                     for name in script.speakers()}
     for clip in clips:
         stem = stems.get(clip.stem)
         if stem is None:
-            stem = stems[clip.stem] = np.zeros((length, channels), dtype=np.float32)
-        target = stem[clip.start:clip.end]
+            stem = stems[clip.stem] = zeros((length, channels))
         if clip.samples.ndim == 1:
             gains = (clip.gain * pan_gains(clip.pan, channels)).astype(np.float32)
-            target += clip.samples[:, np.newaxis] * gains
+            sound = clip.samples[:, np.newaxis] * gains
         else:
-            target += clip.samples * np.float32(clip.gain)
+            sound = clip.samples * np.float32(clip.gain)
+        stem[clip.start:clip.end] += sound
+        samples[clip.start:clip.end] += sound
 
     if beds is not None:
         stems[BEDS_STEM] = _render_beds(beds, stems, intro, outro, outro_start, length, sample_rate,
                                         channels, bed_folder)
-
-    samples = np.zeros((length, channels), dtype=np.float32)
-    for stem in stems.values():
-        samples += stem
+        samples += stems[BEDS_STEM]
     placements = [Placement(c.cue, c.part, c.segment, c.stem, c.start, c.end) for c in clips]
     return Mix(samples=samples, sample_rate=sample_rate, placements=placements, stems=stems)
 
@@ -327,13 +327,13 @@ def _render_beds(beds: Beds, stems: dict[str, np.ndarray], intro: np.ndarray | N
                  outro: np.ndarray | None, outro_start: int, length: int, sample_rate: int,
                  channels: int, folder: Path | None) -> np.ndarray:
     """Room tone under everything, plus the intro and outro ducked under the speech."""
-    bed = np.zeros((length, channels), dtype=np.float32)
+    bed = zeros((length, channels))
     if intro is not None or outro is not None:
         if intro is not None:
             bed[:len(intro)] += intro
         if outro is not None:
             bed[outro_start:outro_start + len(outro)] += outro
-        speech = np.zeros(length, dtype=np.float32)
+        speech = zeros(length)
         for name, stem in stems.items():
             if not name.startswith("_"):
                 for channel in range(channels):  # column adds: much faster than mean(axis=1)
