@@ -20,7 +20,7 @@ from hypothesis import strategies as st
 from radioplay.errors import ScriptError
 from radioplay.model import Script
 from radioplay.parse import parse_script
-from radioplay.parse.inline import simple_inline
+from radioplay.parse.inline import PLAIN_URL, simple_inline
 from radioplay.parse.markdown import _clean_children, _new_markdown, parse_markdown
 from radioplay.parse.report import directions
 from radioplay.parse.speech import source_text
@@ -297,3 +297,9 @@ def test_simple_inline_tokens_equal_markdown_its(src):
         def key(tokens):
             return [(t.type, t.tag, t.nesting, t.content, t.markup, dict(t.attrs)) for t in tokens]
         assert key(ours) == key(theirs)
+
+
+@settings(PROFILE)
+@given(st.from_regex(PLAIN_URL, fullmatch=True))
+def test_plain_urls_are_left_as_they_are_by_markdown_it(url):
+    assert _new_markdown().normalizeLink(url) == url

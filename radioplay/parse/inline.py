@@ -24,8 +24,22 @@ _LINK_TEXT_BAD = re.compile(r"[*_\[`\n]")
 _URL_BAD = re.compile(r"[\s()\x00-\x20\x7f]")
 
 
+# Links markdown-it's normalizeLink leaves as they are (a property test checks it): skip its URL parser.
+PLAIN_URL = re.compile(r"https?://[a-z0-9-]{1,63}(?:\.[a-z0-9-]{1,63}){0,2}(?:/[A-Za-z0-9._~/-]*)?")
+_ASCII_PUNCT = frozenset(chr(c) for c in range(128) if isMdAsciiPunct(c) or isPunctChar(chr(c)))
+_ASCII_SPACE = frozenset(chr(c) for c in range(128) if isWhiteSpace(c))
+
+
 def _punct(ch: str) -> bool:
-    return isMdAsciiPunct(ord(ch)) or isPunctChar(ch)
+    if ch < "\x80":
+        return ch in _ASCII_PUNCT
+    return isPunctChar(ch)
+
+
+def _space(ch: str) -> bool:
+    if ch < "\x80":
+        return ch in _ASCII_SPACE
+    return isWhiteSpace(ord(ch))
 
 
 def simple_inline(src: str, md: MarkdownIt, has_references: bool) -> list[Token] | None:
@@ -33,40 +47,32 @@ def simple_inline(src: str, md: MarkdownIt, has_references: bool) -> list[Token]
     if _GIVE_UP.search(src):
         return None
     tokens: list[Token] = []
-    pending: list[str] = []
+    pending = ""
     opener: int | None = None  # index in tokens of the unmatched emphasis opener
     opener_markup = ""
     n = len(src)
     pos = 0
     search = _SPECIAL.search
 
-    def flush() -> None:
-        if pending:
-            text = "".join(pending)
-            pending.clear()
-            if text:
-                tokens.append(Token("text", "", 0, content=text))
-
     while True:
         m = search(src, pos)
         if m is None:
-            pending.append(src[pos:])
+            pending += src[pos:]
             break
         at = m.start()
         if at > pos:
-            pending.append(src[pos:at])
+            pending += src[pos:at]
         ch = src[at]
         if ch == "\n":
-            text = "".join(pending)
-            pending.clear()
-            if text.endswith("  "):
-                text, kind = text.rstrip(" "), "hardbreak"
-            elif text.endswith(" "):
-                text, kind = text[:-1], "softbreak"
-            else:
-                kind = "softbreak"
-            pending.append(text)
-            flush()
+            kind = "softbreak"
+            if pending.endswith(" "):
+                if pending.endswith("  "):
+                    pending, kind = pending.rstrip(" "), "hardbreak"
+                else:
+                    pending = pending[:-1]
+            if pending:
+                tokens.append(Token("text", "", 0, content=pending))
+                pending = ""
             tokens.append(Token(kind, "br", 0))
             pos = at + 1
             while pos < n and src[pos] == " ":
@@ -79,7 +85,9 @@ def simple_inline(src: str, md: MarkdownIt, has_references: bool) -> list[Token]
             content = src[at + 1:end]
             if not content or "\n" in content or content[0] == " " or content[-1] == " ":
                 return None
-            flush()
+            if pending:
+                tokens.append(Token("text", "", 0, content=pending))
+                pending = ""
             tokens.append(Token("code_inline", "code", 0, markup="`", content=content))
             pos = end + 1
             continue
@@ -97,7 +105,7 @@ def simple_inline(src: str, md: MarkdownIt, has_references: bool) -> list[Token]
                 return None
             if after != "(":
                 # Not a link (no references are defined): a literal bracket; its inside reads as usual.
-                pending.append("[")
+                pending += "["
                 pos = at + 1
                 continue
             end = src.find(")", close + 2)
@@ -106,10 +114,12 @@ def simple_inline(src: str, md: MarkdownIt, has_references: bool) -> list[Token]
             url = src[close + 2:end]
             if not label or _LINK_TEXT_BAD.search(label) or not url or _URL_BAD.search(url):
                 return None
-            href = md.normalizeLink(url)
+            href = url if PLAIN_URL.fullmatch(url) else md.normalizeLink(url)
             if not md.validateLink(href):
                 return None
-            flush()
+            if pending:
+                tokens.append(Token("text", "", 0, content=pending))
+                pending = ""
             tokens.append(Token("link_open", "a", 1, attrs={"href": href}))
             tokens.append(Token("text", "", 0, content=label))
             tokens.append(Token("link_close", "a", -1))
@@ -124,7 +134,7 @@ def simple_inline(src: str, md: MarkdownIt, has_references: bool) -> list[Token]
         last = src[at - 1] if at > 0 else " "
         nxt = src[run_end] if run_end < n else " "
         last_punct, next_punct = _punct(last), _punct(nxt)
-        last_space, next_space = isWhiteSpace(ord(last)), isWhiteSpace(ord(nxt))
+        last_space, next_space = _space(last), _space(nxt)
         left = not (next_space or (next_punct and not (last_space or last_punct)))
         right = not (last_space or (last_punct and not (next_space or next_punct)))
         if ch == "*":
@@ -139,20 +149,25 @@ def simple_inline(src: str, md: MarkdownIt, has_references: bool) -> list[Token]
         if can_open:
             if opener is not None:
                 return None
-            flush()
+            if pending:
+                tokens.append(Token("text", "", 0, content=pending))
+                pending = ""
             opener, opener_markup = len(tokens), markup
             tokens.append(Token("text", "", 0, content=markup))
         elif can_close:
             if opener is None or opener_markup != markup:
                 return None
-            flush()
+            if pending:
+                tokens.append(Token("text", "", 0, content=pending))
+                pending = ""
             tag = "em" if len(markup) == 1 else "strong"
             tokens[opener] = Token(f"{tag}_open", tag, 1, markup=markup)
             tokens.append(Token(f"{tag}_close", tag, -1, markup=markup))
             opener = None
         else:
-            pending.append(markup)
+            pending += markup
     if opener is not None:
         return None
-    flush()
+    if pending:
+        tokens.append(Token("text", "", 0, content=pending))
     return tokens

@@ -684,7 +684,7 @@ def _direction_text(inner: list[Token]) -> str | None:
     """`_[resignedly]_`: emphasis whose whole content is one bracketed, balanced span."""
     if not inner or inner[0].type != "text" or inner[-1].type != "text":
         return None
-    text = "".join(_render(tok, urls=False) for tok in inner)
+    text = inner[0].content if len(inner) == 1 else "".join(_render(tok, urls=False) for tok in inner)
     stripped = text.strip()
     if not (stripped.startswith("[") and stripped.endswith("]")):
         return None

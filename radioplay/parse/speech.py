@@ -125,6 +125,14 @@ def join_segments(segments: tuple[Segment, ...] | list[Segment]) -> str:
 def make_line_cue(speakers: tuple[str, ...], segments_per_part: list[tuple[Segment, ...]], line: int, col: int,
                   extensions: tuple[str, ...] = ()) -> Cue:
     """A line cue; parts with the same segments are unison, different ones are dual dialogue."""
+    if len(speakers) == 1:
+        # One speaker (nearly every cue): the general case below, with each join done once.
+        segments = segments_per_part[0]
+        first_segment = segments[0]
+        text = first_segment.text if len(segments) == 1 else join_segments(segments)
+        return Cue(kind="line", speakers=speakers, text=text, direction=first_segment.direction, line=line, col=col,
+                   parts=(Part(speakers[0], segments),), interrupted=is_interrupted(text),
+                   picks_up=picks_up(first_segment.text), extensions=extensions)
     parts = tuple(Part(name, segs) for name, segs in zip(speakers, segments_per_part))
     texts = [join_segments(p.segments) for p in parts]
     unique_texts = list(dict.fromkeys(texts))
