@@ -34,6 +34,7 @@ _INLINE_SPECIAL = re.compile(r"[*_`\[\]<>!&\\~\t]")
 _BLOCK_START_CHARS = set("#>-+=|~`<[\t0123456789")
 _THEMATIC_BREAK = re.compile(r"([-*_])(?:[ \t]*\1){2,}[ \t]*")
 _ATX_HEADING = re.compile(r"#{1,6} +([^\t]*?) *")
+_NOTE_CHAR = re.compile(r"[\\`\[\]]")
 _CUE_LINE = re.compile(r" {0,3}(\*\*[^*\n]+\*\*|#)")
 
 
@@ -182,7 +183,11 @@ class MarkdownParser(Findings):
             line = lines[j]
             k = indent if j == start else 0
             in_code = False
-            while k < len(line):
+            while True:
+                found = _NOTE_CHAR.search(line, k)
+                if found is None:
+                    break
+                k = found.start()
                 ch = line[k]
                 if ch == "\\":
                     k += 2
@@ -504,7 +509,12 @@ class MarkdownParser(Findings):
                         n += 1
                         i += 1
                         continue
-                    yield from self.text_events(content, cursor)
+                    if content and _URL.search(content) is None:
+                        # No bare URL: what text_events would give, without its loop.
+                        _, line, col = self.find(content.strip() or content, cursor)
+                        yield ("text", content, line, col)
+                    else:
+                        yield from self.text_events(content, cursor)
                 else:
                     _, line, col = self.find(content, cursor)
                     yield ("text", content, line, col)
@@ -653,7 +663,8 @@ def _cue_head(children: list[Token]) -> tuple[list[str], list[Token]] | None:
 
 
 def _valid_name(name: str) -> bool:
-    return 0 < len(name) <= 80 and "\n" not in name and ":" not in name and any(c.isalpha() for c in name)
+    return 0 < len(name) <= 80 and "\n" not in name and ":" not in name \
+        and (name[0].isalpha() or any(c.isalpha() for c in name))
 
 
 def _matching_close(children: list[Token], i: int, open_type: str, close_type: str) -> int:
