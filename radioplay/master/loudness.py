@@ -64,6 +64,15 @@ def channel_major(samples: np.ndarray) -> np.ndarray:
     return np.ascontiguousarray(x.T, dtype=dtype)
 
 
+def _channels_view(samples: np.ndarray) -> np.ndarray:
+    """`channel_major(samples)` without the copy where the values would not change: float32 and
+    float64 (n, ch) samples are read through a transposed view, block by block."""
+    x = np.asarray(samples)
+    if x.dtype in (np.float32, np.float64) and x.ndim in (1, 2):
+        return (x[:, None] if x.ndim == 1 else x).T
+    return channel_major(x)
+
+
 def _k_weighting_sos(rate: int) -> np.ndarray:
     """The two K-weighting stages as second-order sections (exactly Table 1 and 2 at 48 kHz)."""
     shelf = IIRfilter(3.99984385397, 0.7071752369554193, 1681.9744509555319, rate, "high_shelf_DeMan")
@@ -190,8 +199,7 @@ class PowerProfile:
 
 def block_loudness(samples: np.ndarray, rate: int) -> np.ndarray:
     """Loudness of each 400 ms gating block (75 % overlap), LUFS, before gating (BS.1770-4 eq. 4)."""
-    x = channel_major(samples)
-    return PowerProfile.from_power(k_weighted_power(x, rate), rate).block_loudness()
+    return power_profile(_channels_view(samples), rate).block_loudness()
 
 
 def integrated_loudness(samples: np.ndarray, rate: int) -> float:
@@ -199,7 +207,7 @@ def integrated_loudness(samples: np.ndarray, rate: int) -> float:
 
     `samples` is (n,) or (n, channels) float in [-1, 1]; channels are L, R, C, Ls, Rs in that order.
     """
-    return loudness_of_channels(channel_major(samples), rate)
+    return loudness_of_channels(_channels_view(samples), rate)
 
 
 def loudness_of_channels(x: np.ndarray, rate: int) -> float:
@@ -313,7 +321,7 @@ def true_peak_db(samples: np.ndarray, rate: int, oversample: int = 4) -> float:
     `rate` is part of the measurement's identity (the interpolator is defined relative to it).
     """
     del rate  # the Annex 2 filter is specified in units of the sample period
-    return peak_of_channels(channel_major(samples), oversample)
+    return peak_of_channels(_channels_view(samples), oversample)
 
 
 def peak_of_channels(x: np.ndarray, oversample: int = 4) -> float:
