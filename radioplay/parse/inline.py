@@ -11,10 +11,11 @@ token list this returns equals markdown-it's `parseInline` output after `_clean_
 from __future__ import annotations
 
 import re
+from collections.abc import Mapping
+from types import MappingProxyType
 
 from markdown_it import MarkdownIt
 from markdown_it.common.utils import isMdAsciiPunct, isPunctChar, isWhiteSpace
-from markdown_it.token import Token
 
 # Anything here sends the paragraph to markdown-it.
 _GIVE_UP = re.compile(r"[\\<>&~\t\x0b\x0c\r\x00]|!\[|``|\*\*\*|___")
@@ -30,6 +31,28 @@ _ASCII_PUNCT = frozenset(chr(c) for c in range(128) if isMdAsciiPunct(c) or isPu
 _ASCII_SPACE = frozenset(chr(c) for c in range(128) if isWhiteSpace(c))
 
 
+_NO_ATTRS: Mapping[str, str] = MappingProxyType({})
+
+
+class InlineToken:
+    """The fields of markdown-it's inline Token that the parser reads, without the dataclass machinery."""
+
+    __slots__ = ("type", "tag", "nesting", "content", "markup", "info", "attrs")
+
+    def __init__(self, type: str, tag: str, nesting: int, content: str = "", markup: str = "",
+                 attrs: Mapping[str, str] = _NO_ATTRS):
+        self.type = type
+        self.tag = tag
+        self.nesting = nesting
+        self.content = content
+        self.markup = markup
+        self.info = ""
+        self.attrs = attrs
+
+    def __repr__(self) -> str:
+        return f"InlineToken({self.type!r}, content={self.content!r}, markup={self.markup!r})"
+
+
 def _punct(ch: str) -> bool:
     if ch < "\x80":
         return ch in _ASCII_PUNCT
@@ -42,11 +65,11 @@ def _space(ch: str) -> bool:
     return isWhiteSpace(ord(ch))
 
 
-def simple_inline(src: str, md: MarkdownIt, has_references: bool) -> list[Token] | None:
+def simple_inline(src: str, md: MarkdownIt, has_references: bool) -> list[InlineToken] | None:
     """markdown-it's inline tokens for `src` (text tokens joined, empty ones dropped), or None."""
     if _GIVE_UP.search(src):
         return None
-    tokens: list[Token] = []
+    tokens: list[InlineToken] = []
     pending = ""
     opener: int | None = None  # index in tokens of the unmatched emphasis opener
     opener_markup = ""
@@ -71,9 +94,9 @@ def simple_inline(src: str, md: MarkdownIt, has_references: bool) -> list[Token]
                 else:
                     pending = pending[:-1]
             if pending:
-                tokens.append(Token("text", "", 0, content=pending))
+                tokens.append(InlineToken("text", "", 0, content=pending))
                 pending = ""
-            tokens.append(Token(kind, "br", 0))
+            tokens.append(InlineToken(kind, "br", 0))
             pos = at + 1
             while pos < n and src[pos] == " ":
                 pos += 1
@@ -86,9 +109,9 @@ def simple_inline(src: str, md: MarkdownIt, has_references: bool) -> list[Token]
             if not content or "\n" in content or content[0] == " " or content[-1] == " ":
                 return None
             if pending:
-                tokens.append(Token("text", "", 0, content=pending))
+                tokens.append(InlineToken("text", "", 0, content=pending))
                 pending = ""
-            tokens.append(Token("code_inline", "code", 0, markup="`", content=content))
+            tokens.append(InlineToken("code_inline", "code", 0, markup="`", content=content))
             pos = end + 1
             continue
         if ch == "[":
@@ -118,11 +141,11 @@ def simple_inline(src: str, md: MarkdownIt, has_references: bool) -> list[Token]
             if not md.validateLink(href):
                 return None
             if pending:
-                tokens.append(Token("text", "", 0, content=pending))
+                tokens.append(InlineToken("text", "", 0, content=pending))
                 pending = ""
-            tokens.append(Token("link_open", "a", 1, attrs={"href": href}))
-            tokens.append(Token("text", "", 0, content=label))
-            tokens.append(Token("link_close", "a", -1))
+            tokens.append(InlineToken("link_open", "a", 1, attrs={"href": href}))
+            tokens.append(InlineToken("text", "", 0, content=label))
+            tokens.append(InlineToken("link_close", "a", -1))
             pos = end + 1
             continue
         # `*` or `_`: a delimiter run of one or two (three or more gave up above).
@@ -150,24 +173,24 @@ def simple_inline(src: str, md: MarkdownIt, has_references: bool) -> list[Token]
             if opener is not None:
                 return None
             if pending:
-                tokens.append(Token("text", "", 0, content=pending))
+                tokens.append(InlineToken("text", "", 0, content=pending))
                 pending = ""
             opener, opener_markup = len(tokens), markup
-            tokens.append(Token("text", "", 0, content=markup))
+            tokens.append(InlineToken("text", "", 0, content=markup))
         elif can_close:
             if opener is None or opener_markup != markup:
                 return None
             if pending:
-                tokens.append(Token("text", "", 0, content=pending))
+                tokens.append(InlineToken("text", "", 0, content=pending))
                 pending = ""
             tag = "em" if len(markup) == 1 else "strong"
-            tokens[opener] = Token(f"{tag}_open", tag, 1, markup=markup)
-            tokens.append(Token(f"{tag}_close", tag, -1, markup=markup))
+            tokens[opener] = InlineToken(f"{tag}_open", tag, 1, markup=markup)
+            tokens.append(InlineToken(f"{tag}_close", tag, -1, markup=markup))
             opener = None
         else:
             pending += markup
     if opener is not None:
         return None
     if pending:
-        tokens.append(Token("text", "", 0, content=pending))
+        tokens.append(InlineToken("text", "", 0, content=pending))
     return tokens

@@ -17,7 +17,7 @@ from markdown_it import MarkdownIt
 from markdown_it.token import Token
 
 from radioplay.model import Chapter, Cue, Script
-from radioplay.parse.inline import simple_inline
+from radioplay.parse.inline import InlineToken, simple_inline
 from radioplay.parse.speech import Findings, SpeechBuilder, direction_cue, source_text, tidy
 
 # A bracketed note longer than this is taken to be an unclosed bracket.
@@ -281,9 +281,9 @@ class MarkdownParser(Findings):
         if head is None and len(lines) == 1 and stripped_first[:1] == "#":
             return self._fast_heading(block, stripped_first)
         if head:
-            children += [Token("strong_open", "strong", 1, markup="**"),
-                         Token("text", "", 0, content=name + colon_inside),
-                         Token("strong_close", "strong", -1, markup="**")]
+            children += [InlineToken("strong_open", "strong", 1, markup="**"),
+                         InlineToken("text", "", 0, content=name + colon_inside),
+                         InlineToken("strong_close", "strong", -1, markup="**")]
             body_first = colon_after + after
         elif _may_start_other_block(stripped_first):
             return None
@@ -301,9 +301,9 @@ class MarkdownParser(Findings):
                 return _Paragraph("para", block.start, block.end, self.inline_tokens(source))
         for index, body in enumerate(bodies):
             if index:
-                children.append(Token("softbreak", "br", 0))
+                children.append(InlineToken("softbreak", "br", 0))
             if body:
-                children.append(Token("text", "", 0, content=body))
+                children.append(InlineToken("text", "", 0, content=body))
         return _Paragraph("para", block.start, block.end, _clean_children(children))
 
     def _fast_heading(self, block: _Block, stripped: str) -> _Paragraph | None:
@@ -479,7 +479,7 @@ class MarkdownParser(Findings):
                                 note = None
                                 rest = content[k + 1:]
                                 if rest:
-                                    children = children[:i + 1] + [Token("text", "", 0, content=rest)] + children[i + 1:]
+                                    children = children[:i + 1] + [InlineToken("text", "", 0, content=rest)] + children[i + 1:]
                                     n += 1
                                 break
                     else:
@@ -505,7 +505,7 @@ class MarkdownParser(Findings):
                             cursor, _, _ = self.find(before, cursor)
                         cursor, nline, ncol = self.find("[", cursor)
                         note, note_depth, note_pos = [], 0, (nline, ncol)
-                        children = children[:i + 1] + [Token("text", "", 0, content=content[k:])] + children[i + 1:]
+                        children = children[:i + 1] + [InlineToken("text", "", 0, content=content[k:])] + children[i + 1:]
                         n += 1
                         i += 1
                         continue
@@ -624,7 +624,7 @@ def _clean_children(children: list[Token]) -> list[Token]:
             if not tok.content:
                 continue
             if out and out[-1].type == "text":
-                out[-1] = Token("text", "", 0, content=out[-1].content + tok.content)
+                out[-1] = InlineToken("text", "", 0, content=out[-1].content + tok.content)
                 continue
         out.append(tok)
     return out
@@ -656,7 +656,7 @@ def _cue_head(children: list[Token]) -> tuple[list[str], list[Token]] | None:
         colon = _HEAD_COLON.match(content)
         if colon:
             rest = content[colon.end():]
-            return names, ([Token("text", "", 0, content=rest)] if rest else []) + children[i + 1:]
+            return names, ([InlineToken("text", "", 0, content=rest)] if rest else []) + children[i + 1:]
         if not _LIST_SEPARATOR.fullmatch(content):
             return None
         i += 1
