@@ -18,7 +18,7 @@ from markdown_it import MarkdownIt
 from markdown_it.common.utils import isMdAsciiPunct, isPunctChar, isWhiteSpace
 
 # Anything here sends the paragraph to markdown-it.
-_GIVE_UP = re.compile(r"[\\<>&~\t\x0b\x0c\r\x00]|!\[|``|\*\*\*|___")
+_GIVE_UP = re.compile(r"[\\<>&~\t\x0b\x0c\r\x00]")
 _SPECIAL = re.compile(r"[*_`\[\n]")
 _LABEL_BAD = re.compile(r"[\[`\n]")
 _LINK_TEXT_BAD = re.compile(r"[*_\[`\n]")
@@ -67,7 +67,7 @@ def _space(ch: str) -> bool:
 
 def simple_inline(src: str, md: MarkdownIt, has_references: bool) -> list[InlineToken] | None:
     """markdown-it's inline tokens for `src` (text tokens joined, empty ones dropped), or None."""
-    if _GIVE_UP.search(src):
+    if _GIVE_UP.search(src) or "![" in src or "``" in src or "***" in src or "___" in src:
         return None
     tokens: list[InlineToken] = []
     pending = ""

@@ -509,7 +509,8 @@ class MarkdownParser(Findings):
                         n += 1
                         i += 1
                         continue
-                    if content and _URL.search(content) is None:
+                    if content and ("://" not in content and "www." not in content.lower()
+                                    or _URL.search(content) is None):
                         # No bare URL: what text_events would give, without its loop.
                         _, line, col = self.find(content.strip() or content, cursor)
                         yield ("text", content, line, col)
