@@ -1,0 +1,63 @@
+"""master's block-wise passes give exactly what the whole-array definitions give."""
+
+import numpy as np
+
+from radioplay.master import _remove_dc
+from radioplay.master.limiter import GRID_FRAMES, cell_peaks, envelope_cell_peaks
+from radioplay.master.loudness import (PowerProfile, _block_peaks, block_loudness, channel_major,
+                                       interpolator_phases, k_weighted_power, peak_envelope, power_profile)
+from radioplay.mix.dsp import zeros
+
+RATE = 44_100
+
+
+def noise(frames: int, channels: int = 2, seed: int = 3) -> np.ndarray:
+    rng = np.random.default_rng(seed)
+    level = 0.3 * (1.2 + np.sin(np.arange(frames) / RATE))[:, None]
+    return (rng.standard_normal((frames, channels)) * level).astype(np.float32)
+
+
+def test_profile_in_blocks_equals_the_profile_of_the_whole_power():
+    x = channel_major(noise(RATE * 9 + 1234))
+    whole = PowerProfile.from_power(k_weighted_power(x, RATE), RATE)
+    blocks = power_profile(x, RATE)
+    np.testing.assert_array_equal(blocks.hop_energy, whole.hop_energy)
+    np.testing.assert_array_equal(blocks.edges, whole.edges)
+    assert blocks.integrated() == whole.integrated()
+    samples = noise(RATE * 5, channels=1)
+    np.testing.assert_array_equal(block_loudness(samples, RATE), block_loudness(samples.astype(np.float64), RATE))
+
+
+def test_dc_pass_power_matches_k_weighted_power_frame_by_frame():
+    samples = noise(RATE * 7 + 99) + np.float32(0.05)
+    out = zeros(samples.shape)
+    profile, power = _remove_dc(samples, RATE, out)
+    whole = k_weighted_power(out.T, RATE)
+    frames = np.random.default_rng(0).integers(0, samples.shape[0], 5000)
+    np.testing.assert_array_equal(power[frames], whole[frames])
+    np.testing.assert_array_equal(profile.hop_energy, PowerProfile.from_power(whole, RATE).hop_energy)
+    assert abs(float(out.mean())) < 1e-3  # DC removed
+    assert out[0].max() < 1e-3 and out[-1].max() < 1e-3  # faded
+
+
+def test_envelope_cell_peaks_equal_cell_peaks_of_the_envelope():
+    x = channel_major(noise(RATE * 3 + 77))  # a partial last block and cell
+    phases = interpolator_phases(4)
+    for threshold in (0.0, 0.8):
+        expected = cell_peaks(peak_envelope(x, phases, threshold))
+        np.testing.assert_array_equal(envelope_cell_peaks(x, phases, threshold), expected)
+        assert expected.size == -(-x.shape[1] // GRID_FRAMES)
+
+
+def test_block_peaks_read_either_layout_alike():
+    samples = noise(RATE * 2 + 5)
+    np.testing.assert_array_equal(_block_peaks(samples.T), _block_peaks(channel_major(samples)))
+
+
+def test_zeros_are_zero_writable_and_any_size():
+    for shape in ((10, 2), (5_000_000, 2)):
+        a = zeros(shape)
+        assert a.shape == shape and a.dtype == np.float32 and a.flags.writeable and a.flags.c_contiguous
+        assert not a.any()
+        a[-1] = 1.0
+        assert a.sum() == 2.0
