@@ -220,11 +220,12 @@ class FountainParser(Findings):
             return False
         name = text.rstrip("^").strip()
         while True:
-            match = _EXTENSION.search(name)
+            # `name` has no trailing space, so an extension can only be there if it ends in ")".
+            match = _EXTENSION.search(name) if name.endswith(")") else None
             if not match:
                 break
             name = name[:match.start()].rstrip()
-        return any(c.isalpha() for c in name) and name == name.upper()
+        return name == name.upper() and any(c.isalpha() for c in name)
 
     def chapter(self, title: str, line: _Line) -> None:
         self.last_speakers = None
@@ -238,7 +239,7 @@ class FountainParser(Findings):
         raw = raw.rstrip("^").strip()
         extensions: list[str] = []
         while True:
-            match = _EXTENSION.search(raw)
+            match = _EXTENSION.search(raw) if raw.endswith(")") else None
             if not match or not raw[:match.start()].strip():
                 break
             extensions.insert(0, match.group(1).strip())
