@@ -6,7 +6,7 @@ from radioplay.master import _remove_dc
 from radioplay.master.limiter import GRID_FRAMES, cell_peaks, envelope_cell_peaks
 from radioplay.master.loudness import (PowerProfile, _block_peaks, block_loudness, channel_major,
                                        interpolator_phases, k_weighted_power, peak_envelope, power_profile)
-from radioplay.mix.dsp import zeros
+from radioplay.buffers import zeros
 
 RATE = 44_100
 

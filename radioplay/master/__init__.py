@@ -18,7 +18,7 @@ from radioplay.master.limiter import (GRID_FRAMES, GainCurve, envelope_cell_peak
                                       limiter_gain_from_cells)
 from radioplay.master.loudness import (HOP_SECONDS, PowerMeter, PowerProfile, integrated_loudness,
                                        interpolator_phases, loudness_of_channels, peak_of_channels, true_peak_db)
-from radioplay.mix.dsp import zeros
+from radioplay.buffers import zeros
 
 __all__ = ["Mastered", "master", "integrated_loudness", "true_peak_db"]
 

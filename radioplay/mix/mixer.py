@@ -18,10 +18,11 @@ from typing import Sequence
 
 import numpy as np
 
+from radioplay.buffers import zeros
 from radioplay.errors import CastError, InputError
 from radioplay.mix.beds import PINK, Beds, duck_gain, loop_to_length, pink_noise
 from radioplay.mix.dsp import (as_mono, audible_span, db_to_gain, fade_out, pan_gains, resample, rms,
-                               stretch_to_length, trim_silence, zeros)
+                               stretch_to_length, trim_silence)
 from radioplay.mix.sounds import read_sound, resolve_sound
 from radioplay.mix.timing import Timing
 from radioplay.model import Casting, Cue, Delivery, Mix, Placement, Script, Take
