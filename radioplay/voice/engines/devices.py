@@ -48,7 +48,8 @@ def cuda_unavailable_reason(backend: Backend = "onnx") -> str | None:
         import onnxruntime
 
         if CUDA_PROVIDER not in onnxruntime.get_available_providers():
-            return "onnxruntime has no CUDAExecutionProvider (pip install radioplay[gpu], i.e. onnxruntime-gpu)"
+            return ("onnxruntime has no CUDAExecutionProvider (pip uninstall onnxruntime && "
+                    "pip install 'onnxruntime-gpu[cuda,cudnn]')")
         if _cuda_driver_device_count() < 1:
             return "no CUDA GPU is visible to the driver"
         return None
