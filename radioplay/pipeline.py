@@ -22,13 +22,13 @@ from radioplay.errors import InputError, RadioplayError
 from radioplay.io import check_writable, sha256_file, write_text_atomic
 from radioplay.model import Casting, Diagnostic, Episode, Script, Take
 from radioplay.parse import load_script
-from radioplay.voice.cast import load_cast
+from radioplay.publish.audio import SUPPORTED_SUFFIXES
+from radioplay.voice.cast import PRODUCTION_PATH_KEYS, load_cast
 from radioplay.voice.directions import DirectionTable
 from radioplay.voice.engines.base import EngineRegistry
 from radioplay.voice.synthesize import (EngineSettings, ProgressCallback, TakePlan, plan_takes,
                                         synthesize_takes, usable_cores)
 
-AUDIO_SUFFIXES = (".mp3", ".wav", ".flac", ".ogg", ".opus")
 LOSSY_SUFFIXES = (".mp3", ".ogg", ".opus")
 CODEC_HEADROOM_DB = 0.5
 """Lossy encoders overshoot the true peak (LAME -V2 by 0.2-0.3 dB on the seed): master this much lower."""
@@ -135,9 +135,9 @@ def prepare(script_path: str | Path, options: RenderOptions | None = None) -> Pr
     started = time.perf_counter()
     script_path = Path(script_path)
     output = Path(options.output) if options.output else default_output(script_path)
-    if output.suffix.lower() not in AUDIO_SUFFIXES:
+    if output.suffix.lower() not in SUPPORTED_SUFFIXES:
         raise InputError(f"{output}: unknown audio format {output.suffix or '(no suffix)'!r}; "
-                         f"use one of {', '.join(AUDIO_SUFFIXES)}")
+                         f"use one of {', '.join(SUPPORTED_SUFFIXES)}")
     check_writable(output)
     script = load_script(script_path, options.format)
     settings = EngineSettings(device=options.device,
@@ -174,7 +174,7 @@ def render_key(prepared: Prepared) -> str:
     options, script, casting = prepared.options, prepared.script, prepared.casting
     script_dir = Path(script.path).parent
     sounds = [script_dir / name for name in filter(None, map(sfx_file, script.cues))]
-    sounds += [Path(str(casting.production[k])) for k in ("cover", "intro", "outro", "room_tone")
+    sounds += [Path(str(casting.production[k])) for k in PRODUCTION_PATH_KEYS
                if k in casting.production and Path(str(casting.production[k])).is_file()]
     settings = {k: str(v) for k, v in vars(options).items()
                 if k not in ("jobs", "threads", "cache", "device", "report", "force")}

@@ -11,7 +11,7 @@ from radioplay.errors import InputError, ScriptError
 from radioplay.parse import load_script, parse_script
 from radioplay.parse.markdown import parse_markdown
 
-SEED = Path(__file__).resolve().parents[2] / "shared" / "seeds" / "000_bce81a884f985e50.txt"
+from tests.conftest import SEED
 SAMPLE = Path(__file__).resolve().parents[1] / "scripts" / "sample.md"
 
 

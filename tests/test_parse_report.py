@@ -14,7 +14,7 @@ from radioplay.parse.report import (
     inspect_json, print_inspect, speaker_stats,
 )
 
-SEED = Path(__file__).resolve().parents[2] / "shared" / "seeds" / "000_bce81a884f985e50.txt"
+from tests.conftest import SEED
 SAMPLE = Path(__file__).resolve().parents[1] / "scripts" / "sample.md"
 
 SRC = ("# Title\n\n**Ada**: One two three.\n\nFour five.\n\n_[A door.]_\n\n## Chapter\n\n"
