@@ -95,13 +95,20 @@ def test_two_writers_disagreeing_leave_one_whole_take_per_key(tmp_path):
 
 
 KILLED_WRITER = textwrap.dedent("""
-    import sys
+    import os, sys, time
     from pathlib import Path
     import numpy as np
     sys.path.insert(0, {tests!r})
     from test_cache_concurrency import N_KEYS, key_for, samples_for
     from radioplay.cache import TakeStore
     from radioplay.model import Audio
+    if {hold_in_put!r}:
+        # Hold the first put between writing its temporary file and renaming it, so the kill is
+        # sure to land inside a write rather than between two of them.
+        def fsync_then_hold(fd):
+            print("in put", flush=True)
+            time.sleep(60)
+        os.fsync = fsync_then_hold
     store = TakeStore(Path({root!r}))
     print("ready", flush=True)
     while True:  # keep writing until killed
@@ -114,15 +121,20 @@ def test_writer_killed_mid_put_never_leaves_a_bad_take(tmp_path):
     store = TakeStore(tmp_path)
     for i in range(0, N_KEYS, 2):  # an earlier render left half of the takes
         store.put(key_for(i), Audio(samples_for(i, 1), 24_000), {})
-    killed_mid_write = 0
-    for attempt in range(4):
-        code = KILLED_WRITER.format(tests=str(Path(__file__).parent), root=str(tmp_path), variant=1)
+    # The first kill is held inside a put; the others land wherever the timer puts them.
+    for attempt, hold_in_put in enumerate((True, False, False, False)):
+        code = KILLED_WRITER.format(tests=str(Path(__file__).parent), root=str(tmp_path),
+                                    variant=1, hold_in_put=hold_in_put)
         proc = subprocess.Popen([sys.executable, "-c", code], stdout=subprocess.PIPE, text=True)
         assert proc.stdout.readline().strip() == "ready"
-        time.sleep(0.15 + 0.1 * attempt)
+        if hold_in_put:
+            assert proc.stdout.readline().strip() == "in put"
+        else:
+            time.sleep(0.1 * attempt)
         os.kill(proc.pid, signal.SIGKILL)
         assert proc.wait(10) == -signal.SIGKILL
-        killed_mid_write += store.info().partial_files > 0
+        if hold_in_put:
+            assert store.info().partial_files >= 1  # the killed put left its temporary file
 
         for i in range(N_KEYS):  # every take is whole and right, or absent
             audio = store.get(key_for(i))
@@ -136,9 +148,7 @@ def test_writer_killed_mid_put_never_leaves_a_bad_take(tmp_path):
             store.put(key_for(i), Audio(samples_for(i, 1), 24_000), {})
     assert all(store.get(key_for(i)) is not None for i in range(N_KEYS))
     left = store.info().partial_files
+    assert left >= 1
     assert store.prune(now=time.time() + 7200).partial_removed == left
     assert store.info().partial_files == 0
     assert store.info().count == N_KEYS and store.problems == []
-    # The test only means something if some kill landed inside a write (it does nearly always:
-    # a put spends most of its time writing and fsyncing the temporary file).
-    assert killed_mid_write >= 1
