@@ -8,7 +8,6 @@ its title), action, transitions, centered text, `[[notes]]`, `/* boneyard */`, p
 
 from __future__ import annotations
 
-import bisect
 import re
 from dataclasses import dataclass
 
@@ -23,7 +22,7 @@ _EXTENSION = re.compile(r"\s*\(([^()]*)\)\s*$")
 _EMPHASIS = re.compile(r"(?<!\\)(\*{1,3}|_)(?=\S)(.+?)(?<=\S)(?<!\\)\1")
 _ESCAPE = re.compile(r"\\([*_\\])")
 _NOT_NEWLINE = re.compile(r"[^\n]")
-_MASKED_START = re.compile(r"/\*|\[\[")
+_SPEECH_MARKUP = re.compile(r"[*_\\]")
 
 
 def strip_emphasis(text: str) -> str:
@@ -37,7 +36,7 @@ def strip_emphasis(text: str) -> str:
     return _ESCAPE.sub(r"\1", text)
 
 
-@dataclass
+@dataclass(slots=True)
 class _Line:
     number: int
     """1-based."""
@@ -56,6 +55,7 @@ class FountainParser(Findings):
         self.title: str | None = None
         self.last_speakers: tuple[str, ...] | None = None
         self.last_extensions: tuple[str, ...] = ()
+        self.character_cues: dict[str, tuple[str, tuple[str, ...], bool] | None] = {}
 
     # ------------------------------------------------------------------ masking
 
@@ -63,54 +63,71 @@ class FountainParser(Findings):
         """Blank out boneyard and notes (listing them); lines left holding nothing become None,
         so they neither break a dialogue block nor join it."""
         text = self.text
-        starts = [0] + [m.end() for m in re.finditer("\n", text)]
+        original = text.split("\n")
+        if "/*" not in text and "[[" not in text:
+            return original
         kept: list[str] = []
         kept_until = 0
+        touched: list[int] = []
+        """Lines that had something blanked out: only these can be left holding nothing."""
+        counted_until, line_number = 0, 1
 
         def where(offset: int) -> tuple[int, int]:
-            index = bisect.bisect_right(starts, offset) - 1
-            return index + 1, offset - starts[index] + 1
+            # Marks come in order: count the line breaks since the last one (str.count runs at C speed).
+            nonlocal counted_until, line_number
+            line_number += text.count("\n", counted_until, offset)
+            counted_until = offset
+            return line_number, offset - text.rfind("\n", 0, offset)
 
-        def blank(start: int, end: int) -> None:
+        def blank(start: int, end: int, line: int) -> None:
             nonlocal kept_until
+            region = text[start:end]
+            newlines = region.count("\n")
             kept.append(text[kept_until:start])
-            kept.append(_NOT_NEWLINE.sub(" ", text[start:end]))
+            kept.append(_NOT_NEWLINE.sub(" ", region) if newlines else " " * len(region))
             kept_until = end
+            touched.extend(range(line - 1, line + newlines))
 
         k = 0
         n = len(text)
+        next_boneyard, next_note = text.find("/*"), text.find("[[")
         while k < n:
-            next_mark = _MASKED_START.search(text, k)
-            if next_mark is None:
+            # Two plain finds (memchr fast) rather than one regex that steps through every character.
+            if next_boneyard != -1 and next_boneyard < k:
+                next_boneyard = text.find("/*", k)
+            if next_note != -1 and next_note < k:
+                next_note = text.find("[[", k)
+            if next_boneyard == -1 and next_note == -1:
                 break
-            k = next_mark.start()
+            k = next_note if next_boneyard == -1 or (next_note != -1 and next_note < next_boneyard) else next_boneyard
+            line, col = where(k)
             if text.startswith("/*", k):
                 close = text.find("*/", k + 2)
                 if close < 0:
-                    self.warn("unclosed '/*': the rest of the script is boneyard (never spoken)", *where(k))
+                    self.warn("unclosed '/*': the rest of the script is boneyard (never spoken)", line, col)
                     body, end = text[k + 2:], n
                 else:
                     body, end = text[k + 2:close], close + 2
-                self.leave_out("boneyard", tidy(body), *where(k))
-                blank(k, end)
-                k = end
-            elif text.startswith("[[", k):
+                self.leave_out("boneyard", tidy(body), line, col)
+            else:
                 end = text.find("]]", k + 2)
                 if end < 0:
                     line_end = text.find("\n", k)
                     end = n if line_end < 0 else line_end
-                    self.warn("unclosed '[[': the rest of the line is a note (never spoken)", *where(k))
+                    self.warn("unclosed '[[': the rest of the line is a note (never spoken)", line, col)
                     body = text[k + 2:end]
                 else:
                     body = text[k + 2:end]
                     end += 2
-                self.leave_out("note", tidy(body), *where(k))
-                blank(k, end)
-                k = end
+                self.leave_out("note", tidy(body), line, col)
+            blank(k, end, line)
+            k = end
         kept.append(text[kept_until:])
-        masked = "".join(kept).split("\n")
-        original = text.split("\n")
-        return [m if (m.strip() or not o.strip()) else None for m, o in zip(masked, original)]
+        masked: list[str | None] = "".join(kept).split("\n")
+        for index in touched:  # a line holding two notes is here twice
+            if masked[index] is not None and not masked[index].strip() and original[index].strip():
+                masked[index] = None
+        return masked
 
     # ------------------------------------------------------------------ blocks
 
@@ -177,12 +194,13 @@ class FountainParser(Findings):
         while block:
             first = block[0]
             text = first.text
-            if _PAGE_BREAK.fullmatch(text):
+            lead = text[0]
+            if lead == "=" and _PAGE_BREAK.fullmatch(text):
                 self.leave_out("page break", text, first.number, first.col)
-            elif text.startswith("#"):
+            elif lead == "#":
                 title = strip_emphasis(text.lstrip("#").strip())
                 self.chapter(title, first)
-            elif text.startswith("=") and not text.startswith("=="):
+            elif lead == "=" and not text.startswith("=="):
                 self.leave_out("synopsis", text[1:].strip(), first.number, first.col)
             elif self.is_scene_heading(text):
                 title = _SCENE_NUMBER.sub("", text[1:] if text.startswith(".") else text).strip()
@@ -193,8 +211,8 @@ class FountainParser(Findings):
                 self.leave_out("transition", text[1:].strip(), first.number, first.col)
             elif len(block) == 1 and text.isupper() and text.endswith("TO:"):
                 self.leave_out("transition", text, first.number, first.col)
-            elif len(block) > 1 and self.is_character(text):
-                self.dialogue(block)
+            elif len(block) > 1 and (cue := self.character_cue(text)) is not None:
+                self.dialogue(block, *cue)
                 return
             elif text.startswith("~"):
                 self.lyrics(block)
@@ -210,42 +228,25 @@ class FountainParser(Findings):
     def is_scene_heading(text: str) -> bool:
         if text.startswith(".") and not text.startswith(".."):
             return len(text) > 1 and (text[1].isalnum() or text[1] in "'\"")
-        return bool(_SCENE.match(text))
+        return text[0] in "IiEe" and _SCENE.match(text) is not None
 
-    @staticmethod
-    def is_character(text: str) -> bool:
-        if text.startswith("@"):
-            return len(text.strip("@^ ")) > 0
-        if text.startswith(("!", "~", "(", ">", "[", "=", "#", ".")):
-            return False
-        name = text.rstrip("^").strip()
-        while True:
-            # `name` has no trailing space, so an extension can only be there if it ends in ")".
-            match = _EXTENSION.search(name) if name.endswith(")") else None
-            if not match:
-                break
-            name = name[:match.start()].rstrip()
-        return name == name.upper() and any(c.isalpha() for c in name)
+    def character_cue(self, text: str) -> tuple[str, tuple[str, ...], bool] | None:
+        """(name, extensions, dual) when `text` is a character cue, else None; remembered per text,
+        since the same few cue lines come back all through a script."""
+        try:
+            return self.character_cues[text]
+        except KeyError:
+            cue = self.character_cues[text] = _character_cue(text)
+            return cue
 
     def chapter(self, title: str, line: _Line) -> None:
         self.last_speakers = None
         if title:
             self.chapters.append(Chapter(title=title, cue=len(self.cues), line=line.number))
 
-    def dialogue(self, block: list[_Line]) -> None:
+    def dialogue(self, block: list[_Line], name: str, extensions: tuple[str, ...], dual: bool) -> None:
         head = block[0]
-        raw = head.text[1:] if head.text.startswith("@") else head.text
-        dual = raw.endswith("^")
-        raw = raw.rstrip("^").strip()
-        extensions: list[str] = []
-        while True:
-            match = _EXTENSION.search(raw) if raw.endswith(")") else None
-            if not match or not raw[:match.start()].strip():
-                break
-            extensions.insert(0, match.group(1).strip())
-            raw = raw[:match.start()].rstrip()
-        name = tidy(strip_emphasis(raw))
-        builder = SpeechBuilder(speakers=(name,), line=head.number, col=head.col, extensions=tuple(extensions))
+        builder = SpeechBuilder(speakers=(name,), line=head.number, col=head.col, extensions=extensions)
         self.speak(builder, block[1:])
         self.finish(builder, dual)
 
@@ -262,13 +263,21 @@ class FountainParser(Findings):
         self.finish(builder, dual=False)
 
     def speak(self, builder: SpeechBuilder, lines: list[_Line]) -> None:
+        # Most speech is plain lines, perhaps after parentheticals: one segment, nothing to take out.
+        first = 0
+        while first < len(lines) - 1 and _is_parenthetical(lines[first].text):
+            first += 1
+        joined = " ".join([line.text for line in lines[first:]])
+        if _SPEECH_MARKUP.search(joined) is None and all(line.text[0] not in "(~" for line in lines[first:]):
+            for line in lines[:first]:
+                self.direct(builder, line)
+            builder.add_paragraph(tidy(joined), lines[first].number, lines[first].col)
+            return
         builder.start_paragraph()
         for line in lines:
             text = line.text
-            if text.startswith("(") and text.endswith(")"):
-                direction = tidy(strip_emphasis(text[1:-1]))
-                if direction:
-                    builder.add_direction(direction, line.number, line.col)
+            if _is_parenthetical(text):
+                self.direct(builder, line)
                 continue
             col = line.col
             if text.startswith("~"):
@@ -277,6 +286,13 @@ class FountainParser(Findings):
             builder.add_text(strip_emphasis(text), line.number, col)
             builder.add_break()
         builder.end_paragraph()
+
+    @staticmethod
+    def direct(builder: SpeechBuilder, line: _Line) -> None:
+        """A parenthetical directs the speech after it."""
+        direction = tidy(strip_emphasis(line.text[1:-1]))
+        if direction:
+            builder.add_direction(direction, line.number, line.col)
 
     def finish(self, builder: SpeechBuilder, dual: bool) -> None:
         cue = builder.build()
@@ -298,6 +314,41 @@ class FountainParser(Findings):
         if builder.unused_direction is not None:
             text, line, col = builder.unused_direction
             self.cues.append(direction_cue(text, line, col))
+
+
+def _is_parenthetical(text: str) -> bool:
+    return text[0] == "(" and text[-1] == ")"
+
+
+def _character_cue(text: str) -> tuple[str, tuple[str, ...], bool] | None:
+    """A character cue line's (name, extensions such as "V.O.", dual `^`), or None if it is not one."""
+    if text.startswith("@"):
+        if not text.strip("@^ "):
+            return None
+        raw = text[1:]
+    elif text.startswith(("!", "~", "(", ">", "[", "=", "#", ".")):
+        return None
+    else:
+        raw = text
+        name = text.rstrip("^").strip()
+        while True:
+            # `name` has no trailing space, so an extension can only be there if it ends in ")".
+            match = _EXTENSION.search(name) if name.endswith(")") else None
+            if not match:
+                break
+            name = name[:match.start()].rstrip()
+        if name != name.upper() or not any(c.isalpha() for c in name):
+            return None
+    dual = raw.endswith("^")
+    raw = raw.rstrip("^").strip()
+    extensions: list[str] = []
+    while True:
+        match = _EXTENSION.search(raw) if raw.endswith(")") else None
+        if not match or not raw[:match.start()].strip():
+            break
+        extensions.insert(0, match.group(1).strip())
+        raw = raw[:match.start()].rstrip()
+    return tidy(strip_emphasis(raw)), tuple(extensions), dual
 
 
 def parse_fountain(text: str, path: str = "<script>") -> Script:

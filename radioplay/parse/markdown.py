@@ -11,6 +11,7 @@ from __future__ import annotations
 
 import bisect
 import re
+from itertools import accumulate
 from dataclasses import dataclass
 
 from markdown_it import MarkdownIt
@@ -31,10 +32,18 @@ _HEAD_COLON = re.compile(r"\s*:")
 # The fast path only takes paragraphs that markdown-it would read as one plain text run.
 _FAST_HEAD = re.compile(r"\*\*([^\W\d_](?:[^\W_]|[ .'’-])*?)(:?)\*\*(:?)")
 _INLINE_SPECIAL = re.compile(r"[*_`\[\]<>!&\\~\t]")
+# The direct lane: one-line paragraphs read with no tokens at all (see MarkdownParser.direct_line).
+_DIRECT_NAME = re.compile(r"\*\*([^\W\d_](?:[^\W_]|[ .'’-])*?)(:?)\*\*")
+_DIRECTION_INSIDE = r"([^*_`\[\]<>!&\\~\t]*)"
+_OPENING_DIRECTION = re.compile(r"([_*])\[" + _DIRECTION_INSIDE + r"\]\1(?=\s)")
+_LONE_DIRECTION = re.compile(r"( {0,3})([_*])\[" + _DIRECTION_INSIDE + r"\]\2 *")
 _BLOCK_START_CHARS = set("#>-+=|~`<[\t0123456789")
 _THEMATIC_BREAK = re.compile(r"([-*_])(?:[ \t]*\1){2,}[ \t]*")
 _ATX_HEADING = re.compile(r"#{1,6} +([^\t]*?) *")
 _NOTE_CHAR = re.compile(r"[\\`\[\]]")
+# Where the block scan must look: blank lines, and lines that may open a fence, comment or note.
+_BLOCK_EVENT = re.compile(r"^(?:[^\S\n]*$| {0,3}(?:`{3}|~{3}|<!--|\[))", re.MULTILINE)
+_PLUS_ONE = (1).__add__
 _CUE_LINE = re.compile(r" {0,3}(\*\*[^*\n]+\*\*|#)")
 
 
@@ -73,9 +82,7 @@ class MarkdownParser(Findings):
         super().__init__(path)
         self.fast_paths = fast_paths
         self.lines = text.split("\n")
-        self.line_offsets = [0]
-        for line in self.lines[:-1]:
-            self.line_offsets.append(self.line_offsets[-1] + len(line) + 1)
+        self.line_offsets = list(accumulate(map(_PLUS_ONE, map(len, self.lines[:-1])), initial=0))
         self.md = _new_markdown()
         self.env: dict = {}
         self.cues: list[Cue] = []
@@ -104,6 +111,15 @@ class MarkdownParser(Findings):
         line, col = self.position(at)
         return at + len(needle), line, col
 
+    def find_text(self, content: str, cursor: int) -> tuple[int, int, int]:
+        """find() for a text token, in one search: the (line, col) given is its first non-blank."""
+        at = self.text.find(content, cursor, self.limit)
+        if at < 0:
+            _, line, col = self.find(content.strip() or content, cursor)
+            return cursor, line, col
+        line, col = self.position(at + len(content) - len(content.lstrip()))
+        return at + len(content), line, col
+
     def block_text(self, start: int, end: int) -> str:
         return "\n".join(self.lines[start:end])
 
@@ -129,40 +145,47 @@ class MarkdownParser(Findings):
                 blocks.append(_Block("chunk", chunk_start, upto))
                 chunk_start = None
 
+        # Only lines the regex picks out need a look; the lines between them are paragraph text.
+        text, offsets, search = self.text, self.line_offsets, _BLOCK_EVENT.search
         while i < n:
-            line = lines[i]
+            event = search(text, offsets[i])
+            j = bisect.bisect_right(offsets, event.start(), i) - 1 if event is not None else n
+            if j > i and chunk_start is None:
+                chunk_start = i
+            if j >= n:
+                break
+            line = lines[j]
             stripped = line.lstrip(" ")
-            if not stripped.strip():
-                flush(i)
-                i += 1
-                continue
             indent = len(line) - len(stripped)
+            if not stripped.strip():
+                flush(j)
+                i = j + 1
+                continue
             fence = _FENCE.match(line)
             if fence:
-                flush(i)
-                end = self._fence_end(i, fence.group(1))
-                blocks.append(_Block("code block", i, end))
+                flush(j)
+                end = self._fence_end(j, fence.group(1))
+                blocks.append(_Block("code block", j, end))
                 i = end
                 continue
-            if indent <= 3 and stripped.startswith("<!--"):
-                flush(i)
-                end = i
-                while end < n and "-->" not in lines[end][(indent + 4 if end == i else 0):]:
+            if stripped.startswith("<!--"):
+                flush(j)
+                end = j
+                while end < n and "-->" not in lines[end][(indent + 4 if end == j else 0):]:
                     end += 1
                 end = min(end + 1, n)
-                blocks.append(_Block("comment", i, end))
+                blocks.append(_Block("comment", j, end))
                 i = end
                 continue
-            if indent <= 3 and stripped.startswith("["):
-                end = self._note_end(i, indent)
-                if end is not None:
-                    flush(i)
-                    blocks.append(_Block("author note", i, end))
-                    i = end
-                    continue
+            end = self._note_end(j, indent)
+            if end is not None:
+                flush(j)
+                blocks.append(_Block("author note", j, end))
+                i = end
+                continue
             if chunk_start is None:
-                chunk_start = i
-            i += 1
+                chunk_start = j
+            i = j + 1
         flush(n)
         return blocks
 
@@ -338,6 +361,8 @@ class MarkdownParser(Findings):
                 col = len(self.lines[block.start]) - len(self.lines[block.start].lstrip()) + 1
                 self.leave_out(block.kind, raw, line, col)
                 continue
+            if self.fast_paths and block.end - block.start == 1 and self.direct_line(block.start):
+                continue
             for para in self.paragraphs(block):
                 self.handle(para)
         self.close_cue()
@@ -346,6 +371,77 @@ class MarkdownParser(Findings):
         self.diagnostics.sort(key=lambda d: (d.line, d.col))
         return Script(title=self.title, cues=self.cues, chapters=self.chapters, unspoken=self.unspoken,
                       diagnostics=self.diagnostics, path=self.path, format="markdown")
+
+    def direct_line(self, index: int) -> bool:
+        """Read a one-line paragraph without the block parser: a `**Name**:` or `**A** and **B**:`
+        cue, a lone `_[direction]_`, or words going on with the speaker. Plain words go straight into
+        the cue builder; other inline markup goes through the small tokenizer. Returns False, having
+        done nothing, for anything else; a property test checks that markdown-it reads the same."""
+        line = self.lines[index]
+        number = index + 1
+        head = _direct_head(line)
+        if head is not None:
+            names, head_end = head
+            body = line[head_end:].lstrip()
+            if not body:
+                return False  # an empty cue: the general path lists and warns
+            body_col = len(line) - len(body) + 1
+            if _plain_words(body):
+                self.close_cue()
+                self.builder = SpeechBuilder(tuple(self.canonical(n) for n in names), number,
+                                             len(line) - len(line.lstrip(" ")) + 1)
+                self.builder.add_paragraph(tidy(body), number, body_col)
+                return True
+            opening = _OPENING_DIRECTION.match(body)
+            rest = body[opening.end():].lstrip() if opening is not None else ""
+            if opening is not None and rest and _plain_words(rest) and not self.env.get("references"):
+                direction = tidy(opening.group(2))  # `[word]` could be a reference link, hence the check
+                if direction:
+                    self.close_cue()
+                    self.builder = SpeechBuilder(tuple(self.canonical(n) for n in names), number,
+                                                 len(line) - len(line.lstrip(" ")) + 1)
+                    self.builder.add_direction(direction, number, body_col + 1)
+                    self.builder.add_paragraph(tidy(rest), number, len(line) - len(rest) + 1)
+                    return True
+            tokens = self.direct_tokens(body, index)
+            if tokens is None:
+                return False
+            self.take_paragraph(names, tokens, self.line_offsets[index] + body_col - 1, number,
+                                len(line) - len(line.lstrip(" ")) + 1)
+            return True
+        lone = _LONE_DIRECTION.fullmatch(line)
+        if lone is not None:
+            direction = tidy(lone.group(3))
+            if not direction or self.env.get("references"):
+                return False
+            self.close_cue()
+            self.cues.append(direction_cue(direction, number, len(lone.group(1)) + 2))
+            return True
+        body = line.lstrip(" ")
+        if len(line) - len(body) > 3 or _may_start_other_block(body):
+            return False
+        if _plain_words(body):
+            words = tidy(body)
+            if not words or (self.builder is None and self.last_speakers is None):
+                return False
+            col = len(line) - len(body.lstrip()) + 1
+            if self.builder is None:
+                # Speech after a stage direction goes on with the speaker who was talking.
+                self.builder = SpeechBuilder(self.last_speakers, number, col)
+            self.builder.add_paragraph(words, number, col)
+            return True
+        tokens = self.direct_tokens(body.strip(), index)
+        if tokens is None or _cue_head(tokens) is not None:
+            return False  # a head the direct reading turned down is the general path's to read
+        self.take_paragraph(None, tokens, self.line_offsets[index], number, len(line) - len(line.lstrip()) + 1)
+        return True
+
+    def direct_tokens(self, source: str, index: int) -> list[Token] | None:
+        """The small tokenizer's reading of one line's inline text, or None where it gives up."""
+        tokens = simple_inline(source, self.md, bool(self.env.get("references")))
+        if tokens is not None:
+            self.limit = self.line_offsets[index + 1] if index + 1 < len(self.line_offsets) else len(self.text)
+        return tokens
 
     def handle(self, para: _Paragraph) -> None:
         line = para.line + 1
@@ -373,13 +469,25 @@ class MarkdownParser(Findings):
             return
         children = para.children or []
         head = _cue_head(children)
-        if head is not None:
-            names, rest = head
+        if head is None:
+            self.take_paragraph(None, children, cursor, line, col)
+            return
+        names, rest = head
+        _, hline, hcol = self.find(children[0].markup, cursor)
+        for tok in children[:len(children) - len(rest)]:
+            # Past the head, so that the speech's positions are searched for after it.
+            piece = tok.content.strip() if tok.type == "text" else tok.markup
+            if piece:
+                cursor, _, _ = self.find(piece, cursor)
+        self.take_paragraph(names, rest, cursor, hline, hcol)
+
+    def take_paragraph(self, names: list[str] | None, children: list[Token], cursor: int, line: int, col: int) -> None:
+        """One paragraph's inline tokens: a cue's speech when `names` (its head at line, col) are
+        given; otherwise a lone direction, more of the current speech, or text with no speaker."""
+        if names is not None:
             self.close_cue()
-            speakers = tuple(self.canonical(n) for n in names)
-            _, hline, hcol = self.find("**", cursor)
-            self.builder = SpeechBuilder(speakers=speakers, line=hline, col=hcol)
-            self.speech(list(self.inline_events(rest, cursor)))
+            self.builder = SpeechBuilder(tuple(self.canonical(n) for n in names), line, col)
+            self.speech(list(self.inline_events(children, cursor)))
             return
         events = list(self.inline_events(children, cursor))
         texts = [e for e in events if e[0] == "text" and e[1].strip()]
@@ -512,14 +620,14 @@ class MarkdownParser(Findings):
                     if content and ("://" not in content and "www." not in content.lower()
                                     or _URL.search(content) is None):
                         # No bare URL: what text_events would give, without its loop.
-                        _, line, col = self.find(content.strip() or content, cursor)
+                        cursor, line, col = self.find_text(content, cursor)
                         yield ("text", content, line, col)
                     else:
                         yield from self.text_events(content, cursor)
+                        cursor, _, _ = self.find(content, cursor)
                 else:
-                    _, line, col = self.find(content, cursor)
+                    cursor, line, col = self.find_text(content, cursor)
                     yield ("text", content, line, col)
-                cursor, _, _ = self.find(content, cursor)
             elif t == "text_special":
                 _, line, col = self.find(tok.markup or tok.content, cursor)
                 yield ("text", tok.content, line, col)
@@ -611,6 +719,37 @@ def _may_start_other_block(line: str) -> bool:
     if first in "*_":
         return bool(_THEMATIC_BREAK.fullmatch(line)) or (first == "*" and line[1:2] in ("", " ", "\t"))
     return first in _BLOCK_START_CHARS
+
+
+def _direct_head(line: str) -> tuple[list[str], int] | None:
+    """The names of a one-line paragraph's `**Name**:`, `**Name:**` or `**A**, **B** and **C**:` head,
+    and where the head ends; None unless markdown-it is sure to read the head that way too."""
+    names: list[str] = []
+    pos = len(line) - len(line.lstrip(" "))
+    if pos > 3:
+        return None
+    while True:
+        name = _DIRECT_NAME.match(line, pos)
+        if name is None or not name.group(1)[-1].isalnum() or len(name.group(1)) > 80:
+            return None  # a name ending in punctuation could change how the `**` around it pair up
+        names.append(name.group(1))
+        pos = name.end()
+        if name.group(2):  # `**Name:**`: a space must follow, or the closing `**` would not close
+            return (names, pos) if pos == len(line) or line[pos].isspace() else None
+        colon = _HEAD_COLON.match(line, pos)
+        if colon is not None:
+            pos = colon.end()
+            return (names, pos) if pos == len(line) or line[pos].isspace() else None
+        separator = _LIST_SEPARATOR.match(line, pos)
+        if separator is None or not line.startswith("**", separator.end()) \
+                or separator.group(0)[0].isalpha() or separator.group(0)[-1].isalpha():
+            return None  # `**A**and**B**`: stars between letters may both open and close
+        pos = separator.end()
+
+
+def _plain_words(text: str) -> bool:
+    """No inline markup and no bare URL: markdown-it would give one text token, spoken as it is."""
+    return _INLINE_SPECIAL.search(text) is None and "://" not in text and "www." not in text.lower()
 
 
 def _preview(text: str, limit: int = 60) -> str:

@@ -7,8 +7,6 @@ whole into one `Cue` (or reports that the cue turned out empty).
 
 from __future__ import annotations
 
-from dataclasses import dataclass, field
-
 from radioplay.model import Chapter, Cue, Diagnostic, Part, Segment, Unspoken
 
 # Closing quotes and brackets may follow the dash that cuts a line off: `"I was—"`.
@@ -26,41 +24,66 @@ def tidy(text: str) -> str:
     return " ".join(text.split())
 
 
+# The last (first) character of a line that may be cut off (picks up): anything else rules it out.
+_MAY_END_CUT = frozenset("—-" + _TRAILING_CLOSERS)
+_MAY_START_PICKING_UP = frozenset("—-" + _LEADING_OPENERS)
+
+
 def is_interrupted(text: str) -> bool:
     """True when the speech ends in an em dash or `--` (the next speaker cuts in)."""
+    last = text[-1:]
+    if last not in _MAY_END_CUT and not last.isspace():
+        return False
     end = text.rstrip().rstrip(_TRAILING_CLOSERS).rstrip()
     return end.endswith("—") or end.endswith("--")
 
 
 def picks_up(text: str) -> bool:
     """True when the speech starts with an em dash or `--` (it continues a cut-off line)."""
+    first = text[:1]
+    if first not in _MAY_START_PICKING_UP and not first.isspace():
+        return False
     start = text.lstrip().lstrip(_LEADING_OPENERS).lstrip()
     return start.startswith("—") or start.startswith("--")
 
 
-@dataclass
 class _Draft:
-    pieces: list[str]
-    direction: str | None
-    line: int
-    col: int
-    paragraph_break: bool
+    __slots__ = ("pieces", "direction", "line", "col", "paragraph_break")
+
+    def __init__(self, pieces: list[str], direction: str | None, line: int, col: int, paragraph_break: bool):
+        self.pieces = pieces
+        self.direction = direction
+        self.line = line
+        self.col = col
+        self.paragraph_break = paragraph_break
 
 
-@dataclass
 class SpeechBuilder:
     """Collects one cue's speech. Directions apply from where they appear onwards."""
 
-    speakers: tuple[str, ...]
-    line: int
-    col: int
-    extensions: tuple[str, ...] = ()
-    segments: list[Segment] = field(default_factory=list)
-    direction_in_force: str | None = None
-    unused_direction: tuple[str, int, int] | None = None
-    """A direction that no words have followed yet (text, line, col)."""
-    _current: _Draft | None = None
-    _next_is_paragraph: bool = False
+    __slots__ = ("speakers", "line", "col", "extensions", "segments", "direction_in_force", "unused_direction",
+                 "_current", "_next_is_paragraph")
+
+    def __init__(self, speakers: tuple[str, ...], line: int, col: int, extensions: tuple[str, ...] = ()):
+        self.speakers = speakers
+        self.line = line
+        self.col = col
+        self.extensions = extensions
+        self.segments: list[Segment] = []
+        self.direction_in_force: str | None = None
+        self.unused_direction: tuple[str, int, int] | None = None
+        """A direction that no words have followed yet (text, line, col)."""
+        self._current: _Draft | None = None
+        self._next_is_paragraph = False
+
+    def add_paragraph(self, text: str, line: int, col: int) -> None:
+        """A whole paragraph of words, already tidy and not empty: what start_paragraph, add_text
+        and end_paragraph would make of it, for the parsers' fast lanes."""
+        if self._current is not None:
+            self._finish_segment()
+        self.segments.append(Segment(text, self.direction_in_force, line, col, bool(self.segments)))
+        self.unused_direction = None
+        self._next_is_paragraph = False
 
     def start_paragraph(self) -> None:
         self._finish_segment()
