@@ -3,7 +3,8 @@
 - Nothing is lost: every word of the source is spoken, a direction, a title or chapter, listed as
   unspoken, or markup (speaker names and cue punctuation), exactly once.
 - Robustness: over random Markdown and Fountain, only a Script or a ScriptError comes out.
-- The Markdown fast path (plain paragraphs built without markdown-it) gives the same Script.
+- The fast paths (Markdown paragraphs read without markdown-it, Fountain speech made without the
+  cue builder) give the same Script as the general ones.
 
 Examples per test: 5,000 with CI set (or HYPOTHESIS_PROFILE=ci), a few hundred otherwise.
 """
@@ -21,6 +22,7 @@ from radioplay.errors import ScriptError
 from radioplay.model import Script
 from radioplay.parse import parse_script
 from radioplay.parse.inline import PLAIN_URL, simple_inline
+from radioplay.parse.fountain import parse_fountain
 from radioplay.parse.markdown import _clean_children, _new_markdown, parse_markdown
 from radioplay.parse.report import directions
 from radioplay.parse.speech import source_text
@@ -272,10 +274,54 @@ def test_random_fountain_gives_a_script_or_a_script_error(src):
     check_outcome(src, "r.fountain")
 
 
+# One-line paragraphs near the edges of what the direct lane reads (markdown.py's direct_line).
+DIRECT_INDENTS = ["", " ", "   ", "    ", "\t", "\x1f", "\u00a0"]
+DIRECT_NAMES = ["Ada", "Zoë Day", "O'Hara", "Dr.", "Jean-", "Ada ", "3PO", "A_b", "Ada Ada"]
+DIRECT_HEADS = ["**{0}**:", "**{0}:**", "**{0}**::", "**{0}:**:", "__{0}__:", "**{0}** :", "**{0}**",
+                "**{0}** and **{1}**:", "**{0}**, **{1}** & **{1}**:", "**{0}**and**{1}**:", "**{0}**&**{1}**:",
+                "**{0}** AND **{1}**:", "**{0}**, and **{1}**:", "**{0}** or **{1}**:", "**{0}** and {1}:"]
+DIRECT_GAPS = ["", " ", "  ", "\u00a0", "\t", " \u2003", "\x1f", " \x85", "\ufeff"]
+DIRECT_BODIES = ["alpha bravo", "alpha", "Ada", "**", "_[x]_ alpha", "*[x y]* alpha", "_[x]_", "_[ ]_ alpha",
+                 "_[x]_alpha", "_[x]_ *alpha*", "_[x]_ _[y]_ alpha", "alpha *bravo* charlie", "alpha_bravo",
+                 "[t](http://u.org/p) alpha", "see http://u.org/p.", "www.x.org", "[x] alpha", "[x]", "a—",
+                 "—a", "a --", "it's “so”", "a & b", "a < b", "`c` d", "!x", "~~s~~", "a  ", "a\u00a0", ": a"]
+DIRECT_LONE = ["_[x]_", "*[x y]*", "_[x]_  ", " _[x]_", "    _[x]_", "_[ ]_", "_[x]_ y", "_[x] y_", "*[x]", "__[x]__"]
+DIRECT_DEFINITIONS = ["", "[x]: http://u.org/x\n\n", "[alpha]: /a\n\n"]
+DIRECT_HEADINGS = ["# alpha", "## alpha bravo ##", "#alpha", "####### alpha", "# *alpha* bravo", "#  alpha  ",
+                   "# \x1falpha", "#", "# [x](http://u.org)", "   # alpha", "# a # b"]
+
+
+@st.composite
+def direct_lines(draw):
+    kind = draw(st.sampled_from(["head", "head", "lone", "continuation", "heading"]))
+    indent = draw(st.sampled_from(DIRECT_INDENTS))
+    body = draw(st.sampled_from(DIRECT_BODIES))
+    if kind == "head":
+        names = draw(st.lists(st.sampled_from(DIRECT_NAMES), min_size=2, max_size=2))
+        return indent + draw(st.sampled_from(DIRECT_HEADS)).format(*names) + draw(st.sampled_from(DIRECT_GAPS)) + body
+    if kind == "lone":
+        return draw(st.sampled_from(DIRECT_LONE))
+    if kind == "heading":
+        return draw(st.sampled_from(DIRECT_HEADINGS))
+    return indent + body
+
+
+@st.composite
+def direct_scripts(draw):
+    lines = draw(st.lists(direct_lines(), min_size=1, max_size=8))
+    return draw(st.sampled_from(DIRECT_DEFINITIONS)) + "\n\n".join(lines) + "\n"
+
+
 @settings(PROFILE)
-@given(st.one_of(markdown_scripts(), fragments(MD_FRAGMENTS)))
+@given(st.one_of(markdown_scripts(), fragments(MD_FRAGMENTS), direct_scripts()))
 def test_markdown_fast_path_gives_the_same_script(src):
     assert parse_markdown(src, "f.md", fast_paths=True) == parse_markdown(src, "f.md", fast_paths=False)
+
+
+@settings(PROFILE)
+@given(st.one_of(fountain_scripts(), fragments(FOUNTAIN_FRAGMENTS + ["(a)\n(b)\nhi", "(*x*)\n", "()\n"])))
+def test_fountain_fast_path_gives_the_same_script(src):
+    assert parse_fountain(src, "f.fountain", fast_paths=True) == parse_fountain(src, "f.fountain", fast_paths=False)
 
 
 # --------------------------------------------------------------------------- the small inline tokenizer

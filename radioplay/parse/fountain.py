@@ -11,7 +11,7 @@ from __future__ import annotations
 import re
 from dataclasses import dataclass
 
-from radioplay.model import Chapter, Cue, Script
+from radioplay.model import Chapter, Cue, Script, Segment
 from radioplay.parse.speech import Findings, SpeechBuilder, direction_cue, make_line_cue, source_text, tidy
 
 _TITLE_KEY = re.compile(r"([A-Za-z][A-Za-z0-9 _-]*):(.*)")
@@ -47,9 +47,10 @@ class _Line:
 
 
 class FountainParser(Findings):
-    def __init__(self, text: str, path: str):
+    def __init__(self, text: str, path: str, fast_paths: bool = True):
         self.text = source_text(text)
         super().__init__(path)
+        self.fast_paths = fast_paths
         self.cues: list[Cue] = []
         self.chapters: list[Chapter] = []
         self.title: str | None = None
@@ -138,12 +139,12 @@ class FountainParser(Findings):
             line = lines[index]
             if line is None:
                 continue
-            if not line.strip():
+            stripped = line.strip()
+            if not stripped:
                 if current:
                     out.append(current)
                     current = []
                 continue
-            stripped = line.strip()
             current.append(_Line(index + 1, stripped, len(line) - len(line.lstrip()) + 1))
         if current:
             out.append(current)
@@ -245,9 +246,20 @@ class FountainParser(Findings):
             self.chapters.append(Chapter(title=title, cue=len(self.cues), line=line.number))
 
     def dialogue(self, block: list[_Line], name: str, extensions: tuple[str, ...], dual: bool) -> None:
-        head = block[0]
+        head, lines = block[0], block[1:]
+        # Most speech is plain lines, perhaps after parentheticals: one segment, made at once
+        # (what the builder would make of it; a property test checks the two ways agree).
+        first = 0
+        while first < len(lines) - 1 and _is_parenthetical(lines[first].text):
+            first += 1
+        joined = " ".join([line.text for line in lines[first:]])
+        if self.fast_paths and _SPEECH_MARKUP.search(joined) is None and all(line.text[0] not in "(~" for line in lines[first:]):
+            directions = [d for d in map(_parenthetical_direction, lines[:first]) if d]
+            segment = Segment(tidy(joined), "; ".join(directions) or None, lines[first].number, lines[first].col)
+            self.add_cue(make_line_cue((name,), [(segment,)], head.number, head.col, extensions), dual)
+            return
         builder = SpeechBuilder(speakers=(name,), line=head.number, col=head.col, extensions=extensions)
-        self.speak(builder, block[1:])
+        self.speak(builder, lines)
         self.finish(builder, dual)
 
     def lyrics(self, block: list[_Line]) -> None:
@@ -263,16 +275,6 @@ class FountainParser(Findings):
         self.finish(builder, dual=False)
 
     def speak(self, builder: SpeechBuilder, lines: list[_Line]) -> None:
-        # Most speech is plain lines, perhaps after parentheticals: one segment, nothing to take out.
-        first = 0
-        while first < len(lines) - 1 and _is_parenthetical(lines[first].text):
-            first += 1
-        joined = " ".join([line.text for line in lines[first:]])
-        if _SPEECH_MARKUP.search(joined) is None and all(line.text[0] not in "(~" for line in lines[first:]):
-            for line in lines[:first]:
-                self.direct(builder, line)
-            builder.add_paragraph(tidy(joined), lines[first].number, lines[first].col)
-            return
         builder.start_paragraph()
         for line in lines:
             text = line.text
@@ -290,7 +292,7 @@ class FountainParser(Findings):
     @staticmethod
     def direct(builder: SpeechBuilder, line: _Line) -> None:
         """A parenthetical directs the speech after it."""
-        direction = tidy(strip_emphasis(line.text[1:-1]))
+        direction = _parenthetical_direction(line)
         if direction:
             builder.add_direction(direction, line.number, line.col)
 
@@ -299,6 +301,13 @@ class FountainParser(Findings):
         if cue is None:
             self.skip_empty_cue(builder, "()", " ")
             return
+        self.add_cue(cue, dual)
+        if builder.unused_direction is not None:
+            text, line, col = builder.unused_direction
+            self.cues.append(direction_cue(text, line, col))
+
+    def add_cue(self, cue: Cue, dual: bool) -> None:
+        """Append a line cue; a dual-dialogue one (`^`) joins the single cue before it."""
         previous = self.cues[-1] if self.cues else None
         if dual and previous is not None and previous.kind == "line" and not previous.simultaneous:
             segments = [previous.parts[0].segments, cue.parts[0].segments]
@@ -307,17 +316,18 @@ class FountainParser(Findings):
         else:
             if dual:
                 self.warn("dual dialogue '^' with no single line cue before it; spoken on its own",
-                          builder.line, builder.col)
+                          cue.line, cue.col)
             self.cues.append(cue)
         self.last_speakers = cue.speakers
         self.last_extensions = cue.extensions
-        if builder.unused_direction is not None:
-            text, line, col = builder.unused_direction
-            self.cues.append(direction_cue(text, line, col))
 
 
 def _is_parenthetical(text: str) -> bool:
     return text[0] == "(" and text[-1] == ")"
+
+
+def _parenthetical_direction(line: _Line) -> str:
+    return tidy(strip_emphasis(line.text[1:-1]))
 
 
 def _character_cue(text: str) -> tuple[str, tuple[str, ...], bool] | None:
@@ -351,6 +361,6 @@ def _character_cue(text: str) -> tuple[str, tuple[str, ...], bool] | None:
     return tidy(strip_emphasis(raw)), tuple(extensions), dual
 
 
-def parse_fountain(text: str, path: str = "<script>") -> Script:
+def parse_fountain(text: str, path: str = "<script>", *, fast_paths: bool = True) -> Script:
     """Parse a Fountain screenplay. Does not check for empty scripts; `parse_script` does."""
-    return FountainParser(text, path).run()
+    return FountainParser(text, path, fast_paths).run()

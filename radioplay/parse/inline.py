@@ -15,7 +15,12 @@ from collections.abc import Mapping
 from types import MappingProxyType
 
 from markdown_it import MarkdownIt
+from markdown_it.common import utils as markdown_it_utils
 from markdown_it.common.utils import isMdAsciiPunct, isPunctChar, isWhiteSpace
+
+md_trim = getattr(markdown_it_utils, "mdTrim", str.strip)
+"""How markdown-it trims a paragraph's or heading's text. Not str.strip in recent markdown-it-py, which
+keeps U+001C-U+001F and U+0085 (not CommonMark whitespace); the fast paths must trim the same way."""
 
 # Anything here sends the paragraph to markdown-it.
 _GIVE_UP = re.compile(r"[\\<>&~\t\x0b\x0c\r\x00]")
@@ -59,7 +64,8 @@ def _punct(ch: str) -> bool:
     return isPunctChar(ch)
 
 
-def _space(ch: str) -> bool:
+def is_md_space(ch: str) -> bool:
+    """Whitespace as markdown-it's emphasis rules see it."""
     if ch < "\x80":
         return ch in _ASCII_SPACE
     return isWhiteSpace(ord(ch))
@@ -157,7 +163,7 @@ def simple_inline(src: str, md: MarkdownIt, has_references: bool) -> list[Inline
         last = src[at - 1] if at > 0 else " "
         nxt = src[run_end] if run_end < n else " "
         last_punct, next_punct = _punct(last), _punct(nxt)
-        last_space, next_space = _space(last), _space(nxt)
+        last_space, next_space = is_md_space(last), is_md_space(nxt)
         left = not (next_space or (next_punct and not (last_space or last_punct)))
         right = not (last_space or (last_punct and not (next_space or next_punct)))
         if ch == "*":

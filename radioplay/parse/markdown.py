@@ -17,9 +17,9 @@ from dataclasses import dataclass
 from markdown_it import MarkdownIt
 from markdown_it.token import Token
 
-from radioplay.model import Chapter, Cue, Script
-from radioplay.parse.inline import InlineToken, simple_inline
-from radioplay.parse.speech import Findings, SpeechBuilder, direction_cue, source_text, tidy
+from radioplay.model import Chapter, Cue, Script, Segment
+from radioplay.parse.inline import InlineToken, is_md_space, md_trim, simple_inline
+from radioplay.parse.speech import Findings, SpeechBuilder, direction_cue, make_line_cue, source_text, tidy
 
 # A bracketed note longer than this is taken to be an unclosed bracket.
 MAX_NOTE_LINES = 2000
@@ -31,10 +31,11 @@ _LIST_SEPARATOR = re.compile(r"\s*(?:,\s*and|,|and|&)\s*", re.IGNORECASE)
 _HEAD_COLON = re.compile(r"\s*:")
 # The fast path only takes paragraphs that markdown-it would read as one plain text run.
 _FAST_HEAD = re.compile(r"\*\*([^\W\d_](?:[^\W_]|[ .'’-])*?)(:?)\*\*(:?)")
-_INLINE_SPECIAL = re.compile(r"[*_`\[\]<>!&\\~\t]")
+_INLINE_SPECIAL = re.compile(r"[*_`\[\]<>&\\~\t]")  # `!` only matters before `[`
 # The direct lane: one-line paragraphs read with no tokens at all (see MarkdownParser.direct_line).
 _DIRECT_NAME = re.compile(r"\*\*([^\W\d_](?:[^\W_]|[ .'’-])*?)(:?)\*\*")
-_DIRECTION_INSIDE = r"([^*_`\[\]<>!&\\~\t]*)"
+_ONE_NAME_HEAD = re.compile(r" {0,3}\*\*([^\W\d_](?:[^\W_]|[ .'’-])*?)(?::\*\*|\*\*\s*:)")
+_DIRECTION_INSIDE = r"([^*_`\[\]<>&\\~\t]*)"
 _OPENING_DIRECTION = re.compile(r"([_*])\[" + _DIRECTION_INSIDE + r"\]\1(?=\s)")
 _LONE_DIRECTION = re.compile(r"( {0,3})([_*])\[" + _DIRECTION_INSIDE + r"\]\2 *")
 _BLOCK_START_CHARS = set("#>-+=|~`<[\t0123456789")
@@ -90,6 +91,8 @@ class MarkdownParser(Findings):
         self.title: str | None = None
         self.title_seen = False
         self.builder: SpeechBuilder | None = None
+        self.last_cue_open = False
+        """The last cue was made at once by said() and more speech may still join it."""
         self.last_speakers: tuple[str, ...] | None = None
         self.canonical_names: dict[str, str] = {}
         self.limit = len(text)
@@ -299,10 +302,8 @@ class MarkdownParser(Findings):
             name, colon_inside, colon_after = head.groups()
             after = stripped_first[head.end():]
             if name != name.strip() or bool(colon_inside) == bool(colon_after) \
-                    or (after and not after[0].isspace()):
+                    or (after and not is_md_space(after[0])):
                 head = None  # not the plain `**Name**:` form: markdown-it's inline parser reads it all
-        if head is None and len(lines) == 1 and stripped_first[:1] == "#":
-            return self._fast_heading(block, stripped_first)
         if head:
             children += [InlineToken("strong_open", "strong", 1, markup="**"),
                          InlineToken("text", "", 0, content=name + colon_inside),
@@ -320,7 +321,7 @@ class MarkdownParser(Findings):
             if _INLINE_SPECIAL.search(body):
                 # One paragraph for sure, but with inline markup: markdown-it's inline parser alone
                 # reads it (the block parser would only hand it the same text).
-                source = "\n".join(lines).strip()
+                source = md_trim("\n".join(lines))
                 return _Paragraph("para", block.start, block.end, self.inline_tokens(source))
         for index, body in enumerate(bodies):
             if index:
@@ -328,16 +329,6 @@ class MarkdownParser(Findings):
             if body:
                 children.append(InlineToken("text", "", 0, content=body))
         return _Paragraph("para", block.start, block.end, _clean_children(children))
-
-    def _fast_heading(self, block: _Block, stripped: str) -> _Paragraph | None:
-        """A one-line ATX heading with no closing `#`s: its text goes straight to the inline parser."""
-        m = _ATX_HEADING.fullmatch(stripped)
-        if m is None:
-            return None
-        content = m.group(1)
-        if not content or content != content.strip() or "#" in content:
-            return None
-        return _Paragraph("heading", block.start, block.start + 1, self.inline_tokens(content))
 
     def inline_tokens(self, source: str) -> list[Token]:
         """Cleaned inline tokens of one paragraph's text: the small tokenizer when it can, else markdown-it."""
@@ -374,40 +365,41 @@ class MarkdownParser(Findings):
 
     def direct_line(self, index: int) -> bool:
         """Read a one-line paragraph without the block parser: a `**Name**:` or `**A** and **B**:`
-        cue, a lone `_[direction]_`, or words going on with the speaker. Plain words go straight into
-        the cue builder; other inline markup goes through the small tokenizer. Returns False, having
+        cue, a lone `_[direction]_`, a heading, or words going on with the speaker. Plain words make
+        a cue at once; other inline markup goes through the small tokenizer. Returns False, having
         done nothing, for anything else; a property test checks that markdown-it reads the same."""
         line = self.lines[index]
         number = index + 1
         head = _direct_head(line)
         if head is not None:
             names, head_end = head
-            body = line[head_end:].lstrip()
-            if not body:
+            # Only spaces and tabs: other blanks before a delimiter change how markdown-it reads it.
+            body = line[head_end:].lstrip(" \t")
+            if not body.strip():
                 return False  # an empty cue: the general path lists and warns
-            body_col = len(line) - len(body) + 1
+            head_col = len(line) - len(line.lstrip(" ")) + 1
             if _plain_words(body):
-                self.close_cue()
-                self.builder = SpeechBuilder(tuple(self.canonical(n) for n in names), number,
-                                             len(line) - len(line.lstrip(" ")) + 1)
-                self.builder.add_paragraph(tidy(body), number, body_col)
+                self.said(names, number, head_col, tidy(body), number, len(line) - len(body.lstrip()) + 1)
                 return True
             opening = _OPENING_DIRECTION.match(body)
             rest = body[opening.end():].lstrip() if opening is not None else ""
             if opening is not None and rest and _plain_words(rest) and not self.env.get("references"):
                 direction = tidy(opening.group(2))  # `[word]` could be a reference link, hence the check
                 if direction:
-                    self.close_cue()
-                    self.builder = SpeechBuilder(tuple(self.canonical(n) for n in names), number,
-                                                 len(line) - len(line.lstrip(" ")) + 1)
-                    self.builder.add_direction(direction, number, body_col + 1)
-                    self.builder.add_paragraph(tidy(rest), number, len(line) - len(rest) + 1)
+                    self.said(names, number, head_col, tidy(rest), number, len(line) - len(rest) + 1, direction)
                     return True
             tokens = self.direct_tokens(body, index)
             if tokens is None:
                 return False
-            self.take_paragraph(names, tokens, self.line_offsets[index] + body_col - 1, number,
-                                len(line) - len(line.lstrip(" ")) + 1)
+            cursor = self.line_offsets[index] + len(line) - len(body)
+            pieces = _emphasis_only(tokens) if "[" not in body and _no_bare_url(body) else None
+            words = tidy("".join(pieces)) if pieces is not None else ""
+            if not words:
+                self.take_paragraph(names, tokens, cursor, number, head_col)
+                return True
+            # Emphasis and code spans only: the words are the tokens' text, and nothing is left out.
+            _, words_line, words_col = self.find_text(next(p for p in pieces if p.strip()), cursor)
+            self.said(names, number, head_col, words, words_line, words_col)
             return True
         lone = _LONE_DIRECTION.fullmatch(line)
         if lone is not None:
@@ -418,19 +410,30 @@ class MarkdownParser(Findings):
             self.cues.append(direction_cue(direction, number, len(lone.group(1)) + 2))
             return True
         body = line.lstrip(" ")
-        if len(line) - len(body) > 3 or _may_start_other_block(body):
+        if len(line) - len(body) > 3:
+            return False
+        if body[:1] == "#":
+            heading = _ATX_HEADING.fullmatch(body)
+            content = heading.group(1) if heading is not None else ""
+            if not content or content != md_trim(content) or content != content.strip() or "#" in content:
+                return False
+            self.limit = self.line_offsets[index + 1] if index + 1 < len(self.line_offsets) else len(self.text)
+            self.heading(self.inline_tokens(content), number)
+            return True
+        if _may_start_other_block(body):
             return False
         if _plain_words(body):
             words = tidy(body)
             if not words or (self.builder is None and self.last_speakers is None):
                 return False
             col = len(line) - len(body.lstrip()) + 1
-            if self.builder is None:
+            builder = self.more_speech()
+            if builder is None:
                 # Speech after a stage direction goes on with the speaker who was talking.
-                self.builder = SpeechBuilder(self.last_speakers, number, col)
-            self.builder.add_paragraph(words, number, col)
+                builder = self.builder = SpeechBuilder(self.last_speakers, number, col)
+            builder.add_paragraph(words, number, col)
             return True
-        tokens = self.direct_tokens(body.strip(), index)
+        tokens = self.direct_tokens(md_trim(body), index)
         if tokens is None or _cue_head(tokens) is not None:
             return False  # a head the direct reading turned down is the general path's to read
         self.take_paragraph(None, tokens, self.line_offsets[index], number, len(line) - len(line.lstrip()) + 1)
@@ -458,14 +461,7 @@ class MarkdownParser(Findings):
         cursor = self.line_offsets[para.line]
         self.limit = self.line_offsets[para.end] if para.end < len(self.line_offsets) else len(self.text)
         if para.kind == "heading":
-            self.close_cue()
-            self.last_speakers = None
-            title = tidy(self.plain(para.children or []))
-            if not self.title_seen:
-                self.title_seen = True
-                self.title = title or None
-            else:
-                self.chapters.append(Chapter(title=title, cue=len(self.cues), line=line))
+            self.heading(para.children or [], line)
             return
         children = para.children or []
         head = _cue_head(children)
@@ -481,13 +477,31 @@ class MarkdownParser(Findings):
                 cursor, _, _ = self.find(piece, cursor)
         self.take_paragraph(names, rest, cursor, hline, hcol)
 
+    def heading(self, children: list[Token], line: int) -> None:
+        """The first heading titles the episode; the others start chapters."""
+        self.close_cue()
+        self.last_speakers = None
+        title = tidy(self.plain(children))
+        if not self.title_seen:
+            self.title_seen = True
+            self.title = title or None
+        else:
+            self.chapters.append(Chapter(title=title, cue=len(self.cues), line=line))
+
     def take_paragraph(self, names: list[str] | None, children: list[Token], cursor: int, line: int, col: int) -> None:
         """One paragraph's inline tokens: a cue's speech when `names` (its head at line, col) are
         given; otherwise a lone direction, more of the current speech, or text with no speaker."""
         if names is not None:
-            self.close_cue()
-            self.builder = SpeechBuilder(tuple(self.canonical(n) for n in names), line, col)
-            self.speech(list(self.inline_events(children, cursor)))
+            events = list(self.inline_events(children, cursor))
+            if self.fast_paths and all(event[0] == "text" for event in events):
+                # Words only (links and emphasis read, notes taken out): the paragraph is one segment.
+                words = tidy("".join([event[1] for event in events]))
+                if words:
+                    _, _, first_line, first_col = next(event for event in events if event[1].strip())
+                    self.said(names, line, col, words, first_line, first_col)
+                    return
+            self.open_cue(names, line, col)
+            self.speech(events)
             return
         events = list(self.inline_events(children, cursor))
         texts = [e for e in events if e[0] == "text" and e[1].strip()]
@@ -500,7 +514,7 @@ class MarkdownParser(Findings):
             _, text, dline, dcol = directions[0]
             self.cues.append(direction_cue(text, dline, dcol))
             return
-        if self.builder is not None:
+        if self.more_speech() is not None:
             self.speech(events)
             return
         if self.last_speakers is not None:
@@ -512,6 +526,36 @@ class MarkdownParser(Findings):
         stray = tidy(" ".join(e[1] for e in events if e[0] in ("text", "direction")))
         self.leave_out("no speaker", stray, line, col)
         self.warn(f"text with no speaker is not spoken: {_preview(stray)!r}", line, col)
+
+    def open_cue(self, names: list[str], line: int, col: int) -> SpeechBuilder:
+        """Finish the cue before and start one for `names`, whose head is at line, col."""
+        self.close_cue()
+        self.builder = SpeechBuilder(self.speakers(names), line, col)
+        return self.builder
+
+    def said(self, names: list[str], line: int, col: int, words: str, words_line: int, words_col: int,
+             direction: str | None = None) -> None:
+        """A cue whose speech is one paragraph of words (tidy, not empty), made at once: what
+        open_cue and the builder would make. more_speech() takes it back if the speech goes on."""
+        self.close_cue()
+        speakers = self.speakers(names)
+        segments = (Segment(words, direction, words_line, words_col, False),)
+        self.cues.append(make_line_cue(speakers, [segments] * len(speakers), line, col))
+        self.last_speakers = speakers
+        self.last_cue_open = True
+
+    def more_speech(self) -> SpeechBuilder | None:
+        """The builder of the speech in progress, if any: a cue that said() finished is taken back."""
+        if self.last_cue_open:
+            self.last_cue_open = False
+            cue = self.cues.pop()
+            self.builder = SpeechBuilder(cue.speakers, cue.line, cue.col)
+            self.builder.segments = list(cue.parts[0].segments)
+            self.builder.direction_in_force = self.builder.segments[-1].direction
+        return self.builder
+
+    def speakers(self, names: list[str]) -> tuple[str, ...]:
+        return tuple([self.canonical(name) for name in names])
 
     def canonical(self, name: str) -> str:
         name = tidy(name)
@@ -531,6 +575,7 @@ class MarkdownParser(Findings):
         self.builder.end_paragraph()
 
     def close_cue(self) -> None:
+        self.last_cue_open = False
         builder, self.builder = self.builder, None
         if builder is None:
             return
@@ -701,14 +746,14 @@ class MarkdownParser(Findings):
                 piece = content[last:m.start()]
                 if content[m.start() + len(url):m.start() + len(url) + 1] in tuple(".,;:!?"):
                     piece = piece.rstrip()  # "see https://x.org." reads "see."
-                _, line, col = self.find(piece, cursor)
+                _, line, col = self.find_text(piece, cursor)
                 yield ("text", piece, line, col)
             cursor, line, col = self.find(url, cursor)
             self.leave_out("url", url, line, col)
             last = m.start() + len(url)
         if last < len(content):
             piece = content[last:]
-            _, line, col = self.find(piece.strip() or piece, cursor)
+            _, line, col = self.find_text(piece, cursor)
             yield ("text", piece, line, col)
 
 
@@ -724,6 +769,11 @@ def _may_start_other_block(line: str) -> bool:
 def _direct_head(line: str) -> tuple[list[str], int] | None:
     """The names of a one-line paragraph's `**Name**:`, `**Name:**` or `**A**, **B** and **C**:` head,
     and where the head ends; None unless markdown-it is sure to read the head that way too."""
+    one = _ONE_NAME_HEAD.match(line)
+    if one is not None:  # the commonest head, in one match
+        name, end = one.group(1), one.end()
+        if name[-1].isalnum() and len(name) <= 80 and (end == len(line) or is_md_space(line[end])):
+            return [name], end
     names: list[str] = []
     pos = len(line) - len(line.lstrip(" "))
     if pos > 3:
@@ -735,11 +785,11 @@ def _direct_head(line: str) -> tuple[list[str], int] | None:
         names.append(name.group(1))
         pos = name.end()
         if name.group(2):  # `**Name:**`: a space must follow, or the closing `**` would not close
-            return (names, pos) if pos == len(line) or line[pos].isspace() else None
+            return (names, pos) if pos == len(line) or is_md_space(line[pos]) else None
         colon = _HEAD_COLON.match(line, pos)
         if colon is not None:
             pos = colon.end()
-            return (names, pos) if pos == len(line) or line[pos].isspace() else None
+            return (names, pos) if pos == len(line) or is_md_space(line[pos]) else None
         separator = _LIST_SEPARATOR.match(line, pos)
         if separator is None or not line.startswith("**", separator.end()) \
                 or separator.group(0)[0].isalpha() or separator.group(0)[-1].isalpha():
@@ -749,7 +799,26 @@ def _direct_head(line: str) -> tuple[list[str], int] | None:
 
 def _plain_words(text: str) -> bool:
     """No inline markup and no bare URL: markdown-it would give one text token, spoken as it is."""
-    return _INLINE_SPECIAL.search(text) is None and "://" not in text and "www." not in text.lower()
+    return _INLINE_SPECIAL.search(text) is None and _no_bare_url(text)
+
+
+def _no_bare_url(text: str) -> bool:
+    return "://" not in text and "www." not in text.lower()
+
+
+_EMPHASIS_TYPES = frozenset(("text", "code_inline", "em_open", "em_close", "strong_open", "strong_close"))
+
+
+def _emphasis_only(tokens: list[Token]) -> list[str] | None:
+    """The spoken pieces of inline tokens that hold only text, code spans and emphasis, else None.
+    (Emphasis with no brackets in it cannot be a direction.)"""
+    pieces = []
+    for tok in tokens:
+        if tok.type not in _EMPHASIS_TYPES:
+            return None
+        if tok.nesting == 0:
+            pieces.append(tok.content)
+    return pieces
 
 
 def _preview(text: str, limit: int = 60) -> str:
