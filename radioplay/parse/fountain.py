@@ -22,6 +22,7 @@ _EXTENSION = re.compile(r"\s*\(([^()]*)\)\s*$")
 _EMPHASIS = re.compile(r"(?<!\\)(\*{1,3}|_)(?=\S)(.+?)(?<=\S)(?<!\\)\1")
 _ESCAPE = re.compile(r"\\([*_\\])")
 _NOT_NEWLINE = re.compile(r"[^\n]")
+_NOT_DIALOGUE_LEADS = frozenset("=#.>")
 _SPEECH_MARKUP = re.compile(r"[*_\\]")
 
 
@@ -192,6 +193,13 @@ class FountainParser(Findings):
                       diagnostics=self.diagnostics, path=self.path, format="fountain")
 
     def block(self, block: list[_Line]) -> None:
+        text = block[0].text
+        if len(block) > 1 and text[0] not in _NOT_DIALOGUE_LEADS and not self.is_scene_heading(text):
+            # Dialogue (most blocks): none of the elements tested before it below can start this way.
+            cue = self.character_cue(text)
+            if cue is not None:
+                self.dialogue(block, *cue)
+                return
         while block:
             first = block[0]
             text = first.text
@@ -252,10 +260,11 @@ class FountainParser(Findings):
         first = 0
         while first < len(lines) - 1 and _is_parenthetical(lines[first].text):
             first += 1
-        joined = " ".join([line.text for line in lines[first:]])
-        if self.fast_paths and _SPEECH_MARKUP.search(joined) is None and all(line.text[0] not in "(~" for line in lines[first:]):
-            directions = [d for d in map(_parenthetical_direction, lines[:first]) if d]
-            segment = Segment(tidy(joined), "; ".join(directions) or None, lines[first].number, lines[first].col)
+        speech = [line.text for line in lines[first:]]
+        joined = speech[0] if len(speech) == 1 else " ".join(speech)
+        if self.fast_paths and _SPEECH_MARKUP.search(joined) is None and all(text[0] not in "(~" for text in speech):
+            direction = "; ".join([d for d in map(_parenthetical_direction, lines[:first]) if d]) if first else ""
+            segment = Segment(tidy(joined), direction or None, lines[first].number, lines[first].col)
             self.add_cue(make_line_cue((name,), [(segment,)], head.number, head.col, extensions), dual)
             return
         builder = SpeechBuilder(speakers=(name,), line=head.number, col=head.col, extensions=extensions)
@@ -308,8 +317,8 @@ class FountainParser(Findings):
 
     def add_cue(self, cue: Cue, dual: bool) -> None:
         """Append a line cue; a dual-dialogue one (`^`) joins the single cue before it."""
-        previous = self.cues[-1] if self.cues else None
-        if dual and previous is not None and previous.kind == "line" and not previous.simultaneous:
+        previous = self.cues[-1] if dual and self.cues else None
+        if previous is not None and previous.kind == "line" and not previous.simultaneous:
             segments = [previous.parts[0].segments, cue.parts[0].segments]
             self.cues[-1] = make_line_cue(previous.speakers + cue.speakers, segments, previous.line, previous.col,
                                           previous.extensions + cue.extensions)

@@ -43,12 +43,13 @@ _THEMATIC_BREAK = re.compile(r"([-*_])(?:[ \t]*\1){2,}[ \t]*")
 _ATX_HEADING = re.compile(r"#{1,6} +([^\t]*?) *")
 _NOTE_CHAR = re.compile(r"[\\`\[\]]")
 # Where the block scan must look: blank lines, and lines that may open a fence, comment or note.
-_BLOCK_EVENT = re.compile(r"^(?:[^\S\n]*$| {0,3}(?:`{3}|~{3}|<!--|\[))", re.MULTILINE)
+_BLOCK_EVENT = re.compile(r"^(?:(?P<blank>[^\S\n]*$)| {0,3}(?:`{3}|~{3}|<!--|\[))", re.MULTILINE)
+_ONE_LINE_PARAGRAPH = re.compile(r"(?! {0,3}(?:`{3}|~{3}|<!--|\[))[^\n]*\S[^\n]*\n[^\S\n]*(?:\n|\Z)")
 _PLUS_ONE = (1).__add__
 _CUE_LINE = re.compile(r" {0,3}(\*\*[^*\n]+\*\*|#)")
 
 
-@dataclass
+@dataclass(slots=True)
 class _Block:
     kind: str
     """"chunk" (markdown to parse), or the reason of an unspoken block."""
@@ -95,6 +96,7 @@ class MarkdownParser(Findings):
         """The last cue was made at once by said() and more speech may still join it."""
         self.last_speakers: tuple[str, ...] | None = None
         self.canonical_names: dict[str, str] = {}
+        self.speakers_of_name: dict[str, tuple[str]] = {}
         self.limit = len(text)
         """Searches for inline positions stop at the end of the paragraph being read."""
 
@@ -149,21 +151,28 @@ class MarkdownParser(Findings):
                 chunk_start = None
 
         # Only lines the regex picks out need a look; the lines between them are paragraph text.
-        text, offsets, search = self.text, self.line_offsets, _BLOCK_EVENT.search
+        text, offsets, search, one_line = self.text, self.line_offsets, _BLOCK_EVENT.search, _ONE_LINE_PARAGRAPH.match
         while i < n:
+            if chunk_start is None and one_line(text, offsets[i]) is not None:
+                # The commonest block: one line and a blank one. Nothing between them to look at.
+                blocks.append(_Block("chunk", i, i + 1))
+                i += 2
+                continue
             event = search(text, offsets[i])
             j = bisect.bisect_right(offsets, event.start(), i) - 1 if event is not None else n
             if j > i and chunk_start is None:
                 chunk_start = i
             if j >= n:
                 break
+            if event.lastgroup == "blank":
+                if chunk_start is not None:
+                    blocks.append(_Block("chunk", chunk_start, j))
+                    chunk_start = None
+                i = j + 1
+                continue
             line = lines[j]
             stripped = line.lstrip(" ")
             indent = len(line) - len(stripped)
-            if not stripped.strip():
-                flush(j)
-                i = j + 1
-                continue
             fence = _FENCE.match(line)
             if fence:
                 flush(j)
@@ -555,9 +564,16 @@ class MarkdownParser(Findings):
         return self.builder
 
     def speakers(self, names: list[str]) -> tuple[str, ...]:
+        if len(names) == 1:
+            try:  # the same few names head nearly every cue
+                return self.speakers_of_name[names[0]]
+            except KeyError:
+                speakers = self.speakers_of_name[names[0]] = (self.canonical(names[0]),)
+                return speakers
         return tuple([self.canonical(name) for name in names])
 
     def canonical(self, name: str) -> str:
+        """The first spelling of a name stands for all its spellings (`ADA`, `Ada`)."""
         name = tidy(name)
         return self.canonical_names.setdefault(name.casefold(), name)
 
