@@ -32,9 +32,11 @@ _HEAD_COLON = re.compile(r"\s*:")
 # The fast path only takes paragraphs that markdown-it would read as one plain text run.
 _FAST_HEAD = re.compile(r"\*\*([^\W\d_](?:[^\W_]|[ .'’-])*?)(:?)\*\*(:?)")
 _INLINE_SPECIAL = re.compile(r"[*_`\[\]<>&\\~\t]")  # `!` only matters before `[`
+_MARKUP_OR_URL = re.compile(r"[*_`\[\]<>&\\~\t]|://|[wW][wW][wW]\.")
 # The direct lane: one-line paragraphs read with no tokens at all (see MarkdownParser.direct_line).
 _DIRECT_NAME = re.compile(r"\*\*([^\W\d_](?:[^\W_]|[ .'’-])*?)(:?)\*\*")
-_ONE_NAME_HEAD = re.compile(r" {0,3}\*\*([^\W\d_](?:[^\W_]|[ .'’-])*?)(?::\*\*|\*\*\s*:)")
+# The same names as _DIRECT_NAME once the caller has turned down any with `_` (one class, no alternation).
+_ONE_NAME_HEAD = re.compile(r" {0,3}\*\*([^\W\d_][\w .'’-]*)(?::\*\*|\*\*\s*:)")
 _DIRECTION_INSIDE = r"([^*_`\[\]<>&\\~\t]*)"
 _OPENING_DIRECTION = re.compile(r"([_*])\[" + _DIRECTION_INSIDE + r"\]\1(?=\s)")
 _LONE_DIRECTION = re.compile(r"( {0,3})([_*])\[" + _DIRECTION_INSIDE + r"\]\2 *")
@@ -788,6 +790,8 @@ def _direct_head(line: str) -> tuple[list[str], int] | None:
     one = _ONE_NAME_HEAD.match(line)
     if one is not None:  # the commonest head, in one match
         name, end = one.group(1), one.end()
+        if "_" in name:
+            return None
         if name[-1].isalnum() and len(name) <= 80 and (end == len(line) or is_md_space(line[end])):
             return [name], end
     names: list[str] = []
@@ -815,7 +819,7 @@ def _direct_head(line: str) -> tuple[list[str], int] | None:
 
 def _plain_words(text: str) -> bool:
     """No inline markup and no bare URL: markdown-it would give one text token, spoken as it is."""
-    return _INLINE_SPECIAL.search(text) is None and _no_bare_url(text)
+    return _MARKUP_OR_URL.search(text) is None
 
 
 def _no_bare_url(text: str) -> bool:
