@@ -32,7 +32,6 @@ _HEAD_COLON = re.compile(r"\s*:")
 # The fast path only takes paragraphs that markdown-it would read as one plain text run.
 _FAST_HEAD = re.compile(r"\*\*([^\W\d_](?:[^\W_]|[ .'’-])*?)(:?)\*\*(:?)")
 _INLINE_SPECIAL = re.compile(r"[*_`\[\]<>&\\~\t]")  # `!` only matters before `[`
-_MARKUP_OR_URL = re.compile(r"[*_`\[\]<>&\\~\t]|://|[wW][wW][wW]\.")
 # The direct lane: one-line paragraphs read with no tokens at all (see MarkdownParser.direct_line).
 _DIRECT_NAME = re.compile(r"\*\*([^\W\d_](?:[^\W_]|[ .'’-])*?)(:?)\*\*")
 # The same names as _DIRECT_NAME once the caller has turned down any with `_` (one class, no alternation).
@@ -819,7 +818,7 @@ def _direct_head(line: str) -> tuple[list[str], int] | None:
 
 def _plain_words(text: str) -> bool:
     """No inline markup and no bare URL: markdown-it would give one text token, spoken as it is."""
-    return _MARKUP_OR_URL.search(text) is None
+    return _INLINE_SPECIAL.search(text) is None and "://" not in text and "www." not in text.lower()
 
 
 def _no_bare_url(text: str) -> bool:
