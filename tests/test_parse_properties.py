@@ -348,4 +348,5 @@ def test_simple_inline_tokens_equal_markdown_its(src):
 @settings(PROFILE)
 @given(st.from_regex(PLAIN_URL, fullmatch=True))
 def test_plain_urls_are_left_as_they_are_by_markdown_it(url):
-    assert _new_markdown().normalizeLink(url) == url
+    md = _new_markdown()
+    assert md.normalizeLink(url) == url and md.validateLink(url)

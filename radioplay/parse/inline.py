@@ -58,12 +58,6 @@ class InlineToken:
         return f"InlineToken({self.type!r}, content={self.content!r}, markup={self.markup!r})"
 
 
-def _punct(ch: str) -> bool:
-    if ch < "\x80":
-        return ch in _ASCII_PUNCT
-    return isPunctChar(ch)
-
-
 def is_md_space(ch: str) -> bool:
     """Whitespace as markdown-it's emphasis rules see it."""
     if ch < "\x80":
@@ -143,9 +137,12 @@ def simple_inline(src: str, md: MarkdownIt, has_references: bool) -> list[Inline
             url = src[close + 2:end]
             if not label or _LINK_TEXT_BAD.search(label) or not url or _URL_BAD.search(url):
                 return None
-            href = url if PLAIN_URL.fullmatch(url) else md.normalizeLink(url)
-            if not md.validateLink(href):
-                return None
+            if PLAIN_URL.fullmatch(url):
+                href = url  # http(s): normalizeLink leaves it as it is and validateLink accepts it
+            else:
+                href = md.normalizeLink(url)
+                if not md.validateLink(href):
+                    return None
             if pending:
                 tokens.append(InlineToken("text", "", 0, content=pending))
                 pending = ""
@@ -162,8 +159,11 @@ def simple_inline(src: str, md: MarkdownIt, has_references: bool) -> list[Inline
                 return None
         last = src[at - 1] if at > 0 else " "
         nxt = src[run_end] if run_end < n else " "
-        last_punct, next_punct = _punct(last), _punct(nxt)
-        last_space, next_space = is_md_space(last), is_md_space(nxt)
+        # ASCII (nearly always) straight from the sets; anything else through markdown-it's tests.
+        last_punct = last in _ASCII_PUNCT if last < "\x80" else isPunctChar(last)
+        next_punct = nxt in _ASCII_PUNCT if nxt < "\x80" else isPunctChar(nxt)
+        last_space = last in _ASCII_SPACE if last < "\x80" else isWhiteSpace(ord(last))
+        next_space = nxt in _ASCII_SPACE if nxt < "\x80" else isWhiteSpace(ord(nxt))
         left = not (next_space or (next_punct and not (last_space or last_punct)))
         right = not (last_space or (last_punct and not (next_space or next_punct)))
         if ch == "*":

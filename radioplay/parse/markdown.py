@@ -97,7 +97,7 @@ class MarkdownParser(Findings):
         """The last cue was made at once by said() and more speech may still join it."""
         self.last_speakers: tuple[str, ...] | None = None
         self.canonical_names: dict[str, str] = {}
-        self.speakers_of_name: dict[str, tuple[str]] = {}
+        self.speakers_of_head: dict[str, tuple[str, ...]] = {}
         self.limit = len(text)
         """Searches for inline positions stop at the end of the paragraph being read."""
 
@@ -565,13 +565,12 @@ class MarkdownParser(Findings):
         return self.builder
 
     def speakers(self, names: list[str]) -> tuple[str, ...]:
-        if len(names) == 1:
-            try:  # the same few names head nearly every cue
-                return self.speakers_of_name[names[0]]
-            except KeyError:
-                speakers = self.speakers_of_name[names[0]] = (self.canonical(names[0]),)
-                return speakers
-        return tuple([self.canonical(name) for name in names])
+        key = names[0] if len(names) == 1 else "\n".join(names)
+        try:  # the same few heads come back all through a script
+            return self.speakers_of_head[key]
+        except KeyError:
+            speakers = self.speakers_of_head[key] = tuple([self.canonical(name) for name in names])
+            return speakers
 
     def canonical(self, name: str) -> str:
         """The first spelling of a name stands for all its spellings (`ADA`, `Ada`)."""

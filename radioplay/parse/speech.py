@@ -157,14 +157,15 @@ def make_line_cue(speakers: tuple[str, ...], segments_per_part: list[tuple[Segme
         # Positional: keyword arguments make a Cue take twice as long, and a big script makes 100,000s.
         return Cue("line", speakers, text, first_segment.direction, line, col, (Part(speakers[0], segments),),
                    is_interrupted(text), picks_up(first_segment.text), extensions)
-    parts = tuple(Part(name, segs) for name, segs in zip(speakers, segments_per_part))
-    texts = [join_segments(p.segments) for p in parts]
-    unique_texts = list(dict.fromkeys(texts))
-    text = "\n".join(unique_texts)
-    first = parts[0].segments
-    return Cue(kind="line", speakers=speakers, text=text, direction=first[0].direction, line=line, col=col,
-               parts=parts, interrupted=is_interrupted(join_segments(parts[-1].segments)),
-               picks_up=picks_up(first[0].text), extensions=extensions)
+    parts = tuple([Part(name, segs) for name, segs in zip(speakers, segments_per_part)])
+    first = segments_per_part[0]
+    if all(segs is first for segs in segments_per_part):  # unison: one speech, joined once
+        text = last_text = join_segments(first)
+    else:
+        texts = [join_segments(segs) for segs in segments_per_part]
+        text, last_text = "\n".join(dict.fromkeys(texts)), texts[-1]
+    return Cue("line", speakers, text, first[0].direction, line, col, parts, is_interrupted(last_text),
+               picks_up(first[0].text), extensions)
 
 
 def direction_cue(text: str, line: int, col: int) -> Cue:
