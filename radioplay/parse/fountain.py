@@ -30,10 +30,11 @@ def strip_emphasis(text: str) -> str:
     """`*italic*`, `**bold**`, `***both***` and `_underline_` lose their markers; `\\*` is a star."""
     if "*" not in text and "_" not in text and "\\" not in text:
         return text
-    replaced = 1
-    while replaced:  # `***x***` and nested markers take more than one pass
+    while True:  # `***x***` and nested markers take more than one pass
         text, replaced = _EMPHASIS.subn(r"\2", text)
-    return _ESCAPE.sub(r"\1", text)
+        if not replaced or ("*" not in text and "_" not in text):
+            break
+    return _ESCAPE.sub(r"\1", text) if "\\" in text else text
 
 
 @dataclass(slots=True)
