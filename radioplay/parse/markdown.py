@@ -1,11 +1,17 @@
 """The Markdown dialogue format (the seed's conventions), parsed with markdown-it-py.
 
-The source is first cut into blocks at blank lines by a cheap line scan that also takes out what
-can span blank lines and is never spoken: front matter, fenced code, HTML comments and bracketed
-author notes. Each remaining block goes through markdown-it (block and inline rules, CommonMark),
-except plain paragraphs with no inline markup beyond a `**Name**:` cue head, whose tokens are built
-directly (a property test checks that this gives the same Script as markdown-it would).
-"""
+The source is first cut into blocks at blank lines by a cheap scan that also takes out what can
+span blank lines and is never spoken: front matter, fenced code, HTML comments and bracketed author
+notes. Each remaining block goes through markdown-it (block and inline rules, CommonMark), except
+where markdown-it's reading is certain and cheaper to get another way:
+
+- one-line paragraphs in the commonest forms (`direct_line`): a cue head with plain words, a lone
+  direction, a heading, more of the speech; their inline markup goes to the small tokenizer in
+  `inline.py`, and a cue of one paragraph is made at once (`said`);
+- other plain paragraphs with no inline markup beyond a cue head (`_fast_paragraph`).
+
+With `fast_paths=False` every block takes the general path; a property test checks that both give
+the same Script."""
 
 from __future__ import annotations
 
