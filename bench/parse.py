@@ -1,6 +1,7 @@
 """How fast the parser reads a big script (issue 3: a 10 MB script parses in under 2 seconds).
 
     .venv/bin/python bench/parse.py [--mb 10] [--runs 5] [--seed PATH]
+    .venv/bin/python bench/parse.py --against REV [--runs 3]    # speed-up over a git revision, one run
 
 Builds a ~10 MB Markdown script and a ~10 MB Fountain script by repeating realistic, original cues
 (speech with emphasis, links, directions, author notes and interruptions in about the proportions the
@@ -11,7 +12,12 @@ from __future__ import annotations
 
 import argparse
 import importlib
+import io
 import statistics
+import subprocess
+import sys
+import tarfile
+import tempfile
 import time
 from pathlib import Path
 
@@ -117,12 +123,51 @@ def timed(label: str, text: str, path: str, runs: int) -> float:
     return cpu * 10 / megabytes
 
 
+# Run in a fresh process by --against: parse both scripts with the radioplay found at argv[1].
+_CHILD = """
+import sys, time
+sys.path[:0] = [sys.argv[1], sys.argv[2]]
+from parse import FOUNTAIN_SCENE, MARKDOWN_SCENE, build
+from radioplay.parse import parse_script
+import radioplay.parse.fountain, radioplay.parse.markdown
+for scene, path in ((MARKDOWN_SCENE, "bench.md"), (FOUNTAIN_SCENE, "bench.fountain")):
+    text = build(scene, float(sys.argv[3]))
+    start = time.process_time()
+    parse_script(text, path)
+    print(time.process_time() - start)
+"""
+
+
+def compare(revision: str, megabytes: float, runs: int) -> None:
+    """Parse the same scripts with the parser at a git revision and with this tree's, alternating
+    fresh processes, and print how many times faster this tree is (fastest run against fastest)."""
+    root = Path(__file__).resolve().parent.parent
+    archive = subprocess.run(["git", "-C", str(root), "archive", revision, "radioplay"],
+                             check=True, capture_output=True).stdout
+    with tempfile.TemporaryDirectory() as then_root:
+        with tarfile.open(fileobj=io.BytesIO(archive)) as tar:
+            tar.extractall(then_root)  # our own repository's files
+        fastest: dict[str, list[float]] = {"then": [float("inf")] * 2, "now": [float("inf")] * 2}
+        for _ in range(runs):
+            for name, tree in (("then", then_root), ("now", str(root))):
+                out = subprocess.run([sys.executable, "-c", _CHILD, tree, str(root / "bench"), str(megabytes)],
+                                     check=True, capture_output=True, text=True).stdout.split()
+                fastest[name] = [min(a, float(b)) for a, b in zip(fastest[name], out)]
+    for k, label in enumerate(("markdown", "fountain")):
+        then, now = fastest["then"][k], fastest["now"][k]
+        print(f"{label:<10} {revision}: {then:.2f} s cpu  this tree: {now:.2f} s cpu  -> {then / now:.2f}x faster")
+
+
 def main() -> None:
     parser = argparse.ArgumentParser(description=__doc__, formatter_class=argparse.RawDescriptionHelpFormatter)
     parser.add_argument("--mb", type=float, default=10.0, help="script size in megabytes (default 10)")
     parser.add_argument("--runs", type=int, default=5, help="parses of each script (default 5)")
     parser.add_argument("--seed", type=Path, help="also time this script repeated to the same size")
+    parser.add_argument("--against", metavar="REV", help="instead, compare with the parser at this git revision")
     args = parser.parse_args()
+    if args.against:
+        compare(args.against, args.mb, args.runs)
+        return
     start = time.process_time()
     importlib.import_module("radioplay.parse.fountain")  # once per process: timed apart from parsing
     importlib.import_module("radioplay.parse.markdown")
