@@ -36,9 +36,8 @@ _URL_TRAILING = ".,:;!?'\"’”"
 _LIST_SEPARATOR = re.compile(r"\s*(?:,\s*and|,|and|&)\s*", re.IGNORECASE)
 _HEAD_COLON = re.compile(r"\s*:")
 # The fast path only takes paragraphs that markdown-it would read as one plain text run.
-_FAST_HEAD = re.compile(r"\*\*([^\W\d_](?:[^\W_]|[ .'’-])*?)(:?)\*\*(:?)")
 _INLINE_SPECIAL = re.compile(r"[*_`\[\]<>&\\~\t]")  # `!` only matters before `[`
-# The direct lane: one-line paragraphs read with no tokens at all (see MarkdownParser.direct_line).
+# Cue heads the fast readings take (see _direct_head).
 _DIRECT_NAME = re.compile(r"\*\*([^\W\d_](?:[^\W_]|[ .'’-])*?)(:?)\*\*")
 # The same names as _DIRECT_NAME once the caller has turned down any with `_` (one class, no alternation).
 _ONE_NAME_HEAD = re.compile(r" {0,3}\*\*([^\W\d_][\w .'’-]*)(?::\*\*|\*\*\s*:)")
@@ -313,18 +312,14 @@ class MarkdownParser(Findings):
             return None
         children: list[Token] = []
         body_first = stripped_first
-        head = _FAST_HEAD.match(stripped_first)
-        if head:
-            name, colon_inside, colon_after = head.groups()
-            after = stripped_first[head.end():]
-            if name != name.strip() or bool(colon_inside) == bool(colon_after) \
-                    or (after and not is_md_space(after[0])):
-                head = None  # not the plain `**Name**:` form: markdown-it's inline parser reads it all
-        if head:
+        head = _direct_head(first)
+        if head is not None and len(head[0]) == 1:
+            # markdown-it's tokens for a one-name head: the name in strong, then the rest of the line.
+            close = first.rindex("**", 0, head[1])
             children += [InlineToken("strong_open", "strong", 1, markup="**"),
-                         InlineToken("text", "", 0, content=name + colon_inside),
+                         InlineToken("text", "", 0, content=first[len(first) - len(stripped_first) + 2:close]),
                          InlineToken("strong_close", "strong", -1, markup="**")]
-            body_first = colon_after + after
+            body_first = first[close + 2:]
         elif _may_start_other_block(stripped_first):
             return None
         bodies = [body_first.rstrip(" ")]
