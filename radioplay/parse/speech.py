@@ -7,6 +7,8 @@ whole into one `Cue` (or reports that the cue turned out empty).
 
 from __future__ import annotations
 
+from dataclasses import dataclass, field
+
 from radioplay.model import Chapter, Cue, Diagnostic, Part, Segment, Unspoken
 
 # Closing quotes and brackets may follow the dash that cuts a line off: `"I was—"`.
@@ -47,34 +49,29 @@ def picks_up(text: str) -> bool:
     return start.startswith("—") or start.startswith("--")
 
 
+@dataclass(slots=True)
 class _Draft:
-    __slots__ = ("pieces", "direction", "line", "col", "paragraph_break")
-
-    def __init__(self, pieces: list[str], direction: str | None, line: int, col: int, paragraph_break: bool):
-        self.pieces = pieces
-        self.direction = direction
-        self.line = line
-        self.col = col
-        self.paragraph_break = paragraph_break
+    pieces: list[str]
+    direction: str | None
+    line: int
+    col: int
+    paragraph_break: bool
 
 
+@dataclass(slots=True)
 class SpeechBuilder:
     """Collects one cue's speech. Directions apply from where they appear onwards."""
 
-    __slots__ = ("speakers", "line", "col", "extensions", "segments", "direction_in_force", "unused_direction",
-                 "_current", "_next_is_paragraph")
-
-    def __init__(self, speakers: tuple[str, ...], line: int, col: int, extensions: tuple[str, ...] = ()):
-        self.speakers = speakers
-        self.line = line
-        self.col = col
-        self.extensions = extensions
-        self.segments: list[Segment] = []
-        self.direction_in_force: str | None = None
-        self.unused_direction: tuple[str, int, int] | None = None
-        """A direction that no words have followed yet (text, line, col)."""
-        self._current: _Draft | None = None
-        self._next_is_paragraph = False
+    speakers: tuple[str, ...]
+    line: int
+    col: int
+    extensions: tuple[str, ...] = ()
+    segments: list[Segment] = field(default_factory=list)
+    direction_in_force: str | None = None
+    unused_direction: tuple[str, int, int] | None = None
+    """A direction that no words have followed yet (text, line, col)."""
+    _current: _Draft | None = None
+    _next_is_paragraph: bool = False
 
     def add_paragraph(self, text: str, line: int, col: int) -> None:
         """A whole paragraph of words, already tidy and not empty: what start_paragraph, add_text
