@@ -679,7 +679,7 @@ class MarkdownParser(Findings):
                         n += 1
                         i += 1
                         continue
-                    if content and ("://" not in content and "www." not in content.lower()
+                    if content and (_no_bare_url(content)
                                     or _URL.search(content) is None):
                         # No bare URL: what text_events would give, without its loop.
                         cursor, line, col = self.find_text(content, cursor)
@@ -818,10 +818,11 @@ def _direct_head(line: str) -> tuple[list[str], int] | None:
 
 def _plain_words(text: str) -> bool:
     """No inline markup and no bare URL: markdown-it would give one text token, spoken as it is."""
-    return _INLINE_SPECIAL.search(text) is None and "://" not in text and "www." not in text.lower()
+    return _INLINE_SPECIAL.search(text) is None and _no_bare_url(text)
 
 
 def _no_bare_url(text: str) -> bool:
+    """No sign of a bare URL (the _URL search is only worth running when there is one)."""
     return "://" not in text and "www." not in text.lower()
 
 
