@@ -158,7 +158,7 @@ class Audio:
 
 @dataclass
 class Take:
-    """The voiced audio of one segment of one part of one cue."""
+    """The voiced audio of one sentence of one segment of one part of one cue."""
 
     audio: Audio
     cue: int
@@ -170,6 +170,12 @@ class Take:
     """Content address in the take store."""
     reused: bool = False
     """True when it came from the take store rather than an engine."""
+    sentence: int = 0
+    """Index of the sentence (or clause-cut piece of a long one) within its segment."""
+    written: str = ""
+    """The sentence as written, for captions."""
+    clause: bool = False
+    """The piece continues the previous one's sentence: the mixer joins them with the clause gap."""
 
 
 # --------------------------------------------------------------------------- mix and master
@@ -187,6 +193,10 @@ class Placement:
     """First sample, at the mix sample rate."""
     end: int
     """One past the last sample (after any stretch or cut)."""
+    sentence: int = 0
+    """Index of the sentence within its segment."""
+    text: str = ""
+    """The sentence as written (empty for sound effects)."""
 
 
 @dataclass
@@ -211,6 +221,9 @@ class CueTiming:
     start: float
     """Seconds from the episode start."""
     end: float
+    sentences: tuple[tuple[str, float, float], ...] = ()
+    """(text as written, start, end) of each sentence heard, in order, in seconds; empty for dual
+    dialogue, whose parts run side by side."""
 
 
 @dataclass(frozen=True)
@@ -314,8 +327,10 @@ class Casting:
 class TakeRequest:
     """One take to synthesize: everything that decides its samples, and where it belongs.
 
-    `identity()` is what the take store hashes (with the engine version and model-file digests);
-    the position fields (cue, part, segment, speaker) are deliberately left out of it.
+    One request is one sentence (or a clause-cut piece of a long one). `identity()` is what the
+    take store hashes (with the engine version and model-file digests); the position fields (cue,
+    part, segment, sentence, speaker) and the written form are deliberately left out of it, so
+    moving, inserting or deleting sentences re-voices nothing else.
     """
 
     cue: int
@@ -330,6 +345,12 @@ class TakeRequest:
     pitch: float
     """Voice pitch plus delivery pitch, semitones."""
     seed: int = 0
+    sentence: int = 0
+    """Index of the sentence within its segment."""
+    written: str = ""
+    """The sentence as written (for captions)."""
+    clause: bool = False
+    """The piece continues the previous one's sentence (cut at a clause)."""
 
     def identity(self) -> dict:
         return {

@@ -87,7 +87,7 @@ class Prepared:
 
     @property
     def diagnostics(self) -> list[Diagnostic]:
-        return list(self.script.diagnostics) + list(self.casting.diagnostics)
+        return list(self.script.diagnostics) + list(self.casting.diagnostics) + list(self.plan.diagnostics)
 
     @property
     def to_synthesize(self) -> int:
@@ -159,7 +159,7 @@ def plan_summary(prepared: Prepared) -> dict:
     for i, (req, hit) in enumerate(zip(prepared.plan.requests, prepared.plan.cached)):
         cue = prepared.script.cues[req.cue]
         action = "reuse" if hit else ("synthesize" if i in missing else "duplicate")
-        rows.append({"cue": req.cue, "line": cue.line, "speaker": req.speaker, "engine": req.spec.engine,
+        rows.append({"cue": req.cue, "line": cue.line, "sentence": req.sentence, "speaker": req.speaker, "engine": req.spec.engine,
                      "voice": req.spec.voice, "action": action, "text": req.text})
     return {"takes": rows, "synthesize": len(missing),
             "reuse": sum(1 for r in rows if r["action"] == "reuse"),
@@ -276,7 +276,7 @@ def _render(prepared: Prepared, on_take: ProgressCallback | None) -> RenderResul
         beds = dataclasses.replace(beds, sounds_dir=str(Path(prepared.casting.path).parent))
     mixed = mix(prepared.script, takes, prepared.casting, prepared.plan.deliveries, timing,
                 sample_rate=options.sample_rate, channels=channels,
-                base_dir=Path(prepared.script.path).parent, beds=beds)
+                base_dir=Path(prepared.script.path).parent, beds=beds, silent=prepared.plan.silent)
     cues = cue_timings(prepared.script, mixed)
     chapters = chapter_timings(prepared.script, mixed, cues)
     seconds["mix"] = time.perf_counter() - t

@@ -14,7 +14,7 @@ import re
 import statistics
 from dataclasses import dataclass
 from pathlib import Path
-from typing import Sequence
+from typing import Collection, Sequence
 
 import numpy as np
 
@@ -48,6 +48,15 @@ def sfx_file(cue: Cue) -> str | None:
 
 
 @dataclass
+class _Sentence:
+    """One sentence take of a segment, at the mix rate and trimmed."""
+
+    samples: np.ndarray
+    written: str
+    clause: bool
+
+
+@dataclass
 class _Clip:
     """One clip on the timeline: final mono samples at the mix rate and where they go."""
 
@@ -61,6 +70,11 @@ class _Clip:
     gain: float = 1.0
     """Linear: the character's gain, the delivery's gain and the unison balance together."""
     pan: float = 0.0
+    sentence: int = 0
+    text: str = ""
+    """The sentence as written."""
+    silent: bool = False
+    """A beat of silence standing for a segment with nothing speakable; it has no placement."""
 
     @property
     def end(self) -> int:
@@ -71,10 +85,11 @@ class _Layout:
     """Walks the cues once, keeping the cursor and what the next clip's gap will be."""
 
     def __init__(self, script: Script, casting: Casting, deliveries: Sequence[Delivery], timing: Timing,
-                 sample_rate: int, channels: int, base_dir: Path | None, takes: dict):
+                 sample_rate: int, channels: int, base_dir: Path | None, takes: dict,
+                 silent: Collection[tuple[int, int, int]] = ()):
         self.script, self.casting, self.deliveries = script, casting, deliveries
         self.timing, self.rate, self.channels = timing, sample_rate, channels
-        self.base_dir, self.takes = base_dir, takes
+        self.base_dir, self.takes, self.silent = base_dir, takes, silent
         self.clips: list[_Clip] = []
 
     def seconds(self, value: float) -> int:
@@ -113,9 +128,8 @@ class _Layout:
             cursor = max([cursor] + [c.end for c in new])  # the next line waits for every voice
             pending = self.seconds(t.turn_gap)
             previous = "sfx" if sound is not None else "line"
-            # the last segment of each part is what the next line cuts in on
-            cut = [c for c in new if c.segment == len(cue.parts[c.part].segments) - 1] \
-                if cue.kind == "line" and cue.interrupted else []
+            # the last sentence of each part is what the next line cuts in on
+            cut = list({c.part: c for c in new}.values()) if cue.kind == "line" and cue.interrupted else []
 
     def cut_off(self, clips: list[_Clip]) -> None:
         """End the cut voice abruptly: a quick `interrupt_fade` instead of its natural decay.
@@ -136,11 +150,8 @@ class _Layout:
                             path=self.casting.path)
         return spec
 
-    def take(self, cue: int, part: int, segment: int) -> np.ndarray:
-        try:
-            return self.takes[(cue, part, segment)]
-        except KeyError:
-            raise ValueError(f"no take for cue {cue}, part {part}, segment {segment}") from None
+    def sentence_gap(self, sentence: _Sentence) -> int:
+        return self.seconds(self.timing.clause_gap if sentence.clause else self.timing.sentence_gap)
 
     def segment_gap(self, cue: Cue, part: int, segment: int) -> int:
         if cue.parts[part].segments[segment].paragraph_break:
@@ -153,16 +164,26 @@ class _Layout:
         clips: list[_Clip] = []
         segment_counts = {len(p.segments) for p in cue.parts}
         if cue.simultaneous and (cue.unison or (delivery.unison and len(segment_counts) == 1)):
-            # unison: segment by segment, every voice stretched to a common length
+            # unison: sentence by sentence, every voice stretched to a common length
             position = start
             for s in range(segment_counts.pop()):
                 if s:
                     position += self.segment_gap(cue, 0, s)
-                group = [self.voice_clip(index, cue, delivery, p, s, position) for p in range(len(cue.parts))]
-                self.align(group)
-                self.balance(group)
-                clips.extend(group)
-                position = group[0].end
+                said = [self.takes.get((index, p, s), []) for p in range(len(cue.parts))]  # [] is checked below
+                if len({len(x) for x in said}) == 1 and said[0]:
+                    for n in range(len(said[0])):
+                        if n:
+                            position += self.sentence_gap(said[0][n])
+                        group = [self.sentence_clip(index, cue, delivery, p, s, n, said[p][n], position)
+                                 for p in range(len(cue.parts))]
+                        position = self.unite(group)
+                        clips.extend(group)
+                else:
+                    # the voices split the words differently (or say nothing): align whole segments
+                    group = [self.joined(self.segment_clips(index, cue, delivery, p, s, position))
+                             for p in range(len(cue.parts))]
+                    position = self.unite(group)
+                    clips.extend(group)
         else:
             # one speaker, or dual dialogue: every part starts at `start` and runs its own course
             for p, part in enumerate(cue.parts):
@@ -170,18 +191,54 @@ class _Layout:
                 for s in range(len(part.segments)):
                     if s:
                         position += self.segment_gap(cue, p, s)
-                    clip = self.voice_clip(index, cue, delivery, p, s, position)
-                    clips.append(clip)
-                    position = clip.end
+                    new = self.segment_clips(index, cue, delivery, p, s, position)
+                    clips.extend(new)
+                    position = new[-1].end
         self.clips.extend(clips)
         return clips
 
-    def voice_clip(self, index: int, cue: Cue, delivery: Delivery, part: int, segment: int,
-                   start: int) -> _Clip:
+    def segment_clips(self, index: int, cue: Cue, delivery: Delivery, part: int, segment: int,
+                      start: int) -> list[_Clip]:
+        """The sentences of one segment joined by the sentence (or clause) gap; a segment with
+        nothing speakable is a silent beat."""
+        said = self.takes.get((index, part, segment))
+        if not said:
+            if (index, part, segment) not in self.silent:
+                raise ValueError(f"no take for cue {index}, part {part}, segment {segment}")
+            beat = np.zeros(self.seconds(self.timing.unspoken_beat), dtype=np.float32)
+            return [_Clip(index, part, segment, cue.parts[part].speaker, start, beat, silent=True)]
+        clips: list[_Clip] = []
+        for n, sentence in enumerate(said):
+            if n:
+                start = clips[-1].end + self.sentence_gap(sentence)
+            clips.append(self.sentence_clip(index, cue, delivery, part, segment, n, sentence, start))
+        return clips
+
+    def sentence_clip(self, index: int, cue: Cue, delivery: Delivery, part: int, segment: int, number: int,
+                      sentence: _Sentence, start: int) -> _Clip:
         speaker = cue.parts[part].speaker
         spec = self.voice(speaker)
-        return _Clip(index, part, segment, speaker, start, self.take(index, part, segment),
-                     gain=db_to_gain(spec.gain + delivery.gain), pan=spec.pan)
+        return _Clip(index, part, segment, speaker, start, sentence.samples,
+                     gain=db_to_gain(spec.gain + delivery.gain), pan=spec.pan, sentence=number,
+                     text=sentence.written)
+
+    @staticmethod
+    def joined(clips: list[_Clip]) -> _Clip:
+        """One clip holding a segment's sentence clips where they lie."""
+        first = clips[0]
+        samples = np.zeros(clips[-1].end - first.start, dtype=np.float32)
+        for clip in clips:
+            samples[clip.start - first.start:clip.end - first.start] = clip.samples
+        text = " ".join(c.text for c in clips if c.text)
+        return _Clip(first.cue, first.part, first.segment, first.stem, first.start, samples, first.gain,
+                     first.pan, text=text, silent=all(c.silent for c in clips))
+
+    def unite(self, group: list[_Clip]) -> int:
+        """Align and balance simultaneous voices; returns where they end."""
+        if not all(c.silent for c in group):
+            self.align(group)
+            self.balance(group)
+        return max(c.end for c in group)
 
     def align(self, group: list[_Clip]) -> None:
         """Stretch unison voices (keeping pitch) so that their speech proper, from the first to
@@ -227,17 +284,24 @@ class _Layout:
 
 
 def _takes_at_rate(takes: Sequence[Take], sample_rate: int,
-                   margin: int) -> dict[tuple[int, int, int], np.ndarray]:
+                   margin: int) -> dict[tuple[int, int, int], list[_Sentence]]:
     """Each take resampled to the mix rate exactly once and trimmed of the engine's silence
-    (keeping `margin` samples), keyed by (cue, part, segment)."""
-    by_key: dict[tuple[int, int, int], np.ndarray] = {}
+    (keeping `margin` samples); the sentences of each (cue, part, segment), in order."""
+    by_sentence: dict[tuple[int, int, int, int], Take] = {}
     for take in takes:
-        key = (take.cue, take.part, take.segment)
-        if key in by_key:
-            raise ValueError(f"two takes for cue {take.cue}, part {take.part}, segment {take.segment}")
+        key = (take.cue, take.part, take.segment, take.sentence)
+        if key in by_sentence:
+            raise ValueError(f"two takes for cue {take.cue}, part {take.part}, segment {take.segment}, "
+                             f"sentence {take.sentence}")
+        by_sentence[key] = take
+    out: dict[tuple[int, int, int], list[_Sentence]] = {}
+    for (cue, part, segment, sentence), take in sorted(by_sentence.items(), key=lambda item: item[0]):
+        said = out.setdefault((cue, part, segment), [])
+        if sentence != len(said):
+            raise ValueError(f"no take for cue {cue}, part {part}, segment {segment}, sentence {len(said)}")
         samples = resample(as_mono(take.audio.samples), take.audio.sample_rate, sample_rate)
-        by_key[key] = trim_silence(samples, margin)
-    return by_key
+        said.append(_Sentence(trim_silence(samples, margin), take.written, take.clause))
+    return out
 
 
 def _base_dir(script: Script, base_dir: str | os.PathLike | None) -> Path | None:
@@ -250,10 +314,12 @@ def _base_dir(script: Script, base_dir: str | os.PathLike | None) -> Path | None
 
 def mix(script: Script, takes: Sequence[Take], casting: Casting, deliveries: Sequence[Delivery] | None,
         timing: Timing | None = None, sample_rate: int = 44_100, channels: int = 2,
-        base_dir: str | os.PathLike | None = None, beds: Beds | None = None) -> Mix:
+        base_dir: str | os.PathLike | None = None, beds: Beds | None = None,
+        silent: Collection[tuple[int, int, int]] = ()) -> Mix:
     """Assemble the episode: every take placed to the sample, panned, gained, in stems.
 
-    `takes` holds one take per (cue, part, segment) at any rate; `deliveries` one Delivery per
+    `takes` holds one take per sentence of each (cue, part, segment) at any rate; `silent` names the
+    segments that planning found nothing speakable in (no take: `timing.unspoken_beat` of silence); `deliveries` one Delivery per
     cue (None: no directions). Sound files (SFX, beds) are found in `base_dir`, by default the
     script's folder. Returns a Mix whose `stems` hold one (n, channels) array per character,
     plus SFX_STEM and BEDS_STEM when used; all stems sum to `samples`.
@@ -289,7 +355,7 @@ def mix(script: Script, takes: Sequence[Take], casting: Casting, deliveries: Seq
     if intro is not None:
         start = max(start, len(intro) - seconds(beds.intro_overlap))
     layout = _Layout(script, casting, deliveries, timing, sample_rate, channels, folder,
-                     _takes_at_rate(takes, sample_rate, seconds(timing.take_margin)))
+                     _takes_at_rate(takes, sample_rate, seconds(timing.take_margin)), silent)
     layout.run(start)
     clips = layout.clips
     last_end = max((c.end for c in clips), default=start)
@@ -320,7 +386,8 @@ def mix(script: Script, takes: Sequence[Take], casting: Casting, deliveries: Seq
         stems[BEDS_STEM] = _render_beds(beds, stems, intro, outro, outro_start, length, sample_rate,
                                         channels, bed_folder)
         samples += stems[BEDS_STEM]
-    placements = [Placement(c.cue, c.part, c.segment, c.stem, c.start, c.end) for c in clips]
+    placements = [Placement(c.cue, c.part, c.segment, c.stem, c.start, c.end, c.sentence, c.text)
+                  for c in clips if not c.silent]
     return Mix(samples=samples, sample_rate=sample_rate, placements=placements, stems=stems)
 
 

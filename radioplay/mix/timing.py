@@ -24,6 +24,14 @@ class Timing:
     """Silence between the end of one line and the start of the next speaker's line."""
     paragraph_gap: float = 0.5
     """Silence between two paragraphs of one speech."""
+    sentence_gap: float = 0.3
+    """Silence between two sentences of one paragraph: each sentence is its own take, and this is
+    the pause the engines make between sentences of one take (measured: README, "Timing")."""
+    clause_gap: float = 0.1
+    """Silence where a sentence too long for one take was cut at a clause (comma, colon, dash)."""
+    unspoken_beat: float = 0.5
+    """Silence heard for a line or paragraph with nothing speakable once normalized
+    (`**Bob**: ...`, `—`, `🎭`); planning warns about each."""
     direction_split_gap: float = 0.25
     """Silence where a speech is split by a mid-speech direction (`... _[laughs]_ ...`)."""
     direction_pause: float = 1.0

@@ -12,19 +12,19 @@ import multiprocessing
 import os
 from pathlib import Path
 from concurrent.futures import FIRST_COMPLETED, ProcessPoolExecutor, wait
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 from typing import Callable, Sequence
 
 import numpy as np
 
 from radioplay.cache import TakeStore
 from radioplay.errors import EngineError
-from radioplay.model import Audio, Casting, Cue, Delivery, Script, Take, TakeRequest
+from radioplay.model import Audio, Casting, Delivery, Diagnostic, Script, Take, TakeRequest
 from radioplay.voice.cast import PATH_OPTIONS
 from radioplay.voice.directions import DirectionTable
 from radioplay.voice.engines.base import EngineRegistry
 from radioplay.voice.lexicon import merge_lexicons
-from radioplay.voice.text import prepare_text
+from radioplay.voice.text import Sentence, sentences
 
 
 @dataclass(frozen=True)
@@ -47,6 +47,10 @@ class TakePlan:
     cached: list[bool]
     deliveries: list[Delivery]
     """One per cue (from the cue's opening direction); the mixer uses gain, pauses and unison."""
+    diagnostics: list[Diagnostic] = field(default_factory=list)
+    """Warnings about what will not be voiced: lines with nothing speakable."""
+    silent: frozenset[tuple[int, int, int]] = frozenset()
+    """(cue, part, segment) of every segment with nothing speakable: no take, a beat of silence."""
 
     @property
     def unique_missing(self) -> list[int]:
@@ -64,11 +68,47 @@ def cue_deliveries(script: Script, directions: DirectionTable) -> list[Delivery]
     return [directions.delivery(cue.direction) for cue in script.cues]
 
 
+SegmentKey = tuple[int, int, int]
+"""(cue, part, segment)."""
+
+
+def spoken_sentences(script: Script, lexicon_for: Callable[[str], dict[str, str]] = lambda speaker: {}
+                     ) -> tuple[dict[SegmentKey, list[Sentence]], list[Diagnostic]]:
+    """What each segment of each line says, sentence by sentence, and a warning at every segment
+    that has nothing speakable once normalized (`**Bob**: ...`, `—`, `🎭`): the mixer hears those
+    as a beat of silence. Planning and `inspect` both read the script through this one function."""
+    out: dict[SegmentKey, list[Sentence]] = {}
+    diagnostics: list[Diagnostic] = []
+    warned: set[tuple[int, int]] = set()
+    for index, cue in enumerate(script.cues):
+        for p, part in enumerate(cue.parts):
+            lexicon = lexicon_for(part.speaker)
+            for s, segment in enumerate(part.segments):
+                said = out[(index, p, s)] = sentences(segment.text, lexicon)
+                if not said and (segment.line, segment.col) not in warned:
+                    warned.add((segment.line, segment.col))
+                    diagnostics.append(Diagnostic(
+                        "warning", segment.line, segment.col,
+                        f"{part.speaker}: nothing to speak in {segment.text.strip()[:40]!r}; "
+                        "it is heard as a beat of silence", path=script.path))
+    return out, diagnostics
+
+
 def plan_takes(script: Script, casting: Casting, directions: DirectionTable, registry: EngineRegistry,
                store: TakeStore, seed: int = 0) -> TakePlan:
+    lexicons = {name: merge_lexicons(casting.lexicon, dict(spec.lexicon))
+                for name, spec in casting.characters.items()}
+    said, diagnostics = spoken_sentences(script, lambda speaker: lexicons[speaker])
     requests: list[TakeRequest] = []
-    for index, cue in enumerate(script.cues):
-        requests.extend(_cue_requests(index, cue, casting, directions, seed))
+    for (index, p, s), pieces in said.items():
+        part = script.cues[index].parts[p]
+        spec = casting.characters[part.speaker]
+        delivery = directions.delivery(part.segments[s].direction)
+        for n, sentence in enumerate(pieces):
+            requests.append(TakeRequest(cue=index, part=p, segment=s, speaker=part.speaker,
+                                        text=sentence.spoken, spec=spec, speed=spec.speed * delivery.speed,
+                                        pitch=spec.pitch + delivery.pitch, seed=seed, sentence=n,
+                                        written=sentence.written, clause=sentence.clause))
     versions: dict[str, str] = {}
     digests: dict[tuple[str, str], list[str]] = {}
     keys, cached = [], []
@@ -87,7 +127,8 @@ def plan_takes(script: Script, casting: Casting, directions: DirectionTable, reg
         key = store.take_key(req, version, digests[voice_id])
         keys.append(key)
         cached.append(store.has(key))
-    return TakePlan(requests, keys, cached, cue_deliveries(script, directions))
+    silent = frozenset(key for key, pieces in said.items() if not pieces)
+    return TakePlan(requests, keys, cached, cue_deliveries(script, directions), diagnostics, silent)
 
 
 def _option_files(spec) -> list[Path]:
@@ -101,23 +142,6 @@ def _pitch_shifter_version() -> str:
     from importlib.metadata import version
 
     return f"pedalboard-{version('pedalboard')}"
-
-
-def _cue_requests(index: int, cue: Cue, casting: Casting, directions: DirectionTable,
-                  seed: int) -> list[TakeRequest]:
-    out = []
-    for p, part in enumerate(cue.parts):
-        spec = casting.characters[part.speaker]
-        lexicon = merge_lexicons(casting.lexicon, dict(spec.lexicon))
-        for s, segment in enumerate(part.segments):
-            delivery = directions.delivery(segment.direction)
-            text = prepare_text(segment.text, lexicon)
-            if not text.strip():
-                continue
-            out.append(TakeRequest(cue=index, part=p, segment=s, speaker=part.speaker, text=text,
-                                   spec=spec, speed=spec.speed * delivery.speed,
-                                   pitch=spec.pitch + delivery.pitch, seed=seed))
-    return out
 
 
 # --------------------------------------------------------------------------- execution
@@ -215,7 +239,8 @@ def synthesize_takes(plan: TakePlan, store: TakeStore, registry: EngineRegistry,
     for request, key in zip(plan.requests, plan.keys):
         takes.append(Take(audio=audio_by_key[key], cue=request.cue, part=request.part,
                           segment=request.segment, speaker=request.speaker, key=key,
-                          reused=key in reused_keys))
+                          reused=key in reused_keys, sentence=request.sentence,
+                          written=request.written, clause=request.clause))
     return takes
 
 

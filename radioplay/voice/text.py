@@ -15,6 +15,7 @@ sometimes pronounced as a word ("SHA"). A plural or possessive keeps the joined 
 from __future__ import annotations
 
 import re
+from dataclasses import dataclass
 from typing import Mapping
 
 from radioplay.voice.lexicon import protect, restore
@@ -310,3 +311,81 @@ def prepare_text(text: str, lexicon: Mapping[str, str]) -> str:
     `normalize`. The lexicon's replacements are kept out of normalization."""
     protected, replacements = protect(text, lexicon)
     return restore(normalize(protected), replacements)
+
+
+# --------------------------------------------------------------------------- sentences
+
+MAX_SENTENCE_CHARS = 250
+"""A sentence whose spoken form is longer than this is voiced in pieces cut at clause boundaries.
+At about 14 spoken characters a second that is 18 s of audio, and about 250 of Kokoro's 510
+phoneme tokens: well inside what every engine handles in one pass."""
+
+_CLAUSE_BREAK = re.compile(r"[,;:]\s+|[—―]\s*|--\s*")
+"""Where a long sentence may be cut: after clause punctuation or a dash (kept with the clause before)."""
+
+
+@dataclass(frozen=True)
+class Sentence:
+    """One take's worth of a segment: a sentence, or a clause-bounded piece of a long one."""
+
+    written: str
+    """The words as written (for captions), without surrounding space."""
+    spoken: str
+    """The prepared text for the engine (`prepare_text` of `written`)."""
+    clause: bool = False
+    """True when this piece continues the previous one's sentence (it was cut at a clause)."""
+
+
+def split_sentences(text: str) -> list[str]:
+    """Sentences as written, by pysbd's rules (abbreviations, decimals, ellipses, quotes, dashes);
+    joined back together they are `text`."""
+    import pysbd
+
+    return pysbd.Segmenter(language="en", clean=False).segment(text) if text.strip() else []
+
+
+def sentences(text: str, lexicon: Mapping[str, str]) -> list[Sentence]:
+    """The takes a segment is voiced in, in order: its sentences, each cut at clauses when its
+    spoken form is longer than MAX_SENTENCE_CHARS. Pieces with nothing to say are left out, so a
+    segment such as "..." or "🎭" has none."""
+    out: list[Sentence] = []
+    for sentence in split_sentences(text):
+        spoken = prepare_text(sentence, lexicon)
+        if not spoken:
+            continue
+        pieces = [sentence.strip()] if len(spoken) <= MAX_SENTENCE_CHARS else _clause_pieces(sentence, lexicon)
+        first = True
+        for written in pieces:
+            said = spoken if len(pieces) == 1 else prepare_text(written, lexicon)
+            if said:
+                out.append(Sentence(written, said, clause=not first))
+                first = False
+    return out
+
+
+def _clause_pieces(sentence: str, lexicon: Mapping[str, str]) -> list[str]:
+    """A long sentence cut at clause punctuation into the fewest pieces whose spoken form fits
+    MAX_SENTENCE_CHARS, evened out so that no piece is a short tail. A clause longer than that
+    stays whole (the engines chunk it themselves)."""
+    cuts = [0, *(m.end() for m in _CLAUSE_BREAK.finditer(sentence)), len(sentence)]
+    clauses = [(a, b) for a, b in zip(cuts, cuts[1:]) if sentence[a:b].strip()]
+    lengths = [len(prepare_text(sentence[a:b], lexicon)) + 1 for a, b in clauses]
+
+    def pack(limit: float) -> list[str]:
+        spans: list[list[int]] = []
+        size = 0
+        for (start, end), length in zip(clauses, lengths):
+            if spans and size + length <= limit:
+                spans[-1][1] = end
+                size += length
+            else:
+                spans.append([start, end])
+                size = length
+        return [sentence[start:end].strip() for start, end in spans]
+
+    greedy = pack(MAX_SENTENCE_CHARS)
+    even = sum(lengths) / len(greedy)
+    for slack in (1.1, 1.25, 1.5):
+        if even * slack <= MAX_SENTENCE_CHARS and len(balanced := pack(even * slack)) == len(greedy):
+            return balanced
+    return greedy
