@@ -195,7 +195,9 @@ def inspect(
     else:
         print_inspect(parsed, _stdout(), not_voiced=not_voiced)
     if strict:
-        _print_diagnostics(parsed.diagnostics, strict)
+        from radioplay.voice.synthesize import spoken_sentences
+
+        _print_diagnostics(list(parsed.diagnostics) + spoken_sentences(parsed)[1], strict)
 
 
 @app.command()

@@ -9,16 +9,28 @@ from radioplay.model import ChapterTiming, CueTiming, Mix, Script
 
 def cue_timings(script: Script, mix: Mix) -> list[CueTiming]:
     """One CueTiming per spoken cue that has audio: from its first clip's start to its last
-    clip's end (after interruption cuts), in seconds, in script order."""
+    clip's end (after interruption cuts), in seconds, in script order, with the time of each
+    sentence of its first part (none for dual dialogue, whose parts differ)."""
     spans: dict[int, tuple[int, int]] = {}
+    sentences: dict[int, list] = {}
     for placement in mix.placements:
         if not 0 <= placement.cue < len(script.cues) or script.cues[placement.cue].kind != "line":
             continue
         start, end = spans.get(placement.cue, (placement.start, placement.end))
         spans[placement.cue] = (min(start, placement.start), max(end, placement.end))
+        if placement.part == 0 and placement.text:
+            sentences.setdefault(placement.cue, []).append(placement)
     rate = mix.sample_rate
+
+    def heard(index: int) -> tuple[tuple[str, float, float], ...]:
+        cue = script.cues[index]
+        if cue.simultaneous and not cue.unison:
+            return ()
+        ordered = sorted(sentences.get(index, ()), key=lambda p: (p.segment, p.sentence))
+        return tuple((p.text, p.start / rate, p.end / rate) for p in ordered)
+
     return [CueTiming(cue=index, speakers=script.cues[index].speakers, text=script.cues[index].text,
-                      start=start / rate, end=end / rate)
+                      start=start / rate, end=end / rate, sentences=heard(index))
             for index, (start, end) in sorted(spans.items())]
 
 

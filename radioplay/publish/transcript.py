@@ -5,8 +5,10 @@ voice tag (a unison line names all its speakers: `<v Simplicia and Doomer>`) and
 65 characters. A long speech stays one cue, so the transcript keeps the script's lines, but it is
 split into timed pieces with WebVTT's inline timestamp tags (`<00:01:02.500>`), which players use to
 reveal it piece by piece. SRT, a caption format with no such tags, gets those pieces as cues.
-Pieces break at sentence boundaries (then clause boundaries, then words) to fit two caption lines;
-each gets a share of its line's time proportional to its characters.
+Pieces are whole sentences where they fit two caption lines (several short ones together), timed
+exactly by the sentence takes the mixer placed; a sentence too long for one piece is cut at clauses,
+then words, and shares its own time by characters. A cue without sentence times (dual dialogue, or
+timings built by hand) is split the same way and shares its line's time by characters.
 """
 
 from __future__ import annotations
@@ -64,15 +66,35 @@ def captions(cues: Sequence[CueTiming], marker: Callable[[tuple[str, ...]], str]
         if not cue.speakers or not text:
             continue
         width = len(marker(tuple(cue.speakers)))
-        pieces = _split(text, lambda piece: len(_wrap(escape(piece), width)) <= MAX_LINES)
-        total = sum(len(p) for p in pieces)
-        start, done = cue.start, 0
-        for piece in pieces:
-            done += len(piece)
-            end = cue.start + (cue.end - cue.start) * done / total
-            out.append(Caption(tuple(cue.speakers), piece, start, end))
-            start = end
+        fits = lambda piece: len(_wrap(escape(piece), width)) <= MAX_LINES  # noqa: E731
+        speakers = tuple(cue.speakers)
+        if not cue.sentences:
+            out.extend(_share(speakers, _split(text, fits), cue.start, cue.end))
+            continue
+        mergeable = False
+        for written, start, end in cue.sentences:
+            sentence = " ".join(written.split())
+            if not fits(sentence):
+                out.extend(_share(speakers, _split_sentence(sentence, fits), start, end))
+                mergeable = False
+            elif mergeable and fits(joined := out[-1].text + " " + sentence):
+                out[-1] = Caption(speakers, joined, out[-1].start, end)
+            else:
+                out.append(Caption(speakers, sentence, start, end))
+                mergeable = True
     out.sort(key=lambda c: c.start)  # stable: simultaneous cues keep script order
+    return out
+
+
+def _share(speakers: tuple[str, ...], pieces: list[str], start: float, end: float) -> list[Caption]:
+    """Captions for `pieces` spoken from `start` to `end`, each timed by its share of the characters."""
+    total = sum(len(p) for p in pieces)
+    out, done, at = [], 0, start
+    for piece in pieces:
+        done += len(piece)
+        until = start + (end - start) * done / total
+        out.append(Caption(speakers, piece, at, until))
+        at = until
     return out
 
 
