@@ -260,3 +260,12 @@ def test_planning_and_mixing_agree_on_the_silent_segments(tmp_path):
         mix(s, takes, casting, identity(s), T, sample_rate=RATE)  # not declared silent: a bug, not a beat
     m = mix(s, takes, casting, identity(s), T, sample_rate=RATE, silent={(0, 0, 0)})
     assert clips(m, 1)[0].start == seconds(T.lead_in) + seconds(T.unspoken_beat) + seconds(T.turn_gap)
+
+
+def test_the_pool_voices_the_longest_sentences_first_across_cues(tmp_path):
+    from radioplay.voice.synthesize import synthesis_order
+
+    p = plan("**A**: Short. A much longer second sentence.\n\n**B**: Medium one here. Tiny.\n", tmp_path)
+    order = synthesis_order(p, p.unique_missing)
+    assert [p.requests[i].text for i in order] == [
+        "A much longer second sentence.", "Medium one here.", "Short.", "Tiny."]

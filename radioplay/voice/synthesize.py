@@ -244,10 +244,15 @@ def synthesize_takes(plan: TakePlan, store: TakeStore, registry: EngineRegistry,
     return takes
 
 
+def synthesis_order(plan: TakePlan, todo: Sequence[int]) -> list[int]:
+    """The pool's queue: the longest sentences first, across all cues, so the workers finish
+    together instead of one ending alone on a long take (ties keep script order)."""
+    return sorted(todo, key=lambda i: -len(plan.requests[i].text))
+
+
 def _run_pool(plan: TakePlan, todo: Sequence[int], store: TakeStore, settings: EngineSettings, workers: int,
               audio_by_key: dict[str, Audio], announce: Callable[[str, bool], None]) -> None:
-    # Longest texts first, so the pool does not end waiting on one long take.
-    order = sorted(todo, key=lambda i: -len(plan.requests[i].text))
+    order = synthesis_order(plan, todo)
     method = "fork" if "fork" in multiprocessing.get_all_start_methods() else "spawn"
     context = multiprocessing.get_context(method)
     with ProcessPoolExecutor(max_workers=workers, mp_context=context, initializer=_init_worker,
