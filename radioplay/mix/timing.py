@@ -24,10 +24,12 @@ class Timing:
     """Silence between the end of one line and the start of the next speaker's line."""
     paragraph_gap: float = 0.5
     """Silence between two paragraphs of one speech."""
-    sentence_gap: float = 0.3
-    """Silence between two sentences of one paragraph: each sentence is its own take, and this is
-    the pause the engines make between sentences of one take (measured: README, "Timing")."""
-    clause_gap: float = 0.1
+    sentence_gap: float = 0.1
+    """Silence between two sentences of one paragraph, each its own take. Chosen by measuring the
+    seed's whole-paragraph takes against their sentence takes (README, "Timing and mixing"): Piper
+    pauses about 0.13 s between sentences; Kokoro speaks a sentence alone more slowly than within
+    a paragraph, which already makes up its longer pause."""
+    clause_gap: float = 0.05
     """Silence where a sentence too long for one take was cut at a clause (comma, colon, dash)."""
     unspoken_beat: float = 0.5
     """Silence heard for a line or paragraph with nothing speakable once normalized
