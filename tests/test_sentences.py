@@ -3,11 +3,12 @@ gaps, interruptions, unison and captions on sentence takes, and lines with nothi
 
 from __future__ import annotations
 
-import json
 from pathlib import Path
 
 import numpy as np
 import pytest
+from hypothesis import HealthCheck, given, settings
+from hypothesis import strategies as st
 import soundfile as sf
 from typer.testing import CliRunner
 
@@ -269,3 +270,29 @@ def test_the_pool_voices_the_longest_sentences_first_across_cues(tmp_path):
     order = synthesis_order(p, p.unique_missing)
     assert [p.requests[i].text for i in order] == [
         "A much longer second sentence.", "Medium one here.", "Short.", "Tiny."]
+
+
+@given(st.lists(st.tuples(st.sampled_from(["A", "B", "A** and **B"]),
+                          st.lists(st.sampled_from(SILENT_FORMS + ["Yes.", "No. Maybe... Later.", "Dr. Who—",
+                                                                   "It costs $3.50, e.g. a lot."]),
+                                   min_size=1, max_size=3)),
+                min_size=1, max_size=5))
+@settings(max_examples=40, deadline=None, suppress_health_check=[HealthCheck.function_scoped_fixture])
+def test_random_scripts_with_silent_lines_plan_and_mix_without_error(tmp_path, lines):
+    text = "".join(f"**{who}**: " + "\n\n".join(paragraphs) + "\n\n" for who, paragraphs in lines)
+    s = parse_script(text, path=str(tmp_path / "s.md"))
+    casting = cast(A=("low",), B=("high",))
+    p = plan_takes(s, casting, DirectionTable.load(None), EngineRegistry.from_entry_points(),
+                   TakeStore(tmp_path / "store"))
+    engine = ToneEngine()
+    takes = [Take(engine.synthesize(r.text, r.spec, r.speed, 0), r.cue, r.part, r.segment, r.speaker,
+                  sentence=r.sentence, written=r.written, clause=r.clause) for r in p.requests]
+    m = mix(s, takes, casting, p.deliveries, T, sample_rate=RATE, silent=p.silent)
+    spoken = {(r.cue, r.part, r.segment) for r in p.requests}
+    every = {(c, q, g) for c, cue in enumerate(s.cues) for q, part in enumerate(cue.parts)
+             for g in range(len(part.segments))}
+    assert spoken | set(p.silent) == every and not spoken & set(p.silent)
+    assert len(p.diagnostics) == len({(s.cues[c].parts[q].segments[g].line, s.cues[c].parts[q].segments[g].col)
+                                      for c, q, g in p.silent})
+    assert sorted((x.cue, x.part, x.segment, x.sentence) for x in m.placements) == \
+        sorted((r.cue, r.part, r.segment, r.sentence) for r in p.requests)
