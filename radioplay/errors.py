@@ -38,3 +38,7 @@ class CacheError(RadioplayError):
 
 class ExportError(RadioplayError):
     """An output that cannot be written."""
+
+
+class ClusterError(RadioplayError):
+    """A Ray cluster that cannot be joined, or a worker node that cannot voice (names the node)."""

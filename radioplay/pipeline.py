@@ -12,22 +12,24 @@ from __future__ import annotations
 import hashlib
 import json
 import time
+from contextlib import contextmanager
 from dataclasses import dataclass, field
 from pathlib import Path
+from typing import Iterator
 
 import numpy as np
 
 from radioplay.cache import TakeStore, default_cache_dir
 from radioplay.errors import InputError, RadioplayError
 from radioplay.io import check_writable, sha256_file, write_text_atomic
-from radioplay.model import Casting, Diagnostic, Episode, Script, Take
+from radioplay.model import Casting, Diagnostic, Episode, Script, Take, TakeRequest
 from radioplay.parse import load_script
 from radioplay.publish.audio import SUPPORTED_SUFFIXES
 from radioplay.voice.cast import PRODUCTION_PATH_KEYS, load_cast
 from radioplay.voice.directions import DirectionTable
 from radioplay.voice.engines.base import EngineRegistry
-from radioplay.voice.synthesize import (EngineSettings, ProgressCallback, TakePlan, plan_takes,
-                                        synthesize_takes, usable_cores)
+from radioplay.voice.synthesize import (EngineSettings, LocalExecutor, ProgressCallback, TakeExecutor, TakePlan,
+                                        plan_takes, synthesize_takes, usable_cores)
 
 LOSSY_SUFFIXES = (".mp3", ".ogg", ".opus")
 CODEC_HEADROOM_DB = 0.5
@@ -68,6 +70,10 @@ class RenderOptions:
     seed: int = 0
     force: bool = False
     """Mix, master and publish even when the outputs are up to date."""
+    executor: str = "local"
+    """Where takes are voiced: "local" (this machine's process pool) or "ray" (a Ray cluster)."""
+    ray_address: str | None = None
+    """The Ray cluster to join (HEAD:PORT); None starts a local one."""
 
 
 @dataclass
@@ -95,12 +101,7 @@ class Prepared:
 
     def estimated_seconds(self) -> float:
         """A rough synthesis-time estimate for the missing takes."""
-        total = 0.0
-        for i in self.plan.unique_missing:
-            req = self.plan.requests[i]
-            audio_seconds = len(req.text) / SPOKEN_CHARS_PER_SECOND / max(req.speed, 0.1)
-            total += audio_seconds * ESTIMATED_RTF.get(req.spec.engine, 1.0)
-        return total / max(1, min(self.jobs, len(self.plan.unique_missing) or 1))
+        return estimated_synthesis_seconds([self.plan.requests[i] for i in self.plan.unique_missing], self.jobs)
 
     @property
     def jobs(self) -> int:
@@ -114,6 +115,15 @@ class RenderResult:
     takes: list[Take]
     outputs: list[Path]
     report: dict
+
+
+def estimated_synthesis_seconds(requests: list[TakeRequest], jobs: int) -> float:
+    """Rough wall time to voice these (distinct, missing) takes on `jobs` workers."""
+    total = 0.0
+    for req in requests:
+        audio_seconds = len(req.text) / SPOKEN_CHARS_PER_SECOND / max(req.speed, 0.1)
+        total += audio_seconds * ESTIMATED_RTF.get(req.spec.engine, 1.0)
+    return total / max(1, min(jobs, len(requests) or 1))
 
 
 def default_output(script_path: Path) -> Path:
@@ -140,8 +150,9 @@ def prepare(script_path: str | Path, options: RenderOptions | None = None) -> Pr
                          f"use one of {', '.join(SUPPORTED_SUFFIXES)}")
     check_writable(output)
     script = load_script(script_path, options.format)
-    settings = EngineSettings(device=options.device,
-                              threads=options.threads or threads_per_worker(worker_count(options)))
+    # A Ray worker holds one CPU of its node, so its engine gets one thread.
+    threads = options.threads or (1 if options.executor == "ray" else threads_per_worker(worker_count(options)))
+    settings = EngineSettings(device=options.device, threads=threads)
     registry = settings.registry()
     directions = DirectionTable.load(options.directions)
     casting = load_cast(options.cast, script, registry)
@@ -177,7 +188,7 @@ def render_key(prepared: Prepared) -> str:
     sounds += [Path(str(casting.production[k])) for k in PRODUCTION_PATH_KEYS
                if k in casting.production and Path(str(casting.production[k])).is_file()]
     settings = {k: str(v) for k, v in vars(options).items()
-                if k not in ("jobs", "threads", "cache", "device", "report", "force")}
+                if k not in ("jobs", "threads", "cache", "device", "report", "force", "executor", "ray_address")}
     identity = {
         "code": _code_digest(),
         "takes": prepared.plan.keys,
@@ -227,20 +238,48 @@ def _record_manifest(prepared: Prepared, key: str, outputs: list[Path], report: 
     write_text_atomic(_manifest_path(prepared), json.dumps({"key": key, "outputs": files, "report": report}))
 
 
-def execute(prepared: Prepared, on_take: ProgressCallback | None = None) -> RenderResult:
+def execute(prepared: Prepared, on_take: ProgressCallback | None = None,
+            executor: TakeExecutor | None = None) -> RenderResult:
     """Voice what is missing, mix, master and publish. When the outputs are already those of a render
-    with the same inputs (and `force` is off), nothing is redone and the result has no episode."""
+    with the same inputs (and `force` is off), nothing is redone and the result has no episode.
+    `executor` voices the takes (default: the local process pool, or the one `options.executor` names)."""
     key = render_key(prepared)
     if not prepared.options.force:
         previous = up_to_date_report(prepared, key)
         if previous is not None:
-            return _up_to_date(prepared, previous, on_take)
-    result = _render(prepared, on_take)
-    _record_manifest(prepared, key, [p for p in result.outputs if p != prepared.options.report], result.report)
+            return up_to_date_result(prepared, previous, on_take)
+    with open_executor(prepared, executor) as voicing:
+        result = _render(prepared, on_take, voicing)
+    record_render(prepared, key, result)
     return result
 
 
-def _up_to_date(prepared: Prepared, previous: dict, on_take: ProgressCallback | None) -> RenderResult:
+def record_render(prepared: Prepared, key: str, result: RenderResult) -> None:
+    _record_manifest(prepared, key, [p for p in result.outputs if p != prepared.options.report], result.report)
+
+
+@contextmanager
+def open_executor(prepared: Prepared, executor: TakeExecutor | None = None) -> Iterator[TakeExecutor]:
+    """The executor `options.executor` names, open for the length of the block (a Ray driver
+    connects, and disconnects afterwards); a given executor is used as it is."""
+    if executor is not None:
+        yield executor
+        return
+    options = prepared.options
+    if options.executor == "local":
+        yield LocalExecutor(prepared.settings, prepared.jobs, prepared.registry)
+        return
+    if options.executor != "ray":
+        raise InputError(f"unknown executor {options.executor!r}; use local or ray")
+    from radioplay.voice.ray_executor import RayExecutor
+
+    with RayExecutor(prepared.settings, address=options.ray_address, workers=options.jobs,
+                     engine_devices={name: prepared.registry.get(name).device()
+                                     for name in {r.spec.engine for r in prepared.plan.requests}}) as ray_executor:
+        yield ray_executor
+
+
+def up_to_date_result(prepared: Prepared, previous: dict, on_take: ProgressCallback | None) -> RenderResult:
     if on_take:
         for request in prepared.plan.requests:
             on_take(request, True)
@@ -254,20 +293,24 @@ def _up_to_date(prepared: Prepared, previous: dict, on_take: ProgressCallback | 
     return RenderResult(None, [], [], report)
 
 
-def _render(prepared: Prepared, on_take: ProgressCallback | None) -> RenderResult:
+def _render(prepared: Prepared, on_take: ProgressCallback | None,
+            executor: TakeExecutor | None = None) -> RenderResult:
+    started = time.perf_counter() - prepared.seconds.get("parse", 0.0)
+    t = time.perf_counter()
+    takes = synthesize_takes(prepared.plan, prepared.store, prepared.registry, prepared.settings,
+                             jobs=prepared.jobs, on_take=on_take, executor=executor)
+    prepared.seconds["synthesize"] = time.perf_counter() - t
+    return finish(prepared, takes, started)
+
+
+def finish(prepared: Prepared, takes: list[Take], started: float) -> RenderResult:
+    """Mix, master and publish an episode whose takes all exist; always on the driver."""
     import dataclasses
 
     from radioplay.master import master
     from radioplay.mix import Beds, Timing, chapter_timings, cue_timings, mix
 
     options, seconds = prepared.options, prepared.seconds
-    started = time.perf_counter() - seconds.get("parse", 0.0)
-
-    t = time.perf_counter()
-    takes = synthesize_takes(prepared.plan, prepared.store, prepared.registry, prepared.settings,
-                             jobs=prepared.jobs, on_take=on_take)
-    seconds["synthesize"] = time.perf_counter() - t
-
     t = time.perf_counter()
     timing = Timing.from_mapping(prepared.casting.timing, path=prepared.casting.path)
     channels = 1 if options.mono else 2

@@ -13,7 +13,7 @@ import os
 from pathlib import Path
 from concurrent.futures import FIRST_COMPLETED, ProcessPoolExecutor, wait
 from dataclasses import dataclass, field
-from typing import Callable, Sequence
+from typing import Callable, Iterator, Protocol, Sequence, TypeVar
 
 import numpy as np
 
@@ -175,15 +175,57 @@ def _init_worker(settings: EngineSettings) -> None:
     _worker_registry = settings.registry()
 
 
-def _synthesize_in_worker(request: TakeRequest, key: str, store_root: str) -> tuple[str, Audio]:
+def _synthesize_in_worker(request: TakeRequest, key: str) -> tuple[str, Audio]:
     assert _worker_registry is not None, "worker initializer did not run"
-    audio = voice_take(_worker_registry, request)
-    TakeStore(store_root).put(key, audio, _take_meta(request))
-    return key, audio
+    return key, voice_take(_worker_registry, request)
 
 
 ProgressCallback = Callable[[TakeRequest, bool], None]
 """Called once per request as its take becomes available: (request, reused)."""
+
+T = TypeVar("T")
+Work = Sequence[tuple[str, TakeRequest]]
+"""(take key, request) pairs, one per distinct take to voice, in the order to start them."""
+
+
+class TakeExecutor(Protocol):
+    """Where takes are voiced: this machine's process pool, or a cluster. An executor only voices;
+    the driver writes every take into its store, so every executor fills the store the same way."""
+
+    def voice(self, work: Work) -> Iterator[tuple[str, Audio]]:
+        """Voice every request, yielding (key, audio) as each finishes, in any order."""
+        ...
+
+
+class LocalExecutor:
+    """Today's executor: a pool of worker processes on this machine that each load their models
+    once (or this process alone, for one job or one take)."""
+
+    def __init__(self, settings: EngineSettings, jobs: int | None = None, registry: EngineRegistry | None = None):
+        self.settings = settings
+        self.jobs = max(1, jobs or usable_cores())
+        self.registry = registry
+
+    def voice(self, work: Work) -> Iterator[tuple[str, Audio]]:
+        if self.jobs == 1 or len(work) <= 1:
+            registry = self.registry or self.settings.registry()
+            for key, request in work:
+                yield key, voice_take(registry, request)
+            return
+        method = "fork" if "fork" in multiprocessing.get_all_start_methods() else "spawn"
+        context = multiprocessing.get_context(method)
+        with ProcessPoolExecutor(max_workers=min(self.jobs, len(work)), mp_context=context,
+                                 initializer=_init_worker, initargs=(self.settings,)) as pool:
+            pending = {pool.submit(_synthesize_in_worker, request, key) for key, request in work}
+            try:
+                while pending:
+                    done, pending = wait(pending, return_when=FIRST_COMPLETED)
+                    for future in done:
+                        yield future.result()
+            except BaseException:
+                for future in pending:
+                    future.cancel()
+                raise
 
 
 def usable_cores() -> int:
@@ -194,79 +236,85 @@ def usable_cores() -> int:
 
 
 def synthesize_takes(plan: TakePlan, store: TakeStore, registry: EngineRegistry, settings: EngineSettings,
-                     jobs: int | None = None, on_take: ProgressCallback | None = None) -> list[Take]:
+                     jobs: int | None = None, on_take: ProgressCallback | None = None,
+                     executor: TakeExecutor | None = None) -> list[Take]:
     """Return one Take per planned request, in script order, synthesizing only what is missing."""
+    executor = executor or LocalExecutor(settings, jobs, registry)
+    return synthesize_plans([plan], store, executor, on_take)[0]
+
+
+def synthesize_plans(plans: Sequence[TakePlan], store: TakeStore, executor: TakeExecutor,
+                     on_take: ProgressCallback | None = None,
+                     on_ready: Callable[[int, list[Take]], None] | None = None) -> list[list[Take]]:
+    """Voice the takes of several plans (a season) as one queue: a take that several plans share is
+    voiced once, and the longest sentences of all of them go first. `on_ready(i, takes)` is called as
+    soon as every take of plan i exists, while the rest are still being voiced; each finished take
+    is put into the store at once, so a render that is killed loses only the takes in flight."""
     audio_by_key: dict[str, Audio] = {}
     reused_keys: set[str] = set()
-    for key, hit in zip(plan.keys, plan.cached):
-        if hit and key not in audio_by_key:
-            audio = store.get(key)
-            if audio is not None:
-                audio_by_key[key] = audio
-                reused_keys.add(key)
+    for plan in plans:
+        for key, hit in zip(plan.keys, plan.cached):
+            if hit and key not in audio_by_key:
+                audio = store.get(key)
+                if audio is not None:
+                    audio_by_key[key] = audio
+                    reused_keys.add(key)
     # A take that vanished or failed its checksum since planning is simply voiced again.
-    todo: list[int] = []
-    seen: set[str] = set()
-    for i, key in enumerate(plan.keys):
-        if key not in audio_by_key and key not in seen:
-            seen.add(key)
-            todo.append(i)
+    work: dict[str, TakeRequest] = {}
+    users: dict[str, list[tuple[int, int]]] = {}
+    for p, plan in enumerate(plans):
+        for i, key in enumerate(plan.keys):
+            users.setdefault(key, []).append((p, i))
+            if key not in audio_by_key:
+                work.setdefault(key, plan.requests[i])
+    missing = [len({key for key in plan.keys if key not in audio_by_key}) for plan in plans]
+    results: list[list[Take] | None] = [None] * len(plans)
 
-    by_key: dict[str, list[int]] = {}
-    for i, key in enumerate(plan.keys):
-        by_key.setdefault(key, []).append(i)
+    def finish(p: int) -> None:
+        results[p] = _takes(plans[p], audio_by_key, reused_keys)
+        if on_ready:
+            on_ready(p, results[p])
 
-    def announce(key: str, reused: bool) -> None:
-        if on_take:
-            for i in by_key[key]:
-                on_take(plan.requests[i], reused)
+    def arrived(key: str, reused: bool) -> None:
+        for p, i in users[key]:
+            if on_take:
+                on_take(plans[p].requests[i], reused)
+        if not reused:
+            for p in {p for p, _ in users[key]}:
+                missing[p] -= 1
+                if missing[p] == 0:
+                    finish(p)
 
-    for key in audio_by_key:
-        announce(key, True)
+    for key in list(audio_by_key):
+        arrived(key, True)
+    for p, count in enumerate(missing):
+        if count == 0:
+            finish(p)
+    for key, audio in executor.voice(longest_first(list(work.items()))):
+        if key in audio_by_key:
+            continue  # a retried take that came back twice
+        store.put(key, audio, _take_meta(work[key]))
+        audio_by_key[key] = audio
+        arrived(key, False)
+    lost = [key for key in work if key not in audio_by_key]
+    if lost:
+        raise EngineError(f"{len(lost)} take(s) never came back from the executor")
+    return [takes for takes in results if takes is not None]
 
-    jobs = max(1, jobs or usable_cores())
-    if jobs == 1 or len(todo) <= 1:
-        for i in todo:
-            request, key = plan.requests[i], plan.keys[i]
-            audio = voice_take(registry, request)
-            store.put(key, audio, _take_meta(request))
-            audio_by_key[key] = audio
-            announce(key, False)
-    else:
-        _run_pool(plan, todo, store, settings, min(jobs, len(todo)), audio_by_key, announce)
 
-    takes = []
-    for request, key in zip(plan.requests, plan.keys):
-        takes.append(Take(audio=audio_by_key[key], cue=request.cue, part=request.part,
-                          segment=request.segment, speaker=request.speaker, key=key,
-                          reused=key in reused_keys, sentence=request.sentence,
-                          written=request.written, clause=request.clause))
-    return takes
+def _takes(plan: TakePlan, audio_by_key: dict[str, Audio], reused_keys: set[str]) -> list[Take]:
+    return [Take(audio=audio_by_key[key], cue=request.cue, part=request.part, segment=request.segment,
+                 speaker=request.speaker, key=key, reused=key in reused_keys, sentence=request.sentence,
+                 written=request.written, clause=request.clause)
+            for request, key in zip(plan.requests, plan.keys)]
+
+
+def longest_first(work: list[tuple[T, TakeRequest]]) -> list[tuple[T, TakeRequest]]:
+    """The executor's queue: the longest sentences first, across all cues (and all episodes), so the
+    workers finish together instead of one ending alone on a long take (ties keep script order)."""
+    return sorted(work, key=lambda item: -len(item[1].text))
 
 
 def synthesis_order(plan: TakePlan, todo: Sequence[int]) -> list[int]:
-    """The pool's queue: the longest sentences first, across all cues, so the workers finish
-    together instead of one ending alone on a long take (ties keep script order)."""
-    return sorted(todo, key=lambda i: -len(plan.requests[i].text))
-
-
-def _run_pool(plan: TakePlan, todo: Sequence[int], store: TakeStore, settings: EngineSettings, workers: int,
-              audio_by_key: dict[str, Audio], announce: Callable[[str, bool], None]) -> None:
-    order = synthesis_order(plan, todo)
-    method = "fork" if "fork" in multiprocessing.get_all_start_methods() else "spawn"
-    context = multiprocessing.get_context(method)
-    with ProcessPoolExecutor(max_workers=workers, mp_context=context, initializer=_init_worker,
-                             initargs=(settings,)) as pool:
-        pending = {pool.submit(_synthesize_in_worker, plan.requests[i], plan.keys[i], str(store.root))
-                   for i in order}
-        try:
-            while pending:
-                done, pending = wait(pending, return_when=FIRST_COMPLETED)
-                for future in done:
-                    key, audio = future.result()
-                    audio_by_key[key] = audio
-                    announce(key, False)
-        except BaseException:
-            for future in pending:
-                future.cancel()
-            raise
+    """The queue for one plan's requests (indexes), as `longest_first` orders them."""
+    return [i for i, _ in longest_first([(i, plan.requests[i]) for i in todo])]
