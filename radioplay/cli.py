@@ -71,9 +71,9 @@ def _print_diagnostics(diagnostics, strict: bool) -> None:
 
 @app.command()
 def render(
-    script: Path = typer.Argument(..., help="The drama script (.md or .fountain)."),
+    scripts: list[Path] = typer.Argument(..., help="The drama script (.md or .fountain); several scripts or a folder render a season.", metavar="SCRIPT..."),
     output: Optional[Path] = typer.Option(None, "-o", "--output",
-                                          help="Episode file; suffix picks the format (.mp3 .wav .flac .ogg .opus). Default: output/<stem>.mp3"),
+                                          help="Episode file; suffix picks the format (.mp3 .wav .flac .ogg .opus). Default: output/<stem>.mp3. For a season: the folder the episodes (.mp3) go into."),
     cast: Optional[Path] = typer.Option(None, "--cast", help="Cast file (TOML)."),
     script_format: Optional[str] = typer.Option(None, "--format", help="markdown or fountain (default: by suffix)."),
     directions: Optional[Path] = typer.Option(None, "--directions", help="Extra directions table (TOML)."),
@@ -91,16 +91,27 @@ def render(
     strict: bool = typer.Option(False, "--strict", help="Treat warnings as errors."),
     seed: int = typer.Option(0, "--seed", help="Seed for engines that draw noise."),
     force: bool = typer.Option(False, "--force", help="Mix, master and publish even when the outputs are up to date."),
+    executor: str = typer.Option("local", "--executor", help="Where takes are voiced: local (process pool) or ray (a Ray cluster; pip install 'radioplay[ray]')."),
+    ray_address: Optional[str] = typer.Option(None, "--ray-address", help="Ray cluster to join (HEAD:PORT); default: start a local one."),
 ) -> None:
-    """Render SCRIPT into an episode, with a transcript (.vtt, .srt) and chapters (.chapters.json)."""
+    """Render SCRIPT into an episode, with a transcript (.vtt, .srt) and chapters (.chapters.json).
+    Several scripts (or a folder) render a season with one plan."""
     from rich.markup import escape
 
     from radioplay.pipeline import RenderOptions, execute, plan_summary, prepare
 
+    if executor not in ("local", "ray"):
+        fail(f"--executor must be local or ray, not {executor!r}")
+    if ray_address and executor != "ray":
+        fail("--ray-address needs --executor ray")
     options = RenderOptions(output=output, cast=cast, format=script_format, directions=directions,
                             device=device, jobs=jobs, cache=cache, sample_rate=sample_rate, mono=mono,
                             loudness=loudness, bitrate=bitrate, stems=stems, timeline=timeline,
-                            report=report, seed=seed, force=force)
+                            report=report, seed=seed, force=force, executor=executor, ray_address=ray_address)
+    if len(scripts) > 1 or scripts[0].is_dir():
+        _render_season(scripts, options, dry_run, strict)
+        return
+    script = scripts[0]
     prepared = prepare(script, options)
     _print_diagnostics(prepared.diagnostics, strict)
     if dry_run:
@@ -121,6 +132,54 @@ def render(
               f"{report['reused']} reused, {report['seconds']['total']:.1f} s)")
     for path in result.outputs[1:]:
         err.print(f"      {escape(str(path))}")
+
+
+def _render_season(scripts: list[Path], options, dry_run: bool, strict: bool) -> None:
+    import dataclasses
+
+    from rich.markup import escape
+    from rich.progress import BarColumn, MofNCompleteColumn, Progress, TextColumn, TimeRemainingColumn
+
+    from radioplay.season import execute_season, prepare_season, season_plan
+
+    episodes = prepare_season(scripts, dataclasses.replace(options, report=None))
+    _print_diagnostics([d for e in episodes for d in e.diagnostics], strict)
+    if dry_run:
+        plan = season_plan(episodes)
+        for episode in plan["episodes"]:
+            _stdout().print(f"[bold]{escape(episode['script'])}[/] -> {escape(episode['output'])}")
+            _print_plan(episode)
+        _stdout().print(f"season: {len(plan['episodes'])} episodes, {plan['takes']} takes; {plan['synthesize']} to "
+                        f"synthesize ({plan['shared']} shared between episodes voiced once), {plan['reuse']} to reuse; "
+                        f"estimated synthesis time {plan['estimated_seconds']:.0f} s")
+        return
+    noted: set[str] = set()
+    for episode in episodes:  # one note per engine, not one per episode
+        if not {r.spec.engine for r in episode.plan.requests} <= noted:
+            _note_device(episode)
+            noted.update(r.spec.engine for r in episode.plan.requests)
+    counts = {"synthesized": 0, "reused": 0}
+    with Progress(TextColumn("[bold]voicing the season's takes[/]"), BarColumn(), MofNCompleteColumn(),
+                  TextColumn("{task.fields[detail]}"), TimeRemainingColumn(),
+                  console=_stderr(), transient=False) as bar:
+        task = bar.add_task("voicing", total=sum(len(e.plan.requests) for e in episodes), detail="")
+
+        def on_take(request, reused: bool) -> None:
+            counts["reused" if reused else "synthesized"] += 1
+            bar.update(task, advance=1, detail=f"{counts['synthesized']} synthesized · {counts['reused']} reused")
+
+        def on_episode(episode, result) -> None:
+            r = result.report
+            state = "up to date" if r.get("up_to_date") else "wrote"
+            bar.console.print(f"[green]{state}[/] {escape(str(episode.output))}  ({r['audio_seconds'] / 60:.1f} min, "
+                              f"{r['loudness']:.1f} LUFS, {r['true_peak']:.1f} dBTP)")
+
+        result = execute_season(episodes, on_take=on_take, on_episode=on_episode, report=options.report)
+    totals = result.report["totals"]
+    _stderr().print(f"season: {totals['episodes']} episodes, {totals['audio_seconds'] / 60:.1f} min; "
+                    f"{totals['synthesized']} takes synthesized, {totals['takes']} in all, {totals['seconds']:.1f} s")
+    if options.report:
+        _stderr().print(f"      {escape(str(options.report))}")
 
 
 def _note_device(prepared) -> None:

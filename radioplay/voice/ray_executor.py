@@ -140,7 +140,8 @@ class RayExecutor:
         from ray.exceptions import GetTimeoutError, RayActorError, RayTaskError
 
         lost_errors: tuple[type[BaseException], ...] = (RayActorError,)
-        for name in ("ActorUnavailableError", "ObjectLostError", "OwnerDiedError", "NodeDiedError", "WorkerCrashedError"):
+        for name in ("ActorUnavailableError", "ObjectLostError", "OwnerDiedError", "NodeDiedError", "WorkerCrashedError",
+                     "ObjectReconstructionFailedError", "ObjectFetchTimedOutError"):
             if hasattr(ray.exceptions, name):
                 lost_errors += (getattr(ray.exceptions, name),)
 
