@@ -216,8 +216,13 @@ class RayExecutor:
                     continue
                 if not queues[engine] and load[actor] == 0 and not any(
                         e == engine for e, *_ in in_flight.values()):
-                    for idle in ready[engine]:  # this engine is done: free its CPUs for the others
+                    # This engine is done: its CPUs go to the engine with the most takes left.
+                    for idle in ready[engine]:
                         self._ray.kill(idle, no_restart=True)
+                        busiest = max(queues, key=lambda e: len(queues[e]))
+                        if not self._gpu(engine) and not self._gpu(busiest) and \
+                                len(queues[busiest]) > IN_FLIGHT_PER_WORKER * len(ready[busiest]):
+                            start(busiest)
                     ready[engine] = []
                 yield key, audio
         finally:
