@@ -8,6 +8,8 @@
 2. season             four scripts (the seed cut into four episodes) in one `radioplay render`
                       command / the same four in four commands, each from an empty store
 3. serial share       mix + master + export / the whole render, from the reports
+4. driver per take    what the driver spends on each take that comes back (storing it: hash, write,
+                      rename) / the take's audio length, for the seed's average take
 
 The workload is the tone engine slowed to `--delay` seconds per take (a fixed, repeatable cost on a
 shared machine); `--real` also runs figure 1 with the default cast (Piper and Kokoro).
@@ -121,6 +123,26 @@ def serial_share(report: dict, label: str) -> None:
           f"{serial / report['audio_seconds'] * 1000:.1f} ms")
 
 
+def driver_cost(report: dict) -> None:
+    import numpy as np
+
+    from radioplay.cache import TakeStore
+    from radioplay.model import Audio
+
+    seconds_per_take = report["audio_seconds"] / max(1, report["takes"])
+    rng = np.random.default_rng(0)
+    samples = rng.uniform(-0.5, 0.5, int(24_000 * seconds_per_take)).astype(np.float32)
+    with tempfile.TemporaryDirectory() as folder:
+        store = TakeStore(folder)
+        count = 200
+        start = time.perf_counter()
+        for n in range(count):
+            store.put(f"{n:064x}", Audio(samples, 24_000), {"text": "bench"})
+        per_take = (time.perf_counter() - start) / count
+    print(f"4. driver per take: storing a {seconds_per_take:.2f} s take takes {per_take * 1000:.2f} ms = "
+          f"{per_take / seconds_per_take * 1000:.2f} ms per audio second")
+
+
 def main() -> None:
     parser = argparse.ArgumentParser(description=__doc__, formatter_class=argparse.RawDescriptionHelpFormatter)
     parser.add_argument("--script", type=Path, default=SEED)
@@ -137,6 +159,7 @@ def main() -> None:
         tone = executor_overhead(script, tone_cast(script, args.delay, work / "tone.toml"), work,
                                  f"tone engine, {args.delay} s per take")
         serial_share(tone["local"], "tone engine, local")
+        driver_cost(tone["local"])
         season(script, args.delay, work)
         if args.real:
             real = executor_overhead(script, None, work, "default cast: Piper + Kokoro")

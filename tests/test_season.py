@@ -77,9 +77,9 @@ def test_season_renders_each_episode_as_a_single_render_would_and_voices_shared_
         stored_when_published.append(TakeStore(store_dir).info().count)
 
     result = execute_season(episodes, on_episode=on_episode, report=tmp_path / "season.json")
-    # Each episode is published as soon as its own takes exist, before the whole season is voiced.
-    assert stored_when_published[0] < len(distinct)
-    assert sorted(written) == ["ep1.mp3", "ep2.mp3", "ep3.mp3"]
+    # Each episode is published as soon as its own takes exist, in turn, before the season is voiced.
+    assert written == ["ep1.mp3", "ep2.mp3", "ep3.mp3"]
+    assert stored_when_published[0] < stored_when_published[1] < len(distinct) == stored_when_published[2]
     assert TakeStore(store_dir).info().count == len(distinct)
     report = json.loads((tmp_path / "season.json").read_text())
     assert [Path(e["script"]).name for e in report["episodes"]] == ["ep1.md", "ep2.md", "ep3.md"]
@@ -109,8 +109,13 @@ def test_season_and_single_render_share_one_executor_interface(tmp_path, store_d
     class Counting(LocalExecutor):
         def voice(self, work):
             seen.extend(key for key, _ in work)
-            lengths = [len(request.text) for _, request in work]
-            assert lengths == sorted(lengths, reverse=True)  # longest first, across the season
+            # Episode by episode (so they complete in turn), each episode's takes longest first.
+            first_use = {}
+            for n, episode in enumerate(episodes):
+                for key in episode.plan.keys:
+                    first_use.setdefault(key, n)
+            order = [(first_use[key], -len(request.text)) for key, request in work]
+            assert order == sorted(order)
             yield from super().voice(work)
 
     execute_season(episodes, executor=Counting(episodes[0].settings, 1))

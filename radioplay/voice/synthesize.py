@@ -247,7 +247,7 @@ def synthesize_plans(plans: Sequence[TakePlan], store: TakeStore, executor: Take
                      on_take: ProgressCallback | None = None,
                      on_ready: Callable[[int, list[Take]], None] | None = None) -> list[list[Take]]:
     """Voice the takes of several plans (a season) as one queue: a take that several plans share is
-    voiced once, and the longest sentences of all of them go first. `on_ready(i, takes)` is called as
+    voiced once, and each plan's longest sentences go first. `on_ready(i, takes)` is called as
     soon as every take of plan i exists, while the rest are still being voiced; each finished take
     is put into the store at once, so a render that is killed loses only the takes in flight."""
     audio_by_key: dict[str, Audio] = {}
@@ -260,13 +260,18 @@ def synthesize_plans(plans: Sequence[TakePlan], store: TakeStore, executor: Take
                     audio_by_key[key] = audio
                     reused_keys.add(key)
     # A take that vanished or failed its checksum since planning is simply voiced again.
+    # The queue is plan by plan, each plan's takes longest first: the episodes complete one after
+    # another and are mixed while the next are voiced, and the workers still end together on the
+    # last episode's shortest sentences. A take several plans share is voiced once, for the first.
     work: dict[str, TakeRequest] = {}
     users: dict[str, list[tuple[int, int]]] = {}
     for p, plan in enumerate(plans):
+        new: dict[str, TakeRequest] = {}
         for i, key in enumerate(plan.keys):
             users.setdefault(key, []).append((p, i))
-            if key not in audio_by_key:
-                work.setdefault(key, plan.requests[i])
+            if key not in audio_by_key and key not in work:
+                new.setdefault(key, plan.requests[i])
+        work.update(longest_first(list(new.items())))
     missing = [len({key for key in plan.keys if key not in audio_by_key}) for plan in plans]
     results: list[list[Take] | None] = [None] * len(plans)
 
@@ -290,7 +295,7 @@ def synthesize_plans(plans: Sequence[TakePlan], store: TakeStore, executor: Take
     for p, count in enumerate(missing):
         if count == 0:
             finish(p)
-    for key, audio in executor.voice(longest_first(list(work.items()))):
+    for key, audio in executor.voice(list(work.items())):
         if key in audio_by_key:
             continue  # a retried take that came back twice
         store.put(key, audio, _take_meta(work[key]))
@@ -310,7 +315,7 @@ def _takes(plan: TakePlan, audio_by_key: dict[str, Audio], reused_keys: set[str]
 
 
 def longest_first(work: list[tuple[T, TakeRequest]]) -> list[tuple[T, TakeRequest]]:
-    """The executor's queue: the longest sentences first, across all cues (and all episodes), so the
+    """An executor's queue: the longest sentences first, across all cues, so the
     workers finish together instead of one ending alone on a long take (ties keep script order)."""
     return sorted(work, key=lambda item: -len(item[1].text))
 
