@@ -11,16 +11,18 @@ place (radioplay.io.atomic_path): a failure at any step leaves the previous file
 
 from __future__ import annotations
 
+import datetime
 import os
-from dataclasses import dataclass, replace
+from dataclasses import dataclass, field, replace
 from pathlib import Path
-from typing import Mapping, Sequence
+from typing import Sequence
 
 import numpy as np
 
 from radioplay.errors import ExportError
 from radioplay.io import atomic_path
 from radioplay.model import ChapterTiming
+from radioplay.values import Rule
 
 SUPPORTED_SUFFIXES = (".wav", ".flac", ".mp3", ".ogg", ".opus")
 OPUS_RATE = 48_000
@@ -34,43 +36,27 @@ OPUS_KBPS_PER_CHANNEL = (6, 256)
 """libsndfile maps compression_level 1..0 linearly onto this per-channel Opus bitrate (measured)."""
 
 
+_TEXT = {"rule": Rule((str,))}
+
+
 @dataclass(frozen=True)
 class EpisodeTags:
-    """What the episode file says about itself; every field is optional."""
+    """What the episode file says about itself; every field is optional. A cast file's
+    `[production]` table sets them (radioplay.config.read_production checks them)."""
 
-    title: str | None = None
-    show: str | None = None
+    title: str | None = field(default=None, metadata=_TEXT)
+    show: str | None = field(default=None, metadata=_TEXT)
     """The podcast's name: ID3 album (TALB), Vorbis ALBUM."""
-    episode: int | None = None
+    episode: int | None = field(default=None, metadata={"rule": Rule((int, str))})
     """Episode number: ID3 TRCK, Vorbis TRACKNUMBER."""
-    artist: str | None = None
-    date: str | None = None
+    artist: str | None = field(default=None, metadata=_TEXT)
+    date: str | None = field(default=None, metadata={"rule": Rule((str, datetime.date))})
     """ISO 8601, e.g. "2026-11-26" (or just the year)."""
-    comment: str | None = None
-    cover: str | os.PathLike | None = None
+    comment: str | None = field(default=None, metadata=_TEXT)
+    cover: str | os.PathLike | None = field(default=None, metadata=_TEXT)
     """A PNG or JPEG file; embedded in MP3 (APIC) and FLAC (picture block)."""
-    genre: str | None = None
+    genre: str | None = field(default=None, metadata=_TEXT)
     """ID3 TCON, Vorbis GENRE; podcasts usually say "Podcast"."""
-
-    @classmethod
-    def from_mapping(cls, mapping: Mapping[str, object], title: str | None = None) -> "EpisodeTags":
-        """Tags from a cast file's [production] table (other keys, such as beds, are ignored).
-
-        `title` (the script's) is used when the table has none; the episode number may be an int or
-        a numeric string."""
-        def text(key: str) -> str | None:
-            value = mapping.get(key)
-            return None if value is None or value == "" else str(value)
-
-        episode = mapping.get("episode")
-        if episode is not None and not isinstance(episode, int):
-            try:
-                episode = int(str(episode))
-            except ValueError:
-                raise ExportError(f"[production] episode must be a whole number, not {episode!r}") from None
-        return cls(title=text("title") or title, show=text("show") or text("album"), episode=episode,
-                   artist=text("artist"), date=text("date"), comment=text("comment"), cover=text("cover"),
-                   genre=text("genre"))
 
 
 def write_audio(path: str | os.PathLike, samples: np.ndarray, rate: int, *, tags: EpisodeTags | None = None,
