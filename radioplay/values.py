@@ -27,9 +27,9 @@ class Rule:
     def describe(self) -> str:
         kind = " or ".join(_KIND_NAMES[k] for k in self.kinds)
         if self.low is not None and self.high is not None:
-            return f"{kind} in [{self.low:g}, {self.high:g}]"
+            return f"{kind} in [{_number(self.low)}, {_number(self.high)}]"
         if self.low is not None:
-            return f"{kind} >= {self.low:g}"
+            return f"{kind} >= {_number(self.low)}"
         return kind
 
     def check(self, value: object) -> object:
@@ -39,24 +39,28 @@ class Rule:
             if bool in self.kinds:
                 return value
         elif isinstance(value, int) and int in self.kinds:
-            return self._in_range(value)
+            return self._in_range(value, value)
         elif isinstance(value, (int, float)) and float in self.kinds:
             if not math.isfinite(value):
                 raise ValueError(f"must be a finite number, not {value!r}")
-            return self._in_range(float(value))
+            return self._in_range(float(value), value)
         elif isinstance(value, str) and str in self.kinds:
             return value
         elif isinstance(value, date) and date in self.kinds:  # a TOML date literal
             return value
         raise ValueError(f"must be {self.describe()}, not {value!r}")
 
-    def _in_range(self, value: float) -> float:
+    def _in_range(self, value: float, written: object) -> float:
         if self.low is not None and value < self.low or self.high is not None and value > self.high:
             if self.low is not None and self.high is not None:
-                raise ValueError(f"= {value!r} is outside [{self.low:g}, {self.high:g}]")
-            raise ValueError(f"= {value!r} is below {self.low:g}" if self.low is not None
-                             else f"= {value!r} is above {self.high:g}")
+                raise ValueError(f"= {written!r} is outside [{_number(self.low)}, {_number(self.high)}]")
+            raise ValueError(f"= {written!r} is below {_number(self.low)}" if self.low is not None
+                             else f"= {written!r} is above {_number(self.high)}")
         return value
+
+
+def _number(x: float) -> str:
+    return str(int(x)) if float(x).is_integer() else f"{x:g}"
 
 
 def did_you_mean(word: str, choices: Iterable[str]) -> str:

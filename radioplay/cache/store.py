@@ -223,6 +223,17 @@ class TakeStore:
 
     take_key = staticmethod(take_key)
 
+    def check_writable(self) -> None:
+        """Raise CacheError now, before any take is voiced, when takes could not be stored here."""
+        try:
+            self.root.mkdir(parents=True, exist_ok=True)
+        except OSError as exc:
+            raise CacheError(f"{self.root}: cannot create the take store: {exc.strerror or exc}; "
+                             "give another folder with --cache or $RADIOPLAY_CACHE") from None
+        if not self.root.is_dir() or not os.access(self.root, os.W_OK | os.X_OK):
+            raise CacheError(f"{self.root}: the take store is not a writable folder; "
+                             "give another folder with --cache or $RADIOPLAY_CACHE")
+
     def file_digest(self, path: str | os.PathLike) -> str:
         """sha256 of a model or voice file, hashed once per (resolved path, size, mtime_ns):
         remembered in memory and in `root/file-digests.json` for later runs."""

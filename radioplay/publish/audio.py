@@ -34,6 +34,8 @@ MP3_KBPS_RANGE = {32_000: (32, 320), 16_000: (8, 160), 0: (8, 64)}
 """LAME's CBR range by the lowest sample rate of each MPEG version (1, 2, 2.5)."""
 OPUS_KBPS_PER_CHANNEL = (6, 256)
 """libsndfile maps compression_level 1..0 linearly onto this per-channel Opus bitrate (measured)."""
+MP3_SAMPLE_RATES = (8_000, 11_025, 12_000, 16_000, 22_050, 24_000, 32_000, 44_100, 48_000)
+"""The rates LAME encodes (MPEG 1, 2 and 2.5); pedalboard refuses any other."""
 
 
 _TEXT = {"rule": Rule((str,))}
@@ -150,12 +152,9 @@ def _write_opus(tmp: Path, data: np.ndarray, rate: int, kbps: int | None, tags: 
         data = np.clip(soxr.resample(data, rate, OPUS_RATE, quality="HQ"), -1.0, 1.0).astype(np.float32)
     options = {}
     if kbps is not None:
+        check_opus_bitrate(kbps, data.shape[1])
         low, high = OPUS_KBPS_PER_CHANNEL
-        per_channel = kbps / data.shape[1]
-        if not low <= per_channel <= high:
-            raise ExportError(f"{tmp.name}: Opus bitrate {kbps} kbps is outside "
-                              f"{low * data.shape[1]}-{high * data.shape[1]} kbps for {data.shape[1]} channel(s)")
-        options["compression_level"] = (high - per_channel) / (high - low)
+        options["compression_level"] = (high - kbps / data.shape[1]) / (high - low)
     _soundfile().write(tmp, data, OPUS_RATE, subtype="OPUS", format="OGG", **options)
     from mutagen.oggopus import OggOpus
 
@@ -193,6 +192,31 @@ def check_mp3_bitrate(kbps: int, rate: int) -> None:
     if kbps not in MP3_KBPS or not low <= kbps <= high:
         allowed = ", ".join(str(k) for k in MP3_KBPS if low <= k <= high)
         raise ExportError(f"MP3 bitrate {kbps} kbps is not available at {rate} Hz (use one of {allowed})")
+
+
+def check_opus_bitrate(kbps: int, channels: int) -> None:
+    """Raise ExportError unless libsndfile's Opus encoder reaches `kbps` for `channels` channels."""
+    low, high = OPUS_KBPS_PER_CHANNEL
+    if isinstance(kbps, bool) or not isinstance(kbps, int) or not low * channels <= kbps <= high * channels:
+        raise ExportError(f"Opus bitrate {kbps!r} kbps is outside {low * channels}-{high * channels} kbps "
+                          f"for {channels} channel(s)")
+
+
+def check_encoding(path: str | os.PathLike, rate: int, channels: int, kbps: int | None) -> None:
+    """Raise ExportError, before anything is made, when `path`'s format cannot be encoded at `rate`
+    Hz and `kbps` (MP3: LAME's rates and bitrates; Opus: its bitrate range; WAV/FLAC: no bitrate)."""
+    suffix = Path(path).suffix.lower()
+    if suffix == ".mp3":
+        if rate not in MP3_SAMPLE_RATES:
+            raise ExportError(f"{path}: MP3 cannot be encoded at {rate} Hz; use one of "
+                              f"{', '.join(map(str, MP3_SAMPLE_RATES))} Hz, or a .wav, .flac or .opus output")
+        if kbps is not None:
+            check_mp3_bitrate(kbps, rate)
+    elif suffix in (".ogg", ".opus"):
+        if kbps is not None:
+            check_opus_bitrate(kbps, channels)
+    elif kbps is not None:
+        raise ExportError(f"{path}: a bitrate applies to .mp3, .ogg and .opus outputs only, not {suffix}")
 
 
 def _write_mp3(tmp: Path, data: np.ndarray, rate: int, kbps: int | None, tags: EpisodeTags | None,
