@@ -225,13 +225,16 @@ class TakeStore:
 
     def check_writable(self) -> None:
         """Raise CacheError now, before any take is voiced, when takes could not be stored here."""
+        if self.root.exists() and not self.root.is_dir():
+            raise CacheError(f"{self.root}: the take store is not a folder; "
+                             "give another folder with --cache or $RADIOPLAY_CACHE")
         try:
             self.root.mkdir(parents=True, exist_ok=True)
         except OSError as exc:
             raise CacheError(f"{self.root}: cannot create the take store: {exc.strerror or exc}; "
                              "give another folder with --cache or $RADIOPLAY_CACHE") from None
-        if not self.root.is_dir() or not os.access(self.root, os.W_OK | os.X_OK):
-            raise CacheError(f"{self.root}: the take store is not a writable folder; "
+        if not os.access(self.root, os.W_OK | os.X_OK):
+            raise CacheError(f"{self.root}: the take store's folder is not writable; "
                              "give another folder with --cache or $RADIOPLAY_CACHE")
 
     def file_digest(self, path: str | os.PathLike) -> str:
