@@ -43,8 +43,8 @@ OPTION_RULES = {
     "sample_rate": Rule((int,), 8_000, 192_000),
     "loudness": Rule((float,), -50.0, -5.0),
     "true_peak": Rule((float,), -20.0, 0.0),
-    "jobs": Rule((int,), 1, 1024),
-    "threads": Rule((int,), 1, 1024),
+    "jobs": Rule((int,), 1, 256),
+    "threads": Rule((int,), 1, 256),
     "seed": Rule((int,), 0, 2**63 - 1),
 }
 """RenderOptions' numbers (None, where allowed, means the default); the bitrate depends on the format."""

@@ -96,7 +96,7 @@ def test_bad_production_and_timing_values_fail_in_prepare(show, tmp_path, extra,
     ({"loudness": 50.0}, InputError, "loudness = 50.0 is outside [-50, -5]"),
     ({"true_peak": 3.0}, InputError, "true_peak = 3.0 is outside [-20, 0]"),
     ({"sample_rate": 0}, InputError, "sample_rate = 0 is outside [8000, 192000]"),
-    ({"jobs": 0}, InputError, "jobs = 0 is outside [1, 1024]"),
+    ({"jobs": 0}, InputError, "jobs = 0 is outside [1, 256]"),
 ])
 def test_render_options_are_checked_by_the_library(show, tmp_path, options, error, message):
     if "output" in options:
@@ -216,3 +216,57 @@ def test_every_engine_declares_typed_options():
     assert declared["espeak"] == declared["flite"] == {}
     every = {option for options in declared.values() for option in options}
     assert not every & {"temperature", "reference_wav", "delay"}
+
+
+# --------------------------------------------------------------------------- random values
+
+
+from hypothesis import HealthCheck, given, settings, strategies as st  # noqa: E402
+
+from radioplay.errors import RadioplayError  # noqa: E402
+
+ANY_VALUE = st.one_of(st.none(), st.booleans(), st.integers(-10**12, 10**12),
+                      st.floats(allow_nan=True, allow_infinity=True), st.text(max_size=8))
+CAST_KEYS = [("timing", "turn_gap"), ("timing", "lead_in"), ("timing", "tail"), ("production", "episode"),
+             ("production", "room_tone_db"), ("production", "duck_attack"), ("production", "seed"),
+             ("production", "title"), ("production", "date"), ("characters.Ada", "sample_rate"),
+             ("characters.Ada", "pan"), ("characters.Ada", "speed"), ("characters.Ada", "sped")]
+
+
+def toml_value(value) -> str | None:
+    if value is None:
+        return None
+    if isinstance(value, bool):
+        return "true" if value else "false"
+    if isinstance(value, float):
+        return {float("inf"): "inf", float("-inf"): "-inf"}.get(value, "nan" if value != value else repr(value))
+    if isinstance(value, int):
+        return str(value)
+    return '"' + value.replace("\\", "\\\\").replace('"', '\\"').encode("ascii", "backslashreplace").decode() \
+        .replace("\\x", "\\u00") + '"'
+
+
+@settings(max_examples=40, deadline=None, suppress_health_check=[HealthCheck.function_scoped_fixture])
+@given(option=st.sampled_from(["loudness", "true_peak", "sample_rate", "bitrate", "jobs", "seed"]),
+       option_value=ANY_VALUE, suffix=st.sampled_from([".wav", ".flac", ".mp3", ".opus"]), mono=st.booleans(),
+       cast_key=st.sampled_from(CAST_KEYS), cast_value=ANY_VALUE)
+def test_random_values_are_accepted_or_refused_up_front(tmp_path, dialogue, store_dir, option, option_value,
+                                                        suffix, mono, cast_key, cast_value):
+    table, key = cast_key
+    text = toml_value(cast_value)
+    body = tone_cast_text().replace('[characters.Ada]\n', '[characters.Ada]\n' + (
+        f"{key} = {text}\n" if table == "characters.Ada" and text else ""))
+    if table != "characters.Ada" and text:
+        body += f"\n[{table}]\n{key} = {text}\n"
+    cast = write(tmp_path / "random.toml", body)
+    options = RenderOptions(cast=cast, output=tmp_path / f"e{suffix}", mono=mono, force=True)
+    if not (option_value is None and option in ("sample_rate", "true_peak", "seed")):
+        setattr(options, option, option_value)
+    try:
+        prepared = prepare(dialogue, options)
+    except RadioplayError:
+        return  # refused before the first take: fine
+    from radioplay.pipeline import execute
+
+    result = execute(prepared)  # accepted: then the render must finish
+    assert result.outputs and result.outputs[0].stat().st_size > 0
