@@ -270,3 +270,22 @@ def test_random_values_are_accepted_or_refused_up_front(tmp_path, dialogue, stor
 
     result = execute(prepared)  # accepted: then the render must finish
     assert result.outputs and result.outputs[0].stat().st_size > 0
+
+
+def test_mp3_rates_are_exactly_those_the_encoder_takes(tmp_path):
+    import numpy as np
+    from pedalboard.io import AudioFile
+
+    from radioplay.publish.audio import MP3_SAMPLE_RATES, write_audio
+
+    def encode(rate: int) -> None:
+        with AudioFile(str(tmp_path / f"{rate}.mp3"), "w", rate, 1, quality="V2") as f:
+            f.write(np.zeros((1, rate // 10), np.float32))
+
+    for rate in MP3_SAMPLE_RATES:
+        encode(rate)
+    for rate in (7_999, 44_000, 88_200, 96_000):
+        with pytest.raises(ValueError, match="sample rate"):  # pedalboard's own refusal
+            encode(rate)
+        with pytest.raises(ExportError, match=f"MP3 cannot be encoded at {rate} Hz"):
+            write_audio(tmp_path / "e.mp3", np.zeros(rate // 10, np.float32), rate)

@@ -85,6 +85,7 @@ def write_audio(path: str | os.PathLike, samples: np.ndarray, rate: int, *, tags
         data = data[:, None]
     if data.ndim != 2 or data.shape[1] < 1:
         raise ExportError(f"{dest}: samples must have shape (n,) or (n, channels), not {data.shape}")
+    check_encoding(dest, rate, data.shape[1], bitrate)
     data = np.clip(data, -1.0, 1.0)
     if tags and tags.cover is not None:
         cover = Path(tags.cover)
