@@ -232,6 +232,7 @@ ERRORS = [
     ('[characters.Ada]\nengine = "tone"\nvoice = "low"\nsample_rate = 8000.5\n', 4, 1,
      "sample_rate must be a whole number"),
     ('[characters.Ada]\nengine = "tone"\nvoice = "low"\ndelay = 0.5\n', 4, 1, "unknown key 'delay'"),
+    ('[characters.Nobody]\nengine = "tone"\nsample_rate = "fast"\n', 3, 1, "sample_rate must be a whole number"),
     ('[characters.Ada]\nengine = "tone"\nvoice = "low"\ntemperature = 0.5\n', 4, 1, "unknown key 'temperature'"),
     ('[defaults.tone]\nsample_rat = 8000\n', 2, 1, "unknown key 'sample_rat' (did you mean 'sample_rate'?)"),
     ('[defaults.tnoe]\nsample_rate = 8000\n', 1, 1, "unknown engine 'tnoe' (did you mean 'tone'?)"),

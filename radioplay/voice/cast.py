@@ -421,6 +421,7 @@ def load_config(path: Path | None, script: Script, registry: EngineRegistry,
     # Match the cast's characters to the script's speakers.
     speakers = {character_key(name): name for name in script.speakers()}
     named: dict[str, tuple[str, dict, _CastFile]] = {}  # script name -> (cast name, table, file)
+    silent: list[tuple[str, dict, _CastFile]] = []
     for f in files:
         seen: dict[str, str] = {}
         for cast_name, table in f.characters.items():
@@ -433,6 +434,7 @@ def load_config(path: Path | None, script: Script, registry: EngineRegistry,
             if script_name is None:
                 diagnostics.append(f.source.warning(
                     f"character {cast_name!r} never speaks in {script.path}", "characters", cast_name))
+                silent.append((cast_name, table, f))
                 continue
             named[script_name] = (cast_name, table, f)  # a later file (the user's) wins
 
@@ -451,6 +453,11 @@ def load_config(path: Path | None, script: Script, registry: EngineRegistry,
             given.update(_given_options(f.source, table, CHARACTER_KEYS, f"[characters.{cast_name}]",
                                         "characters", cast_name))
         return _checked_options(registry.get(engine), given, CHARACTER_KEYS)
+
+    for cast_name, table, f in silent:  # still checked: the script may give them lines tomorrow
+        engine = table.get("engine")
+        if isinstance(engine, str) and checks.engine_problem(engine) is None:
+            character_options(engine, table, f, cast_name)
 
     # Named characters with a voice first, so the pool skips the voices they took.
     explicit: dict[str, tuple[str, str, str | None, dict[str, object]]] = {}
