@@ -12,7 +12,7 @@ import re
 from dataclasses import dataclass, field, fields
 from datetime import date, datetime
 from pathlib import Path
-from typing import TYPE_CHECKING, Iterable, Mapping
+from typing import TYPE_CHECKING, Callable, Iterable, Mapping
 
 from radioplay.errors import InputError, ScriptError
 from radioplay.mix.beds import PINK, Beds
@@ -33,7 +33,6 @@ COVER_PIXELS = (300, 4096)
 TAG_MAX_CHARS = 1000
 EPISODE_NUMBERS = Rule((int,), 0, 1_000_000)
 _ISO_DATE = re.compile(r"^\d{4}(-\d{2}(-\d{2}([T ]\d{2}:\d{2}(:\d{2})?)?)?)?$")
-BED_FILE_KEYS = ("room_tone", "intro", "outro")
 PRODUCTION_ALIASES = {"album": "show"}
 """`album` is the ID3 name of what radioplay calls the show."""
 
@@ -60,19 +59,26 @@ def rules(cls) -> dict[str, Rule]:
 
 
 def read_fields(source: TomlSource, table: Mapping[str, object], field_rules: Mapping[str, Rule],
-                where: str, *keys: str, allowed: Iterable[str] | None = None) -> dict[str, object]:
-    """The values of `table` checked against `field_rules`; CastError at the key for an unknown key
-    (with "did you mean") or a bad value. Keys in `allowed` but without a rule are passed over."""
+                where: str, *keys: str, allowed: Iterable[str] | None = None,
+                convert: Mapping[str, Callable[[object], object]] | None = None) -> dict[str, object]:
+    """The values of `table`, in the file's order, checked against `field_rules` and then turned into
+    what the field holds by `convert` (which raises ValueError or InputError); CastError at the key
+    for an unknown key (with "did you mean") or a bad value. Keys in `allowed` without a rule pass."""
     allowed = list(allowed if allowed is not None else field_rules)
+    convert = convert or {}
     checked: dict[str, object] = {}
     for key, value in table.items():
         if key not in allowed:
             raise source.error(unknown_key_message(key, allowed, where), *keys, key)
-        if key in field_rules:
-            try:
-                checked[key] = field_rules[key].check(value)
-            except ValueError as exc:
-                raise source.error(f"{where} {key} {exc}", *keys, key) from None
+        if key not in field_rules:
+            continue
+        try:
+            value = field_rules[key].check(value)
+            checked[key] = convert[key](value) if key in convert else value
+        except ValueError as exc:
+            raise source.error(f"{where} {key} {exc}", *keys, key) from None
+        except InputError as exc:
+            raise source.error(f"{where} {key}: {exc}", *keys, key) from None
     return checked
 
 
@@ -85,66 +91,57 @@ def read_production(source: TomlSource, table: Mapping[str, object]) -> Producti
     """A `[production]` table, checked: tags, the cover (a real JPEG or PNG) and the bed files,
     all inside the cast file's folder."""
     tag_rules, bed_rules = rules(EpisodeTags), rules(Beds)
-    allowed = [*tag_rules, *PRODUCTION_ALIASES, *bed_rules]
-    values = read_fields(source, table, {**tag_rules, **bed_rules,
-                                         **{alias: tag_rules[name] for alias, name in PRODUCTION_ALIASES.items()}},
-                         "[production]", "production", allowed=allowed)
+    aliases = {alias: tag_rules[name] for alias, name in PRODUCTION_ALIASES.items()}
+    folder = Path(source.path).resolve().parent if source.path else None
+
+    def inside(name: object) -> str:
+        if folder is None:
+            raise ValueError("needs a cast file in a folder")
+        return str(resolve_sound(str(name), folder, "the cast file's folder"))
+
+    def cover(name: object) -> str:
+        path = inside(name)
+        check_cover(path)
+        return path
+
+    def sound(name: object) -> str:
+        path = inside(name)
+        check_sound(path)
+        return path
+
+    convert: dict[str, Callable[[object], object]] = {
+        key: _tag_text for key in ("title", "show", "album", "artist", "comment", "genre")}
+    convert.update(episode=_episode_number, date=_iso_date, cover=cover, intro=sound, outro=sound,
+                   room_tone=lambda name: PINK if name == PINK else sound(name))
+    values = read_fields(source, table, {**tag_rules, **bed_rules, **aliases}, "[production]", "production",
+                         allowed=[*tag_rules, *aliases, *bed_rules], convert=convert)
     for alias, name in PRODUCTION_ALIASES.items():
         if alias in values:
             values.setdefault(name, values.pop(alias))
-    folder = Path(source.path).resolve().parent if source.path else None
-
-    def confined(key: str) -> str:
-        if folder is None:
-            raise source.error(f"[production] {key}: files need a cast file in a folder", "production", key)
-        try:
-            return str(resolve_sound(values[key], folder, "the cast file's folder"))
-        except InputError as exc:
-            raise source.error(f"[production] {key}: {exc}", "production", key) from None
-
-    for key in ("title", "show", "artist", "comment", "genre"):
-        if key in values and (not str(values[key]).strip() or len(str(values[key])) > TAG_MAX_CHARS):
-            raise source.error(f"[production] {key} must be 1 to {TAG_MAX_CHARS} characters", "production", key)
-    if "episode" in values:
-        values["episode"] = _episode_number(source, values["episode"])
-    if "date" in values:
-        values["date"] = _iso_date(source, values["date"])
-    if "cover" in values:
-        values["cover"] = confined("cover")
-        try:
-            check_cover(values["cover"])
-        except InputError as exc:
-            raise source.error(f"[production] cover: {exc}", "production", "cover") from None
-    for key in BED_FILE_KEYS:
-        if key in values and not (key == "room_tone" and values[key] == PINK):
-            values[key] = confined(key)
-            try:
-                check_sound(values[key])
-            except InputError as exc:
-                raise source.error(f"[production] {key}: {exc}", "production", key) from None
     tags = EpisodeTags(**{k: v for k, v in values.items() if k in tag_rules})
     beds = Beds(**{k: v for k, v in values.items() if k in bed_rules},
                 sounds_dir=str(folder) if folder else None)
     return Production(tags, beds)
 
 
-def _episode_number(source: TomlSource, value: object) -> int:
-    text = value.strip() if isinstance(value, str) else value
-    if isinstance(text, str) and text.isdigit():
-        text = int(text)  # "12" is how some people write a number
-    try:
-        return int(EPISODE_NUMBERS.check(text))
-    except ValueError as exc:
-        raise source.error(f"[production] episode {exc}", "production", "episode") from None
+def _tag_text(value: object) -> str:
+    if not str(value).strip() or len(str(value)) > TAG_MAX_CHARS:
+        raise ValueError(f"must be 1 to {TAG_MAX_CHARS} characters")
+    return str(value)
 
 
-def _iso_date(source: TomlSource, value: object) -> str:
+def _episode_number(value: object) -> int:
+    if isinstance(value, str) and value.strip().isdigit():
+        value = int(value.strip())  # "12" is how some people write a number
+    return int(EPISODE_NUMBERS.check(value))
+
+
+def _iso_date(value: object) -> str:
     if isinstance(value, (date, datetime)):  # TOML's own date literal: date = 2026-11-26
         return value.isoformat()
     if isinstance(value, str) and _ISO_DATE.match(value.strip()):
         return value.strip()
-    raise source.error(f"[production] date must be an ISO 8601 date such as \"2026-11-26\" or a year, "
-                       f"not {value!r}", "production", "date")
+    raise ValueError(f"must be an ISO 8601 date such as \"2026-11-26\" or a year, not {value!r}")
 
 
 def check_cover(path: str | Path) -> str:

@@ -249,6 +249,7 @@ ERRORS = [
     ('[timing]\nlead_in = 1e9\n', 2, 1, "lead_in = 1000000000.0 is outside [0, 60]"),
     ('[timing]\ntail = nan\n', 2, 1, "tail must be a finite number"),
     ('[production]\nepisode = "abc"\n', 2, 1, "[production] episode must be a whole number"),
+    ('[production]\nepisode = "abc"\nroom_tone_db = 300\n', 2, 1, "episode must be a whole number"),  # file order
     ('[production]\nepisode = -2\n', 2, 1, "[production] episode = -2 is outside [0, 1000000]"),
     ('[production]\nroom_tone_db = "loud"\n', 2, 1, "room_tone_db must be a number in [-100, 0], not 'loud'"),
     ('[production]\nroom_tone_db = 300\n', 2, 1, "room_tone_db = 300 is outside [-100, 0]"),
