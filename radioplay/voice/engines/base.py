@@ -76,6 +76,9 @@ class Engine(Protocol):
         is applied afterwards by the synthesis stage, the same way for every engine."""
 
 
+_PROTOCOL_ATTRIBUTES = ("name", "options", "version", "unavailable_reason", "voices", "check_voice",
+                        "model_files", "device", "synthesize")
+
 EngineFactory = Callable[..., Engine]
 """Called as factory(device=..., threads=...); must not load models."""
 
@@ -116,7 +119,12 @@ class EngineRegistry:
                     factory = factory.load()
                 except ImportError as exc:
                     raise EngineError(f"engine {name!r} cannot be imported: {exc}") from exc
-            self._engines[name] = factory(device=self.device, threads=self.threads)
+            engine = factory(device=self.device, threads=self.threads)
+            missing = [attr for attr in _PROTOCOL_ATTRIBUTES if not hasattr(engine, attr)]
+            if missing:  # a plugin written for an older protocol: say so instead of failing later
+                raise EngineError(f"engine {name!r} does not follow radioplay's engine protocol: "
+                                  f"it has no {', '.join(missing)}")
+            self._engines[name] = engine
         return self._engines[name]
 
 
