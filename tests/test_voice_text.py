@@ -31,7 +31,7 @@ CASES = [
     ("many LLMs", "many LLMs"),
     ("the AI's actual motivations", "the AI's actual motivations"),
     ("DON'T GO", "DON'T GO"),
-    ("OK, STOP that. World War II", "okay, STOP that. World War II"),
+    ("OK, STOP that. World War II", "okay, STOP that. World War Two"),  # was left as "II"
     # abbreviations and symbols
     ("e.g., this; i.e. that", "for example, this; that is that"),
     ("Dr. Smith vs. Mr. Jones, etc. The end", "Doctor Smith versus Mister Jones, et cetera. The end"),
