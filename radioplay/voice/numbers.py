@@ -37,6 +37,8 @@ def cardinal(n: int) -> str:
     """1205 -> "one thousand two hundred five"; -5 -> "minus five"."""
     if n < 0:
         return "minus " + cardinal(-n)
+    if n >= 10**15:
+        return digits(str(n))  # an identifier, not an amount anyone says in quadrillions
     return _american(_english().to_cardinal(n))
 
 
@@ -167,6 +169,7 @@ def _times(text: str) -> str:
 
     # 9AM, 9 a.m., 10:30pm, 9 A.M (the abbreviation pass has already made "a.m." into "A.M")
     text = re.sub(r"\b(1[0-2]|0?\d)(?::([0-5]\d))?\s?([AaPp])\.?[Mm](?![\w])", twelve_hour, text)
+    text = re.sub(r"(?<=[AP]\.M)\s?[–-]\s?(?=\w)", " to ", text)  # 5pm-7pm
     return re.sub(r"\b([01]?\d|2[0-3]):([0-5]\d)\b", lambda m: clock(int(m.group(1)), int(m.group(2))), text)
 
 
@@ -182,7 +185,8 @@ def _phone(match: re.Match) -> str:
 def _phone_numbers(text: str) -> str:
     text = re.sub(r"\+\d{1,3}(?:[\s.-]?\(?\d{1,4}\)?){2,5}(?!\d)", _phone, text)
     text = re.sub(r"\(\d{3}\)\s?\d{3}[-.\s]\d{4}\b", _phone, text)
-    return re.sub(r"\b(?:1-)?(?:\d{3}[-.])?\d{3}-\d{4}\b", _phone, text)
+    text = re.sub(r"\b(?:1-)?\d{3}([-.])\d{3}\1\d{4}\b", _phone, text)
+    return re.sub(r"\b\d{3}-\d{4}\b", _phone, text)
 
 
 # --------------------------------------------------------------------------- versions
@@ -205,7 +209,8 @@ def version(text: str) -> str:
 
 
 def _versions(text: str) -> str:
-    text = re.sub(r"\b[vV](\d+(?:\.\d+)*)\b", lambda m: f"version {version(m.group(1))}", text)
+    text = re.sub(r"\bv(\d+(?:\.\d+)*)\b|\bV(\d+(?:\.\d+)+)\b",  # not V8
+                  lambda m: f"version {version(m.group(1) or m.group(2))}", text)
     text = re.sub(r"(?<![\d.])\d+(?:\.\d+){2,}(?![\d.]*\d)", lambda m: version(m.group(0)), text)
     text = re.sub(rf"\b({_PRODUCTS}) ?(\d+\.\d+)\b", lambda m: f"{m.group(1)} {version(m.group(2))}", text)
     return re.sub(r"(?<![\w.])(" + "|".join(_MIXED_CASE_NAMES) + r")(?=\d|\b)",
@@ -358,6 +363,7 @@ def _units(text: str) -> str:
 
     text = re.sub(rf"(?<![\w.]){_AMOUNT}\s?°\s?([CFK]\b)?", temperature, text)
     text = re.sub(rf"(?<![\w.]){_AMOUNT}\s?({_UNIT})(?![\w/])", unit, text)
+    text = re.sub(r"\b([48])K\b", lambda m: f"{cardinal(int(m.group(1)))} K", text)  # 4K video
     return re.sub(rf"(?<![\w.])({NUMBER})({'|'.join(_MULTIPLIERS)})\b",
                   lambda m: f"{decimal(m.group(1))} {_MULTIPLIERS[m.group(2)]}", text)
 

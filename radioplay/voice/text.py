@@ -87,8 +87,18 @@ def _number(match: re.Match) -> str:
     text = match.group(0)
     plain = text.replace(",", "")
     if "." not in plain and len(plain) == 4 and 1100 <= int(plain) <= 2099 and "," not in text:
-        return year(int(plain))
-    return decimal(text)
+        said = year(int(plain))
+    else:
+        said = decimal(text)
+    # A number inside a word (3D, word2vec) is a word of its own.
+    before, after = match.string[match.start() - 1:match.start()], match.string[match.end():match.end() + 1]
+    return (" " if before.isalpha() else "") + said + (" " if after.isalpha() else "")
+
+
+def _identifier(match: re.Match) -> str:
+    letters, number, suffix = match.group(1), match.group(2), match.group(3) or ""
+    name = letters.capitalize() if _said_as_word(letters) else spell(letters)
+    return f"{name} {identifier_number(number)}" + (suffix if suffix == "s" else f" {suffix}" if suffix else "")
 
 
 # --------------------------------------------------------------------------- acronyms
@@ -143,15 +153,14 @@ def _straighten_quotes(text: str) -> str:
 
 def _numbers(text: str) -> str:
     text = spoken_forms(text)
-    text = re.sub(r"\b([A-Z]{2,})-?(\d+(?:\.\d+)?)\b",
-                  lambda m: f"{spell(m.group(1)) if not _said_as_word(m.group(1)) else m.group(1).capitalize()} "
-                            f"{identifier_number(m.group(2))}", text)
+    text = re.sub(r"\b([A-Z]+)-?(\d+(?:\.\d+)?)(s|[a-z])?\b", _identifier, text)  # GPT-4, SHA-256, A4, GPT-4o
     text = re.sub(rf"({NUMBER})(?:\s?[–-]\s?({NUMBER}))?\s?%",
                   lambda m: decimal(m.group(1)) + (f" to {decimal(m.group(2))}" if m.group(2) else "") + " percent",
                   text)
     text = re.sub(r"\b(\d+)(?:st|nd|rd|th)\b", lambda m: ordinal(int(m.group(1))), text)
     text = re.sub(rf"\b({NUMBER})\s?[–-]\s?({NUMBER})\b", r"\1 to \2", text)
     text = re.sub(r"(?<![\w.])-(?=\d)", "minus ", text)
+    text = re.sub(rf"({NUMBER})x\b", r"\1 times", text)  # 100x faster
     return re.sub(NUMBER, _number, text)
 
 
