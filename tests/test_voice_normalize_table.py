@@ -136,6 +136,7 @@ TABLE = {
         ("the 2010s", "the twenty tens"),
         ("the 1800s", "the eighteen hundreds"),
         ("the '60s and '70s", "the sixties and seventies"),
+        ("in his 40s", "in his forties"),
     ],
     "multipliers": [
         ("500k", "five hundred thousand"),
@@ -148,6 +149,9 @@ TABLE = {
         ("€5m", "five million euros"),
         ("$1.5 million", "one point five million dollars"),
         ("£3tn", "three trillion pounds"),
+        ("a 70B model", "a seventy billion model"),
+        ("Apartment 5B", "Apartment five B"),
+        ("Vitamin B12", "Vitamin B twelve"),
     ],
     "currencies": [
         ("$5", "five dollars"),
@@ -190,6 +194,9 @@ TABLE = {
         ("word2vec", "word two vec"),
         ("100x faster", "one hundred times faster"),
         ("Q3 2024", "Q three twenty twenty-four"),
+        ("Agent 007", "Agent zero zero seven"),
+        ("in 1066", "in ten sixty-six"),
+        ("192.168.0.1", "one nine two dot one six eight dot zero dot one"),
     ],
     "phone numbers": [
         ("555-1234", "five five five, one two three four"),
@@ -220,6 +227,11 @@ TABLE = {
         ("I think", "I think"),
         ("Henry, I know", "Henry, I know"),
         ("the VII", "the VII"),
+        ("Class C", "Class C"),
+        ("Type I error", "Type One error"),
+        ("Charles Xavier", "Charles Xavier"),
+        ("John Paul II", "John Paul the Second"),
+        ("Saturn V", "Saturn Five"),
     ],
     "abbreviations": [
         ("Dr. Watson", "Doctor Watson"),

@@ -191,10 +191,10 @@ def _phone_numbers(text: str) -> str:
 
 # --------------------------------------------------------------------------- versions
 
-_PRODUCTS = ("Python|Java|Ruby|Perl|PHP|Node|Rust|Swift|Kotlin|Scala|Go|Julia|Django|Rails|React|Vue|"
-             "Angular|Ubuntu|Debian|Fedora|Android|Windows|macOS|iOS|iPadOS|watchOS|Linux|Firefox|Chrome|"
-             "Safari|Unity|Unreal|Blender|Photoshop|Excel|Office|HTML|CSS|HTTP|TLS|SSL|IPv|Bluetooth|"
-             "USB|Wi-Fi|WiFi|[Vv]ersion|[Rr]elease|[Vv]er\\.")
+# Names after which "3.11" is a version ("three point eleven"), not a decimal ("three point one one").
+_PRODUCTS = ("Python|Java|Ruby|Perl|PHP|Node|Rust|Kotlin|Scala|Julia|Django|Rails|React|Angular|Ubuntu|"
+             "Debian|Fedora|Android|Windows|macOS|iOS|iPadOS|watchOS|Linux|Firefox|Chrome|Safari|Blender|"
+             "Photoshop|HTML|CSS|HTTP|TLS|SSL|Bluetooth|USB|Wi-Fi|WiFi|[Vv]ersion|[Rr]elease")
 _MIXED_CASE_NAMES = {"iOS": "I.O.S", "macOS": "mac O.S", "iPadOS": "iPad O.S", "watchOS": "watch O.S",
                      "tvOS": "T.V O.S", "IPv": "I.P v"}
 
@@ -208,7 +208,13 @@ def version(text: str) -> str:
     return " point ".join(_version_part(p) for p in text.split("."))
 
 
+def _ip_address(match: re.Match) -> str:
+    return " dot ".join(digits(part) for part in match.group(0).split("."))
+
+
 def _versions(text: str) -> str:
+    text = re.sub(r"(?<![\d.])(?:(?:25[0-5]|2[0-4]\d|1?\d?\d)\.){3}(?:25[0-5]|2[0-4]\d|1?\d?\d)(?![\d.]*\d)",
+                  _ip_address, text)
     text = re.sub(r"\bv(\d+(?:\.\d+)*)\b|\bV(\d+(?:\.\d+)+)\b",  # not V8
                   lambda m: f"version {version(m.group(1) or m.group(2))}", text)
     text = re.sub(r"(?<![\d.])\d+(?:\.\d+){2,}(?![\d.]*\d)", lambda m: version(m.group(0)), text)
@@ -261,7 +267,8 @@ _COUNTED_NOUNS = ("War|Part|Chapter|Act|Scene|Volume|Book|Phase|Type|Class|Level
                   "Article|Section|Stage|Round|Grade|Vatican|Bowl|Fantasy|Rocky|Mark|Schedule|Appendix|"
                   "Division|Tier|League|Canto|Psalm|Gemini|Saturn")
 _ROMAN_VALUES = {"I": 1, "V": 5, "X": 10, "L": 50, "C": 100}
-_ROMAN_NUMERAL = r"(?=[IVXLC])C{0,3}(?:XC|XL|L?X{0,3})(?:IX|IV|V?I{0,3})"
+_ROMAN_NUMERAL = r"(?=[IVXLC]+\b)(?![CL]\b)C{0,3}(?:XC|XL|L?X{0,3})(?:IX|IV|V?I{0,3})"
+"""A Roman numeral, but not a lone C or L ("Class C", "Type L" are letters)."""
 
 
 def roman(numeral: str) -> int:
@@ -347,8 +354,11 @@ _UNITS = (
 )
 _UNIT_WORDS = {written: (one, many) for written, one, many in _UNITS}
 _UNIT = "|".join(re.escape(w) for w in sorted(_UNIT_WORDS, key=len, reverse=True))
-_MULTIPLIERS = {"k": "thousand", "K": "thousand", "M": "million", "B": "billion", "bn": "billion",
-                "mn": "million", "tn": "trillion"}
+_MULTIPLIERS = {"k": "thousand", "K": "thousand", "bn": "billion", "mn": "million", "tn": "trillion",
+                "M": "million", "B": "billion"}
+_MULTIPLIER = r"(k|K|bn|mn|tn|(?:M|B)(?=\s+[a-z]))\b|(\.\d+)(M|B)\b"
+"""500k, 10K, 2bn; M and B only before a lowercase word ("3M users", "a 70B model") or after a
+decimal ("1.5B"): "Apartment 5B" and "Vitamin B12" are not billions."""
 
 
 def _units(text: str) -> str:
@@ -364,8 +374,9 @@ def _units(text: str) -> str:
     text = re.sub(rf"(?<![\w.]){_AMOUNT}\s?°\s?([CFK]\b)?", temperature, text)
     text = re.sub(rf"(?<![\w.]){_AMOUNT}\s?({_UNIT})(?![\w/])", unit, text)
     text = re.sub(r"\b([48])K\b", lambda m: f"{cardinal(int(m.group(1)))} K", text)  # 4K video
-    return re.sub(rf"(?<![\w.])({NUMBER})({'|'.join(_MULTIPLIERS)})\b",
-                  lambda m: f"{decimal(m.group(1))} {_MULTIPLIERS[m.group(2)]}", text)
+    return re.sub(rf"(?<![\w.])(\d+)(?:{_MULTIPLIER})",
+                  lambda m: f"{decimal(m.group(1) + (m.group(3) or ''))} {_MULTIPLIERS[m.group(2) or m.group(4)]}",
+                  text)
 
 
 # --------------------------------------------------------------------------- fractions

@@ -86,8 +86,10 @@ _ABBREVIATIONS: tuple[tuple[str, str, bool], ...] = (
 def _number(match: re.Match) -> str:
     text = match.group(0)
     plain = text.replace(",", "")
-    if "." not in plain and len(plain) == 4 and 1100 <= int(plain) <= 2099 and "," not in text:
+    if "." not in plain and len(plain) == 4 and 1000 <= int(plain) <= 2099 and "," not in text:
         said = year(int(plain))
+    elif len(plain) > 1 and plain.startswith("0") and not plain.startswith("0."):
+        said = digits(plain)  # 007, 05: a code, said digit by digit
     else:
         said = decimal(text)
     # A number inside a word (3D, word2vec) is a word of its own.
