@@ -134,23 +134,21 @@ def _full_year(text: str) -> int:
 
 
 def _dates(text: str) -> str:
-    def month_day_year(month: int, day: int, yr: int | None) -> str:
-        said = f"{MONTHS[month - 1]} {ordinal(day)}"
-        return f"{said}, {year(yr)}" if yr is not None else said
+    def with_year(said: str, yr: int | str | None) -> str:
+        return f"{said}, {year(int(yr))}" if yr else said
 
     text = re.sub(r"\b(\d{4})-(0[1-9]|1[0-2])-(0[1-9]|[12]\d|3[01])\b",
-                  lambda m: month_day_year(int(m.group(2)), int(m.group(3)), int(m.group(1))), text)
+                  lambda m: with_year(f"{MONTHS[int(m.group(2)) - 1]} {ordinal(int(m.group(3)))}", m.group(1)),
+                  text)
     text = re.sub(r"\b(0?[1-9]|1[0-2])/(0?[1-9]|[12]\d|3[01])/(\d{4}|\d{2})\b",
-                  lambda m: month_day_year(int(m.group(1)), int(m.group(2)), _full_year(m.group(3))), text)
+                  lambda m: with_year(f"{MONTHS[int(m.group(1)) - 1]} {ordinal(int(m.group(2)))}",
+                                      _full_year(m.group(3))), text)
     # 5 March 2024, 5th March
     text = re.sub(rf"\b{_DAY} {_MONTH}(?:,? (\d{{4}}))?(?!\w)",
-                  lambda m: f"the {ordinal(int(m.group(1)))} of {_month(m.group(2))}"
-                            + (f", {year(int(m.group(3)))}" if m.group(3) else ""), text)
+                  lambda m: with_year(f"the {ordinal(int(m.group(1)))} of {_month(m.group(2))}", m.group(3)), text)
     # March 5, 2024; March 5th
-    text = re.sub(rf"\b{_MONTH} {_DAY}\b(?:,? (\d{{4}})\b)?",
-                  lambda m: f"{_month(m.group(1))} {ordinal(int(m.group(2)))}"
-                            + (f", {year(int(m.group(3)))}" if m.group(3) else ""), text)
-    return text
+    return re.sub(rf"\b{_MONTH} {_DAY}\b(?:,? (\d{{4}})\b)?",
+                  lambda m: with_year(f"{_month(m.group(1))} {ordinal(int(m.group(2)))}", m.group(3)), text)
 
 
 def clock(hour: int, minute: int, twelve_hour: bool = False) -> str:
