@@ -2,8 +2,10 @@
 
 `normalize` writes out what a speaker would say (numbers, money, acronyms, abbreviations) and
 turns typography into pauses (dashes, ellipses, brackets) so that no engine ever reads
-punctuation aloud. `prepare_text` applies the pronunciation lexicon first and protects its
-replacements from normalization.
+punctuation aloud. Numbers and the forms built from them (dates, clock times, units, money,
+phone numbers, versions, Roman numerals after names) are read by `radioplay.voice.numbers`.
+`prepare_text` applies the pronunciation lexicon first and protects its replacements from
+normalization.
 
 Acronyms that are spelled out are written with dots between the letters ("L.L.M"): every
 espeak-ng based front end (Piper, Kokoro through Piper's phonemizer, Coqui VITS) then names each
