@@ -282,6 +282,31 @@ def cast_command(
     _stdout().print(table)
 
 
+@app.command()
+def say(
+    text: str = typer.Argument(..., help="The words to speak."),
+    voice: Optional[str] = typer.Option(None, "--voice", help="ENGINE:VOICE, e.g. piper:joe (default: the first auto-cast voice)."),
+    output: Path = typer.Option(Path("output/say.wav"), "-o", "--output", help="Audio file; suffix picks the format."),
+    text_only: bool = typer.Option(False, "--text-only", help="Print the text the engine would get, and stop."),
+    cast: Optional[Path] = typer.Option(None, "--cast", help="Cast file: its lexicon, and --character's voice."),
+    character: Optional[str] = typer.Option(None, "--character", help="Speak as this character of --cast."),
+    device: str = typer.Option("auto", "--device", help="auto, cpu or cuda."),
+    seed: int = typer.Option(0, "--seed", help="Seed for engines that draw noise."),
+) -> None:
+    """Speak TEXT in one voice to a file, or print exactly what the engine would be given."""
+    from radioplay.voice.engines.base import EngineRegistry
+    from radioplay.voice.say import say as speak, say_request
+
+    registry = EngineRegistry.from_entry_points(device=device)
+    request = say_request(text, registry, voice=voice, cast=cast, character=character, seed=seed)
+    if text_only:
+        print(request.text)
+        return
+    audio = speak(request, registry, output)
+    print(f"wrote {output} ({audio.duration:.2f} s, {request.spec.engine}:{request.spec.voice}): {request.text}",
+          file=sys.stderr)
+
+
 @cache_app.command("info")
 def cache_info(
     cache: Optional[Path] = typer.Option(None, "--cache", help="Take store folder."),

@@ -9,6 +9,7 @@
 
 from __future__ import annotations
 
+import dataclasses
 import hashlib
 import json
 import time
@@ -18,12 +19,15 @@ from pathlib import Path
 import numpy as np
 
 from radioplay.cache import TakeStore, default_cache_dir
+from radioplay.config import Production, script_sounds
 from radioplay.errors import InputError, RadioplayError
 from radioplay.io import check_writable, sha256_file, write_text_atomic
+from radioplay.mix.timing import Timing
 from radioplay.model import Casting, Diagnostic, Episode, Script, Take
 from radioplay.parse import load_script
-from radioplay.publish.audio import SUPPORTED_SUFFIXES
-from radioplay.voice.cast import PRODUCTION_PATH_KEYS, load_cast
+from radioplay.publish.audio import SUPPORTED_SUFFIXES, check_encoding
+from radioplay.values import Rule
+from radioplay.voice.cast import load_config
 from radioplay.voice.directions import DirectionTable
 from radioplay.voice.engines.base import EngineRegistry
 from radioplay.voice.synthesize import (EngineSettings, ProgressCallback, TakePlan, plan_takes,
@@ -35,6 +39,15 @@ CODEC_HEADROOM_DB = 0.5
 DELIVERY_TOLERANCE_LU = 0.2
 STEREO_TARGET_LUFS = -16.0
 MONO_TARGET_LUFS = -19.0
+OPTION_RULES = {
+    "sample_rate": Rule((int,), 8_000, 192_000),
+    "loudness": Rule((float,), -50.0, -5.0),
+    "true_peak": Rule((float,), -20.0, 0.0),
+    "jobs": Rule((int,), 1, 256),
+    "threads": Rule((int,), 1, 256),
+    "seed": Rule((int,), 0, 2**63 - 1),
+}
+"""RenderOptions' numbers (None, where allowed, means the default); the bitrate depends on the format."""
 # Rough real-time factors on a 2-core machine (offline-voices.md), for the plan's time estimate only.
 ESTIMATED_RTF = {"piper": 0.09, "kokoro": 0.5, "tone": 0.001}
 SPOKEN_CHARS_PER_SECOND = 14.0
@@ -83,6 +96,10 @@ class Prepared:
     settings: EngineSettings
     options: RenderOptions
     output: Path
+    timing: Timing = field(default_factory=Timing)
+    production: Production = field(default_factory=Production)
+    sounds: tuple[Path, ...] = ()
+    """Every sound file the episode is made from (SFX, beds, cover), resolved and checked."""
     seconds: dict[str, float] = field(default_factory=dict)
 
     @property
@@ -138,18 +155,37 @@ def prepare(script_path: str | Path, options: RenderOptions | None = None) -> Pr
     if output.suffix.lower() not in SUPPORTED_SUFFIXES:
         raise InputError(f"{output}: unknown audio format {output.suffix or '(no suffix)'!r}; "
                          f"use one of {', '.join(SUPPORTED_SUFFIXES)}")
+    check_options(options, output)
     check_writable(output)
     script = load_script(script_path, options.format)
     settings = EngineSettings(device=options.device,
                               threads=options.threads or threads_per_worker(worker_count(options)))
     registry = settings.registry()
     directions = DirectionTable.load(options.directions)
-    casting = load_cast(options.cast, script, registry)
+    config = load_config(options.cast, script, registry)
+    sfx = script_sounds(script, Path(script.path).parent)
     store = TakeStore(default_cache_dir(options.cache))
-    plan = plan_takes(script, casting, directions, registry, store, seed=options.seed)
-    prepared = Prepared(script, casting, directions, plan, store, registry, settings, options, output)
+    store.check_writable()
+    plan = plan_takes(script, config.casting, directions, registry, store, seed=options.seed)
+    prepared = Prepared(script, config.casting, directions, plan, store, registry, settings, options, output,
+                        timing=config.timing, production=config.production,
+                        sounds=(*sfx.values(), *config.production.sound_files()))
     prepared.seconds["parse"] = time.perf_counter() - started
     return prepared
+
+
+def check_options(options: RenderOptions, output: Path) -> None:
+    """Every render option against its rule (OPTION_RULES) and the output format's encoder, so a
+    bad value fails here, before the first take, and never reaches the mixer or master."""
+    for name, rule in OPTION_RULES.items():
+        value = getattr(options, name)
+        if value is None and name in ("loudness", "jobs", "threads"):
+            continue
+        try:
+            rule.check(value)
+        except ValueError as exc:
+            raise InputError(f"{name} {exc}") from None
+    check_encoding(output, options.sample_rate, 1 if options.mono else 2, options.bitrate)
 
 
 def plan_summary(prepared: Prepared) -> dict:
@@ -169,13 +205,7 @@ def plan_summary(prepared: Prepared) -> dict:
 def render_key(prepared: Prepared) -> str:
     """Everything that decides the published files: the takes, the script's layout, the cast's mix
     settings, the sound files, the options and radioplay's own code. Equal keys, equal files."""
-    from radioplay.mix import sfx_file
-
     options, script, casting = prepared.options, prepared.script, prepared.casting
-    script_dir = Path(script.path).parent
-    sounds = [script_dir / name for name in filter(None, map(sfx_file, script.cues))]
-    sounds += [Path(str(casting.production[k])) for k in PRODUCTION_PATH_KEYS
-               if k in casting.production and Path(str(casting.production[k])).is_file()]
     settings = {k: str(v) for k, v in vars(options).items()
                 if k not in ("jobs", "threads", "cache", "device", "report", "force")}
     identity = {
@@ -183,9 +213,8 @@ def render_key(prepared: Prepared) -> str:
         "takes": prepared.plan.keys,
         "script": repr((script.title, script.cues, script.chapters)),
         "deliveries": repr(prepared.plan.deliveries),
-        "cast": repr((sorted(casting.characters.items()), sorted(casting.timing.items()),
-                      sorted((k, str(v)) for k, v in casting.production.items()))),
-        "sounds": [prepared.store.file_digest(p) if p.is_file() else f"missing:{p}" for p in sounds],
+        "cast": repr((sorted(casting.characters.items()), prepared.timing, prepared.production)),
+        "sounds": [prepared.store.file_digest(p) for p in prepared.sounds],
         "options": settings,
     }
     return hashlib.sha256(json.dumps(identity, sort_keys=True, default=str).encode()).hexdigest()
@@ -255,10 +284,8 @@ def _up_to_date(prepared: Prepared, previous: dict, on_take: ProgressCallback | 
 
 
 def _render(prepared: Prepared, on_take: ProgressCallback | None) -> RenderResult:
-    import dataclasses
-
     from radioplay.master import master
-    from radioplay.mix import Beds, Timing, chapter_timings, cue_timings, mix
+    from radioplay.mix import chapter_timings, cue_timings, mix
 
     options, seconds = prepared.options, prepared.seconds
     started = time.perf_counter() - seconds.get("parse", 0.0)
@@ -269,14 +296,11 @@ def _render(prepared: Prepared, on_take: ProgressCallback | None) -> RenderResul
     seconds["synthesize"] = time.perf_counter() - t
 
     t = time.perf_counter()
-    timing = Timing.from_mapping(prepared.casting.timing, path=prepared.casting.path)
     channels = 1 if options.mono else 2
-    beds = Beds.from_mapping(prepared.casting.production, path=prepared.casting.path, ignore_unknown=True)
-    if prepared.casting.path:  # bed files sit beside the production (cast) file that names them
-        beds = dataclasses.replace(beds, sounds_dir=str(Path(prepared.casting.path).parent))
-    mixed = mix(prepared.script, takes, prepared.casting, prepared.plan.deliveries, timing,
+    mixed = mix(prepared.script, takes, prepared.casting, prepared.plan.deliveries, prepared.timing,
                 sample_rate=options.sample_rate, channels=channels,
-                base_dir=Path(prepared.script.path).parent, beds=beds, silent=prepared.plan.silent)
+                base_dir=Path(prepared.script.path).parent, beds=prepared.production.beds,
+                silent=prepared.plan.silent)
     cues = cue_timings(prepared.script, mixed)
     chapters = chapter_timings(prepared.script, mixed, cues)
     seconds["mix"] = time.perf_counter() - t
@@ -320,11 +344,12 @@ def _render(prepared: Prepared, on_take: ProgressCallback | None) -> RenderResul
 
 
 def publish(prepared: Prepared, episode: Episode, mixed, target_lufs: float) -> list[Path]:
-    from radioplay.publish import (EpisodeTags, draw_timeline, write_audio, write_chapters_json, write_srt,
+    from radioplay.publish import (draw_timeline, write_audio, write_chapters_json, write_srt,
                                    write_stems, write_vtt)
 
     options, out = prepared.options, prepared.output
-    tags = EpisodeTags.from_mapping(prepared.casting.production, title=episode.title)
+    tags = prepared.production.tags
+    tags = dataclasses.replace(tags, title=tags.title or episode.title)
 
     def write(samples) -> None:
         write_audio(out, samples, episode.sample_rate, tags=tags, chapters=episode.chapters,

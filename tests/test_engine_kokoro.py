@@ -59,7 +59,7 @@ def test_unknown_voice_lists_valid_ones(engine):
 
 
 def test_voices_file_by_option_or_inline(engine, voices_file):
-    engine.check_voice("af_test", voices_file=voices_file)
+    engine.check_voice("af_test", {"voices_file": str(voices_file)})
     engine.check_voice(f"{voices_file}#af_test*0.5 + am_test*0.5")
     with pytest.raises(EngineError, match=r"in .*voices-v1.0.bin: af_test, am_test"):
         engine.check_voice(f"{voices_file}#jm_kumo")

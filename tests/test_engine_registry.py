@@ -8,6 +8,7 @@ import sys
 
 import pytest
 
+from radioplay.errors import EngineError
 from radioplay.voice.engines.base import Engine, EngineRegistry
 
 BUILT_IN = {"tone", "piper", "kokoro", "coqui", "espeak", "flite"}
@@ -72,3 +73,15 @@ def test_onnx_session_is_created_on_first_synthesis_only(monkeypatch):
     assert len(created) == 1  # loaded once per engine instance
     PiperEngine(device="cpu", threads=1).synthesize("Three.", VoiceSpec("piper", "joe"), 1.0, 0)
     assert len(created) == 2  # no module-level cache shared between instances
+
+
+def test_a_plugin_missing_part_of_the_protocol_is_a_clear_error():
+    class OldPlugin:  # written before engines declared their options
+        name = "old"
+
+        def __init__(self, device="auto", threads=None):
+            pass
+
+    registry = EngineRegistry({"old": OldPlugin})
+    with pytest.raises(EngineError, match=r"engine 'old' does not follow .* no options, version"):
+        registry.get("old")

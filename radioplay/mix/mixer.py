@@ -337,6 +337,7 @@ def mix(script: Script, takes: Sequence[Take], casting: Casting, deliveries: Seq
     if beds is not None and not beds.enabled:
         beds = None  # no stem of silence
     bed_folder = Path(beds.sounds_dir) if beds is not None and beds.sounds_dir else folder
+    bed_place = "the cast file's folder" if beds is not None and beds.sounds_dir else "the script's folder"
     seconds = lambda value: int(round(value * sample_rate))  # noqa: E731
 
     def music(name: str | None) -> np.ndarray | None:
@@ -344,7 +345,7 @@ def mix(script: Script, takes: Sequence[Take], casting: Casting, deliveries: Seq
             return None
         if bed_folder is None:
             raise InputError(f"{name}: cannot find sound files for a script that has no folder")
-        sound = read_sound(resolve_sound(name, bed_folder), sample_rate, channels)
+        sound = read_sound(resolve_sound(name, bed_folder, bed_place), sample_rate, channels)
         return sound * np.float32(db_to_gain(beds.music_db))
 
     intro = outro = None
@@ -384,7 +385,7 @@ def mix(script: Script, takes: Sequence[Take], casting: Casting, deliveries: Seq
 
     if beds is not None:
         stems[BEDS_STEM] = _render_beds(beds, stems, intro, outro, outro_start, length, sample_rate,
-                                        channels, bed_folder)
+                                        channels, bed_folder, bed_place)
         samples += stems[BEDS_STEM]
     placements = [Placement(c.cue, c.part, c.segment, c.stem, c.start, c.end, c.sentence, c.text)
                   for c in clips if not c.silent]
@@ -393,7 +394,7 @@ def mix(script: Script, takes: Sequence[Take], casting: Casting, deliveries: Seq
 
 def _render_beds(beds: Beds, stems: dict[str, np.ndarray], intro: np.ndarray | None,
                  outro: np.ndarray | None, outro_start: int, length: int, sample_rate: int,
-                 channels: int, folder: Path | None) -> np.ndarray:
+                 channels: int, folder: Path | None, place: str) -> np.ndarray:
     """Room tone under everything, plus the intro and outro ducked under the speech."""
     bed = zeros((length, channels))
     if intro is not None or outro is not None:
@@ -415,7 +416,7 @@ def _render_beds(beds: Beds, stems: dict[str, np.ndarray], intro: np.ndarray | N
         elif folder is None:
             raise InputError(f"{beds.room_tone}: cannot find sound files for a script that has no folder")
         else:
-            tone = read_sound(resolve_sound(beds.room_tone, folder), sample_rate, channels)
+            tone = read_sound(resolve_sound(beds.room_tone, folder, place), sample_rate, channels)
         level = rms(tone)
         if level > 0:
             tone *= np.float32(db_to_gain(beds.room_tone_db) / level)

@@ -11,16 +11,18 @@ place (radioplay.io.atomic_path): a failure at any step leaves the previous file
 
 from __future__ import annotations
 
+import datetime
 import os
-from dataclasses import dataclass, replace
+from dataclasses import dataclass, field, replace
 from pathlib import Path
-from typing import Mapping, Sequence
+from typing import Sequence
 
 import numpy as np
 
 from radioplay.errors import ExportError
 from radioplay.io import atomic_path
 from radioplay.model import ChapterTiming
+from radioplay.values import Rule
 
 SUPPORTED_SUFFIXES = (".wav", ".flac", ".mp3", ".ogg", ".opus")
 OPUS_RATE = 48_000
@@ -32,45 +34,31 @@ MP3_KBPS_RANGE = {32_000: (32, 320), 16_000: (8, 160), 0: (8, 64)}
 """LAME's CBR range by the lowest sample rate of each MPEG version (1, 2, 2.5)."""
 OPUS_KBPS_PER_CHANNEL = (6, 256)
 """libsndfile maps compression_level 1..0 linearly onto this per-channel Opus bitrate (measured)."""
+MP3_SAMPLE_RATES = (8_000, 11_025, 12_000, 16_000, 22_050, 24_000, 32_000, 44_100, 48_000)
+"""The rates LAME encodes (MPEG 1, 2 and 2.5); pedalboard refuses any other."""
+
+
+_TEXT = {"rule": Rule((str,))}
 
 
 @dataclass(frozen=True)
 class EpisodeTags:
-    """What the episode file says about itself; every field is optional."""
+    """What the episode file says about itself; every field is optional. A cast file's
+    `[production]` table sets them (radioplay.config.read_production checks them)."""
 
-    title: str | None = None
-    show: str | None = None
+    title: str | None = field(default=None, metadata=_TEXT)
+    show: str | None = field(default=None, metadata=_TEXT)
     """The podcast's name: ID3 album (TALB), Vorbis ALBUM."""
-    episode: int | None = None
+    episode: int | None = field(default=None, metadata={"rule": Rule((int, str))})
     """Episode number: ID3 TRCK, Vorbis TRACKNUMBER."""
-    artist: str | None = None
-    date: str | None = None
+    artist: str | None = field(default=None, metadata=_TEXT)
+    date: str | None = field(default=None, metadata={"rule": Rule((str, datetime.date))})
     """ISO 8601, e.g. "2026-11-26" (or just the year)."""
-    comment: str | None = None
-    cover: str | os.PathLike | None = None
+    comment: str | None = field(default=None, metadata=_TEXT)
+    cover: str | os.PathLike | None = field(default=None, metadata=_TEXT)
     """A PNG or JPEG file; embedded in MP3 (APIC) and FLAC (picture block)."""
-    genre: str | None = None
+    genre: str | None = field(default=None, metadata=_TEXT)
     """ID3 TCON, Vorbis GENRE; podcasts usually say "Podcast"."""
-
-    @classmethod
-    def from_mapping(cls, mapping: Mapping[str, object], title: str | None = None) -> "EpisodeTags":
-        """Tags from a cast file's [production] table (other keys, such as beds, are ignored).
-
-        `title` (the script's) is used when the table has none; the episode number may be an int or
-        a numeric string."""
-        def text(key: str) -> str | None:
-            value = mapping.get(key)
-            return None if value is None or value == "" else str(value)
-
-        episode = mapping.get("episode")
-        if episode is not None and not isinstance(episode, int):
-            try:
-                episode = int(str(episode))
-            except ValueError:
-                raise ExportError(f"[production] episode must be a whole number, not {episode!r}") from None
-        return cls(title=text("title") or title, show=text("show") or text("album"), episode=episode,
-                   artist=text("artist"), date=text("date"), comment=text("comment"), cover=text("cover"),
-                   genre=text("genre"))
 
 
 def write_audio(path: str | os.PathLike, samples: np.ndarray, rate: int, *, tags: EpisodeTags | None = None,
@@ -97,6 +85,7 @@ def write_audio(path: str | os.PathLike, samples: np.ndarray, rate: int, *, tags
         data = data[:, None]
     if data.ndim != 2 or data.shape[1] < 1:
         raise ExportError(f"{dest}: samples must have shape (n,) or (n, channels), not {data.shape}")
+    check_encoding(dest, rate, data.shape[1], bitrate)
     data = np.clip(data, -1.0, 1.0)
     if tags and tags.cover is not None:
         cover = Path(tags.cover)
@@ -164,12 +153,9 @@ def _write_opus(tmp: Path, data: np.ndarray, rate: int, kbps: int | None, tags: 
         data = np.clip(soxr.resample(data, rate, OPUS_RATE, quality="HQ"), -1.0, 1.0).astype(np.float32)
     options = {}
     if kbps is not None:
+        check_opus_bitrate(kbps, data.shape[1])
         low, high = OPUS_KBPS_PER_CHANNEL
-        per_channel = kbps / data.shape[1]
-        if not low <= per_channel <= high:
-            raise ExportError(f"{tmp.name}: Opus bitrate {kbps} kbps is outside "
-                              f"{low * data.shape[1]}-{high * data.shape[1]} kbps for {data.shape[1]} channel(s)")
-        options["compression_level"] = (high - per_channel) / (high - low)
+        options["compression_level"] = (high - kbps / data.shape[1]) / (high - low)
     _soundfile().write(tmp, data, OPUS_RATE, subtype="OPUS", format="OGG", **options)
     from mutagen.oggopus import OggOpus
 
@@ -207,6 +193,31 @@ def check_mp3_bitrate(kbps: int, rate: int) -> None:
     if kbps not in MP3_KBPS or not low <= kbps <= high:
         allowed = ", ".join(str(k) for k in MP3_KBPS if low <= k <= high)
         raise ExportError(f"MP3 bitrate {kbps} kbps is not available at {rate} Hz (use one of {allowed})")
+
+
+def check_opus_bitrate(kbps: int, channels: int) -> None:
+    """Raise ExportError unless libsndfile's Opus encoder reaches `kbps` for `channels` channels."""
+    low, high = OPUS_KBPS_PER_CHANNEL
+    if isinstance(kbps, bool) or not isinstance(kbps, int) or not low * channels <= kbps <= high * channels:
+        raise ExportError(f"Opus bitrate {kbps!r} kbps is outside {low * channels}-{high * channels} kbps "
+                          f"for {channels} channel(s)")
+
+
+def check_encoding(path: str | os.PathLike, rate: int, channels: int, kbps: int | None) -> None:
+    """Raise ExportError, before anything is made, when `path`'s format cannot be encoded at `rate`
+    Hz and `kbps` (MP3: LAME's rates and bitrates; Opus: its bitrate range; WAV/FLAC: no bitrate)."""
+    suffix = Path(path).suffix.lower()
+    if suffix == ".mp3":
+        if rate not in MP3_SAMPLE_RATES:
+            raise ExportError(f"{path}: MP3 cannot be encoded at {rate} Hz; use one of "
+                              f"{', '.join(map(str, MP3_SAMPLE_RATES))} Hz, or a .wav, .flac or .opus output")
+        if kbps is not None:
+            check_mp3_bitrate(kbps, rate)
+    elif suffix in (".ogg", ".opus"):
+        if kbps is not None:
+            check_opus_bitrate(kbps, channels)
+    elif kbps is not None:
+        raise ExportError(f"{path}: a bitrate applies to .mp3, .ogg and .opus outputs only, not {suffix}")
 
 
 def _write_mp3(tmp: Path, data: np.ndarray, rate: int, kbps: int | None, tags: EpisodeTags | None,

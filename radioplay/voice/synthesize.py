@@ -20,7 +20,6 @@ import numpy as np
 from radioplay.cache import TakeStore
 from radioplay.errors import EngineError
 from radioplay.model import Audio, Casting, Delivery, Diagnostic, Script, Take, TakeRequest
-from radioplay.voice.cast import PATH_OPTIONS
 from radioplay.voice.directions import DirectionTable
 from radioplay.voice.engines.base import EngineRegistry
 from radioplay.voice.lexicon import merge_lexicons
@@ -116,7 +115,7 @@ def plan_takes(script: Script, casting: Casting, directions: DirectionTable, reg
         engine = registry.get(req.spec.engine)
         if req.spec.engine not in versions:
             versions[req.spec.engine] = engine.version()
-        files = _option_files(req.spec)
+        files = _option_files(engine, req.spec)
         voice_id = (req.spec.engine, req.spec.voice, *files)
         if voice_id not in digests:
             paths = [*engine.model_files(req.spec.voice), *files]
@@ -131,11 +130,12 @@ def plan_takes(script: Script, casting: Casting, directions: DirectionTable, reg
     return TakePlan(requests, keys, cached, cue_deliveries(script, directions), diagnostics, silent)
 
 
-def _option_files(spec) -> list[Path]:
+def _option_files(engine, spec) -> list[Path]:
     """Files named by engine options (a voices file, a checkpoint, a reference WAV): their contents
     shape the samples, so they are hashed into the take key like the engine's own model files."""
+    paths = {option.name for option in engine.options if option.path}
     return [Path(str(value)) for key, value in spec.options
-            if key in PATH_OPTIONS and value and Path(str(value)).is_file()]
+            if key in paths and value and Path(str(value)).is_file()]
 
 
 def _pitch_shifter_version() -> str:

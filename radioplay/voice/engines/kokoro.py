@@ -24,14 +24,16 @@ import zipfile
 from dataclasses import dataclass
 from importlib.metadata import PackageNotFoundError, version as package_version
 from pathlib import Path
+from typing import Mapping
 
 import numpy as np
 
 from radioplay.errors import EngineError
 from radioplay.io import atomic_path, sha256_file
 from radioplay.model import Audio, VoiceSpec
+from radioplay.values import Rule
 from radioplay.voice.engines import devices
-from radioplay.voice.engines.base import VoiceInfo
+from radioplay.voice.engines.base import EngineOption, VoiceInfo, refuse_unknown_options
 from radioplay.voice.engines.levels import peak_normalize
 
 SAMPLE_RATE = 24_000
@@ -39,7 +41,8 @@ MAX_TOKENS = 510
 """Kokoro's context is 512 tokens including the two pad tokens; style tables have 510 rows."""
 MODEL_PARTS = 4
 MODEL_DIR_ENV = "RADIOPLAY_MODEL_DIR"
-OPTIONS = ("voices_file",)
+OPTIONS = (EngineOption("voices_file", Rule((str,)), "a Kokoro voices file (.npz or voices-v1.0.bin) to take the voice from",
+                        path=True),)
 ESPEAK_VOICE = "en-us"
 
 # The bundled styles, best English first (WER we measured with PocketSphinx, lower is better).
@@ -189,6 +192,7 @@ class _Model:
 
 class KokoroEngine:
     name = "kokoro"
+    options = OPTIONS
 
     def __init__(self, device: str = "auto", threads: int | None = None):
         self._requested_device = devices.check_requested(device)
@@ -224,8 +228,9 @@ class KokoroEngine:
         return [VoiceInfo(self.name, n, language="en", gender=_gender(n), sample_rate=SAMPLE_RATE,
                           description=BUNDLED_DESCRIPTIONS.get(n, "Kokoro style")) for n in ordered]
 
-    def check_voice(self, voice: str, voices_file: str | os.PathLike | None = None) -> None:
-        path, blend = split_voice(voice, voices_file)
+    def check_voice(self, voice: str, options: Mapping[str, object] | None = None) -> None:
+        voices_file = (options or {}).get("voices_file")
+        path, blend = split_voice(voice, None if voices_file is None else str(voices_file))
         available = _npz_names(path or bundled_voices_path())
         unknown = [name for name, _ in parse_blend(blend) if name not in available]
         if unknown:
@@ -249,13 +254,11 @@ class KokoroEngine:
 
     def synthesize(self, text: str, spec: VoiceSpec, speed: float, seed: int) -> Audio:
         del seed  # the model has no random draws
-        unknown = sorted(set(dict(spec.options)) - set(OPTIONS))
-        if unknown:
-            raise EngineError(f"kokoro: unknown option(s) {', '.join(unknown)} (options: {', '.join(OPTIONS)})")
+        refuse_unknown_options(self, spec)
         if not speed > 0:
             raise EngineError(f"kokoro: speed must be positive, not {speed}")
         voices_file = spec.option("voices_file")
-        self.check_voice(spec.voice, voices_file)
+        self.check_voice(spec.voice, dict(spec.options))
         style_table = self._style_table(spec.voice, voices_file)
         model = self._load()
 
