@@ -2,7 +2,8 @@
 
 The layout walks the cues once and decides every clip's start (in output samples) and final
 samples (resampled once, trimmed of engine padding, stretched for unison, faded where a line is
-cut off). Only then are the stem
+cut off). A clip is one sentence take; the sentences of a paragraph follow each other by
+`sentence_gap`. Only then are the stem
 buffers allocated, and each clip is added in place into its stem and into the mix; the mix is
 the sum of the stems. The cost is linear in the number of cues, with no concatenation of growing buffers.
 """
@@ -318,9 +319,10 @@ def mix(script: Script, takes: Sequence[Take], casting: Casting, deliveries: Seq
         silent: Collection[tuple[int, int, int]] = ()) -> Mix:
     """Assemble the episode: every take placed to the sample, panned, gained, in stems.
 
-    `takes` holds one take per sentence of each (cue, part, segment) at any rate; `silent` names the
-    segments that planning found nothing speakable in (no take: `timing.unspoken_beat` of silence); `deliveries` one Delivery per
-    cue (None: no directions). Sound files (SFX, beds) are found in `base_dir`, by default the
+    `takes` holds one take per sentence of each (cue, part, segment) at any rate; a segment's
+    sentences are joined by `timing.sentence_gap`. `silent` names the segments planning found
+    nothing speakable in: they have no take and are heard as `timing.unspoken_beat` of silence.
+    `deliveries` holds one Delivery per cue (None: no directions). Sound files (SFX, beds) are found in `base_dir`, by default the
     script's folder. Returns a Mix whose `stems` hold one (n, channels) array per character,
     plus SFX_STEM and BEDS_STEM when used; all stems sum to `samples`.
     """
