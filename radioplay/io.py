@@ -6,6 +6,7 @@ from __future__ import annotations
 import contextlib
 import hashlib
 import os
+import re
 import tempfile
 from pathlib import Path
 from typing import Callable, Iterator
@@ -56,20 +57,66 @@ def atomic_path(path: str | os.PathLike, suffix: str | None = None) -> Iterator[
     `suffix` defaults to the destination's, so format-by-suffix writers still work.
     """
     dest = check_writable(path)
-    fd, tmp_name = tempfile.mkstemp(prefix=f".{dest.stem}.partial-",
-                                    suffix=dest.suffix if suffix is None else suffix, dir=dest.parent)
-    os.close(fd)
-    tmp = Path(tmp_name)
+    tmp = new_partial(dest, suffix)
     try:
         yield tmp
-        with open(tmp, "rb+") as f:
-            os.fsync(f.fileno())
-        os.chmod(tmp, 0o666 & ~_current_umask())  # mkstemp makes 0600; a published file should not be
+        finish_partial(tmp)
         os.replace(tmp, dest)
     except BaseException:
         with contextlib.suppress(FileNotFoundError):
             tmp.unlink()
         raise
+
+
+def new_partial(dest: Path, suffix: str | None = None) -> Path:
+    """An empty temporary file beside `dest`, `.NAME.partial-PID-XXXXXXXX.SUFFIX`: the writer's pid
+    in the name lets a later render tell a killed writer's leftover from a live one's."""
+    fd, name = tempfile.mkstemp(prefix=f"{_partial_prefix(dest)}{os.getpid()}-",
+                                suffix=dest.suffix if suffix is None else suffix, dir=dest.parent)
+    os.close(fd)
+    return Path(name)
+
+
+def finish_partial(tmp: Path) -> None:
+    """Make a written temporary ready to be renamed into place: on disk, with the umask's mode."""
+    with open(tmp, "rb+") as f:
+        os.fsync(f.fileno())
+    os.chmod(tmp, 0o666 & ~_current_umask())  # mkstemp makes 0600; a published file should not be
+
+
+def remove_stale_partials(dest: str | os.PathLike) -> list[Path]:
+    """Remove the temporaries of `dest` (only names `new_partial` gives it) whose writer is dead:
+    what a killed render left behind. A live writer's, or this process's, are kept."""
+    dest = Path(dest)
+    pattern = re.compile(re.escape(_partial_prefix(dest)) + r"(\d+)-[A-Za-z0-9_]{8}" + re.escape(dest.suffix))
+    removed = []
+    try:
+        names = os.listdir(dest.parent if str(dest.parent) else ".")
+    except OSError:
+        return removed
+    for name in names:
+        match = pattern.fullmatch(name)
+        if match and not _process_alive(int(match.group(1))):
+            with contextlib.suppress(FileNotFoundError):
+                (dest.parent / name).unlink()
+                removed.append(dest.parent / name)
+    return removed
+
+
+def _partial_prefix(dest: Path) -> str:
+    return f".{dest.stem}.partial-"
+
+
+def _process_alive(pid: int) -> bool:
+    if pid == os.getpid():
+        return True
+    try:
+        os.kill(pid, 0)
+    except ProcessLookupError:
+        return False
+    except (PermissionError, OverflowError):
+        return True  # another user's process, or a pid we cannot ask about: assume it lives
+    return True
 
 
 def sha256_file(path: str | os.PathLike) -> str:
