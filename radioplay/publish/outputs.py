@@ -55,20 +55,19 @@ class OutputSet:
     def stems_manifest(self) -> Path | None:
         return self.stems_dir / STEMS_MANIFEST if self.stems_dir else None
 
-    def files(self) -> dict[Path, str]:
-        """Every output file, radioplay's own records included, with its role."""
-        roles: dict[Path, str] = {self.episode: "the episode (-o)", **self.sidecars}
+    def files(self) -> list[tuple[Path, str]]:
+        """Every output file, radioplay's own records included, with its role (a list: two
+        outputs given the same name must both be seen)."""
+        roles = [(self.episode, "the episode (-o)"), *self.sidecars.items()]
         if self.report:
-            roles[self.report] = "--report"
+            roles.append((self.report, "--report"))
         if self.timeline:
-            roles[self.timeline] = "--timeline"
+            roles.append((self.timeline, "--timeline"))
         if self.stems_dir:
-            for name in self.stem_names:
-                roles[self.stems_dir / name] = f"the stem {name} (--stems)"
-            roles[self.stems_dir / STEMS_MANIFEST] = "radioplay's stems manifest"
-            roles[self.stems_dir / STEMS_LOCK] = "radioplay's stems lock"
-        roles[self.manifest] = "radioplay's up-to-date manifest"
-        roles[self.lock] = "radioplay's output lock"
+            roles += [(self.stems_dir / name, f"the stem {name} (--stems)") for name in self.stem_names]
+            roles += [(self.stems_dir / STEMS_MANIFEST, "radioplay's stems manifest"),
+                      (self.stems_dir / STEMS_LOCK, "radioplay's stems lock")]
+        roles += [(self.manifest, "radioplay's up-to-date manifest"), (self.lock, "radioplay's output lock")]
         return roles
 
 
@@ -140,7 +139,7 @@ def check_outputs(outputs: OutputSet, inputs: dict[Path, str]) -> None:
     for path, role in inputs.items():
         seen.setdefault(file_identity(path), (path, role))
     input_ids = set(seen)
-    for path, role in files.items():
+    for path, role in files:
         identity = file_identity(path)
         if identity in seen:
             other, other_role = seen[identity]
@@ -156,7 +155,7 @@ def check_outputs(outputs: OutputSet, inputs: dict[Path, str]) -> None:
         from radioplay.publish.manifest import StemsManifest
 
         StemsManifest.read(outputs.stems_dir).check_owned(outputs.stem_names)
-    for path in files:
+    for path, _ in files:
         if path.parent != outputs.stems_dir:  # the stems folder is made when its stems are written
             check_writable(path)
 

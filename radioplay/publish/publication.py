@@ -58,7 +58,7 @@ class Publication:
     def __enter__(self) -> "Publication":
         self._held = contextlib.ExitStack()
         self._held.enter_context(output_lock(self.outputs))
-        for path in self.outputs.files():
+        for path, _ in self.outputs.files():
             remove_stale_partials(path)
         return self
 
