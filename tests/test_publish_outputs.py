@@ -353,3 +353,38 @@ def test_no_choice_of_output_names_overwrites_an_input(tmp_path_factory, output,
         assert result.stderr.startswith("radioplay: error: ") and len(result.stderr.strip().splitlines()) == 1
     for name, data in inputs.items():
         assert (folder / name).read_bytes() == data, (name, result.stderr)
+
+
+def test_two_publications_to_one_output_take_turns(tmp_path):
+    from radioplay.publish.outputs import OutputSet
+    from radioplay.publish.publication import Publication
+
+    outputs = OutputSet(tmp_path / "ep.wav")
+    inside, events = threading.Event(), []
+
+    def publish(name: str, hold: threading.Event | None) -> None:
+        with Publication(outputs) as publication:
+            events.append(f"{name} in")
+            inside.set()
+            for suffix in (".vtt", ".srt", ".chapters.json"):
+                publication.write_text(outputs.episode.with_suffix(suffix), name)
+            publication.path(outputs.episode).write_bytes(name.encode())
+            if hold:
+                hold.wait(5)
+            events.append(f"{name} out")
+            publication.commit(name, {"audio_seconds": 1, "loudness": -16, "true_peak": -1})
+
+    release = threading.Event()
+    first = threading.Thread(target=publish, args=("first", release))
+    first.start()
+    inside.wait(5)
+    second = threading.Thread(target=publish, args=("second", None))
+    second.start()
+    second.join(0.3)
+    assert events == ["first in"]  # the second waits on the lock however long the first takes
+    release.set()
+    first.join(10), second.join(10)
+    assert events == ["first in", "first out", "second in", "second out"]
+    assert {p.read_text() for p in (tmp_path / "ep.vtt", tmp_path / "ep.srt", tmp_path / "ep.wav")} == {"second"}
+    assert json.loads((tmp_path / ".ep.wav.radioplay.json").read_text())["key"] == "second"
+    assert sorted(p.name for p in tmp_path.iterdir() if "partial" in p.name) == []
