@@ -103,6 +103,11 @@ def test_the_cover_and_the_directions_file_are_inputs(folder, store_dir):
 def test_a_stem_that_would_overwrite_the_episode_is_refused(folder, store_dir):
     assert_clean_error(render(folder, folder / "c.md", "-o", folder / "Ada.wav", "--stems", folder),
                        "Ada.wav", "the stem Ada.wav (--stems)", "the episode (-o)")
+    assert_clean_error(render(folder, folder / "c.md", "-o", folder / "x.flac", "--stems", folder / "x.flac"),
+                       "x.flac", "the --stems folder", "the episode (-o)")
+    assert_clean_error(render(folder, folder / "c.md", "-o", folder / "x.flac", "--stems", folder / "c.md"),
+                       "c.md", "the --stems folder", "the script")
+    assert no_takes(store_dir)
 
 
 # ---------------------------------------------------------------- the stems folder
@@ -388,3 +393,12 @@ def test_two_publications_to_one_output_take_turns(tmp_path):
     assert {p.read_text() for p in (tmp_path / "ep.vtt", tmp_path / "ep.srt", tmp_path / "ep.wav")} == {"second"}
     assert json.loads((tmp_path / ".ep.wav.radioplay.json").read_text())["key"] == "second"
     assert sorted(p.name for p in tmp_path.iterdir() if "partial" in p.name) == []
+
+
+def test_stems_in_the_episodes_own_folder_own_only_the_stems(folder, store_dir):
+    result = render(folder, folder / "c.md", "-o", folder / "ep.wav", "--report", folder / "r.json",
+                    "--stems", folder)
+    assert result.exit_code == 0, result.stderr
+    owned = json.loads((folder / ".radioplay-stems.json").read_text())["files"]
+    assert sorted(owned) == ["Ada.wav", "Marlow.wav", "_sfx.wav"]
+    assert json.loads((folder / "r.json").read_text())["up_to_date"] is False

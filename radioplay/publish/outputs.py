@@ -139,7 +139,8 @@ def check_outputs(outputs: OutputSet, inputs: dict[Path, str]) -> None:
     for path, role in inputs.items():
         seen.setdefault(file_identity(path), (path, role))
     input_ids = set(seen)
-    for path, role in files:
+    folder = [(outputs.stems_dir, "the --stems folder")] if outputs.stems_dir else []
+    for path, role in files + folder:
         identity = file_identity(path)
         if identity in seen:
             other, other_role = seen[identity]

@@ -53,6 +53,7 @@ class Publication:
     def __init__(self, outputs: OutputSet):
         self.outputs = outputs
         self._staged: dict[Path, Path] = {}  # destination -> temporary
+        self._stems: list[Path] = []  # the staged destinations that are stems
         self._held: contextlib.ExitStack | None = None
 
     def __enter__(self) -> "Publication":
@@ -94,6 +95,7 @@ class Publication:
         folder = self.outputs.stems_dir
         for name, filename in stem_filenames(folder, stems).items():
             write_stem(self.path(folder / filename), stems[name], rate)
+            self._stems.append(folder / filename)
 
     def commit(self, key: str, report: dict | None = None) -> list[Path]:
         """Publish every staged file, the report too, then the manifests; return the published
@@ -101,8 +103,7 @@ class Publication:
         outputs = self.outputs
         if report is not None and outputs.report:
             self.write_text(outputs.report, json.dumps(report, indent=2) + "\n")
-        stems = {dest: tmp for dest, tmp in self._staged.items()
-                 if outputs.stems_dir is not None and dest.parent == outputs.stems_dir}
+        stems = {dest: self._staged[dest] for dest in self._stems}
         try:
             digests = {}
             for dest, tmp in self._staged.items():
