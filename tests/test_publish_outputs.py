@@ -402,3 +402,15 @@ def test_stems_in_the_episodes_own_folder_own_only_the_stems(folder, store_dir):
     owned = json.loads((folder / ".radioplay-stems.json").read_text())["files"]
     assert sorted(owned) == ["Ada.wav", "Marlow.wav", "_sfx.wav"]
     assert json.loads((folder / "r.json").read_text())["up_to_date"] is False
+
+
+def test_a_foreign_beds_stem_is_refused_only_when_the_production_has_beds(folder, store_dir):
+    stems = folder / "stems"
+    stems.mkdir()
+    (stems / "_beds.wav").write_bytes(b"someone's ambience")
+    args = (folder / "c.md", "-o", folder / "ep.wav", "--stems", stems)
+    assert render(folder, *args).exit_code == 0  # no beds: _beds.wav is not radioplay's to write
+    assert (stems / "_beds.wav").read_bytes() == b"someone's ambience"
+    (folder / "cast.toml").write_text(tone_cast_text() + '\n[production]\nroom_tone = "pink"\n', encoding="utf-8")
+    assert_clean_error(render(folder, *args), "_beds.wav", "radioplay did not write")
+    assert (stems / "_beds.wav").read_bytes() == b"someone's ambience"

@@ -81,14 +81,14 @@ def plan_outputs(episode: Path, script: Script, casting: Casting, report: Path |
     speaker, `_sfx` when a direction plays a sound, `_beds` when the production has beds)."""
     stem_names: tuple[str, ...] = ()
     if stems is not None:
-        from radioplay.mix import sfx_file
+        from radioplay.mix import Beds, sfx_file
         from radioplay.mix.mixer import BEDS_STEM, SFX_STEM
         from radioplay.publish.stems import stem_filename
 
         names = list(script.speakers())
         if any(sfx_file(cue) for cue in script.cues):
             names.append(SFX_STEM)
-        if any(casting.production.get(k) for k in ("room_tone", "intro", "outro")):
+        if Beds.from_mapping(casting.production, path=casting.path, ignore_unknown=True).enabled:
             names.append(BEDS_STEM)
         stem_names = tuple(dict.fromkeys(stem_filename(n) for n in names))
     return OutputSet(Path(episode), report and Path(report), timeline and Path(timeline),
