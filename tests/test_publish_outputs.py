@@ -88,7 +88,7 @@ def test_the_same_file_by_another_name_is_refused(folder, store_dir, monkeypatch
 def test_the_cover_and_the_directions_file_are_inputs(folder, store_dir):
     from PIL import Image
 
-    Image.new("RGB", (8, 8), "red").save(folder / "cover.png")
+    Image.new("RGB", (300, 300), "red").save(folder / "cover.png")
     cast = folder / "cast.toml"
     cast.write_text(tone_cast_text() + '\n[production]\ncover = "cover.png"\n', encoding="utf-8")
     assert_clean_error(render(folder, folder / "c.md", "-o", folder / "a.mp3", "--timeline", folder / "cover.png"),

@@ -11,10 +11,15 @@ from __future__ import annotations
 import os
 from dataclasses import dataclass
 from pathlib import Path
+from typing import TYPE_CHECKING, Mapping
 
 from radioplay.errors import InputError
 from radioplay.io import check_writable
-from radioplay.model import Casting, Script
+from radioplay.model import Script
+
+if TYPE_CHECKING:
+    from radioplay.mix import Beds
+    from radioplay.voice.cast import CastConfig
 
 SIDECAR_SUFFIXES = {".vtt": "the transcript (.vtt)", ".srt": "the captions (.srt)",
                     ".chapters.json": "the chapters (.chapters.json)"}
@@ -75,57 +80,53 @@ def sidecar_path(episode: Path, suffix: str) -> Path:
     return episode.with_suffix(suffix)
 
 
-def plan_outputs(episode: Path, script: Script, casting: Casting, report: Path | None = None,
+def plan_outputs(episode: Path, script: Script, beds: Beds, report: Path | None = None,
                  timeline: Path | None = None, stems: Path | None = None) -> OutputSet:
     """The outputs of rendering `script` to `episode`; the stem names are the mix's (one per
-    speaker, `_sfx` when a direction plays a sound, `_beds` when the production has beds)."""
+    speaker, `_sfx` when a direction plays a sound, `_beds` when `beds` play)."""
     stem_names: tuple[str, ...] = ()
     if stems is not None:
-        from radioplay.mix import Beds, sfx_file
+        from radioplay.mix import sfx_file
         from radioplay.mix.mixer import BEDS_STEM, SFX_STEM
         from radioplay.publish.stems import stem_filename
 
         names = list(script.speakers())
         if any(sfx_file(cue) for cue in script.cues):
             names.append(SFX_STEM)
-        if Beds.from_mapping(casting.production, path=casting.path, ignore_unknown=True).enabled:
+        if beds.enabled:
             names.append(BEDS_STEM)
         stem_names = tuple(dict.fromkeys(stem_filename(n) for n in names))
     return OutputSet(Path(episode), report and Path(report), timeline and Path(timeline),
                      stems and Path(stems), stem_names)
 
 
-def input_files(script: Script, casting: Casting, cast: Path | None = None,
+def input_files(script: Script, config: CastConfig, sfx: Mapping[str, Path], cast: Path | None = None,
                 directions: Path | None = None) -> dict[Path, str]:
     """Every file a render of `script` reads, with its role: the script, cast and directions
-    files, the built-in defaults, the sound files the script plays, the production's files
-    (cover, intro, outro, room tone) and the engine files the cast names."""
-    from radioplay.mix import sfx_file
-    from radioplay.voice.cast import PATH_OPTIONS, PRODUCTION_PATH_KEYS, default_cast_path
+    files, the built-in defaults, the sound files the script plays (`sfx`: name -> file), the
+    production's files (cover, intro, outro, room tone) and the engine files the cast names."""
+    from radioplay.voice.cast import default_cast_path
 
-    roles: dict[Path, str] = {}
-    script_path = Path(script.path)
-    roles[script_path] = "the script"
+    roles: dict[Path, str] = {Path(script.path): "the script"}
     if cast is not None:
         roles[Path(cast)] = "the cast file"
     if directions is not None:
         roles[Path(directions)] = "the directions file"
     roles[default_cast_path()] = "radioplay's built-in cast defaults"
-    for cue in script.cues:
-        name = sfx_file(cue)
-        if name:
-            sound = Path(name).expanduser()
-            roles[sound if sound.is_absolute() else script_path.parent / sound] = \
-                f"the sound file {name} (line {cue.line})"
-    for key in PRODUCTION_PATH_KEYS:
-        value = casting.production.get(key)
-        if isinstance(value, (str, os.PathLike)) and str(value) and not (key == "room_tone" and value == "pink"):
-            roles[Path(value)] = f"the [production] {key} file"
-    for speaker, spec in casting.characters.items():
+    for name, path in sfx.items():
+        roles[Path(path)] = f"the sound file {name} the script plays"
+    production = config.production
+    files = set(production.sound_files())  # the room tone's "pink" is no file
+    for key, name in (("cover", production.tags.cover), ("intro", production.beds.intro),
+                      ("outro", production.beds.outro), ("room_tone", production.beds.room_tone)):
+        if name and Path(name) in files:
+            roles[Path(name)] = f"the [production] {key} file"
+    # engine files: the cast resolves every path it is given, so a value with a slash is a file
+    for speaker, spec in config.casting.characters.items():
         for key, value in spec.options:
-            if key in PATH_OPTIONS and isinstance(value, str):
+            if isinstance(value, (str, os.PathLike)) and os.sep in str(value):
                 roles[Path(value)] = f"{speaker}'s {key}"
-        if os.sep in spec.voice:  # the cast resolves a voice file's path; a voice name has no slash
+        if os.sep in spec.voice:
             roles[Path(spec.voice)] = f"{speaker}'s voice file"
     return roles
 
@@ -173,10 +174,11 @@ def file_identity(path: Path) -> object:
 
 
 
-def checked_outputs(episode: Path, script: Script, casting: Casting, options) -> OutputSet:
+def checked_outputs(episode: Path, script: Script, config: CastConfig, sfx: Mapping[str, Path],
+                    options) -> OutputSet:
     """The outputs of a render with `options` (a RenderOptions: report, timeline, stems, cast,
     directions), refused with OutputConflictError when one would overwrite an input or another."""
-    outputs = plan_outputs(episode, script, casting, report=options.report, timeline=options.timeline,
-                           stems=options.stems)
-    check_outputs(outputs, input_files(script, casting, cast=options.cast, directions=options.directions))
+    outputs = plan_outputs(episode, script, config.production.beds, report=options.report,
+                           timeline=options.timeline, stems=options.stems)
+    check_outputs(outputs, input_files(script, config, sfx, cast=options.cast, directions=options.directions))
     return outputs
