@@ -310,6 +310,8 @@ def test_the_up_to_date_manifest_sits_beside_the_episode_not_in_the_take_store(f
     assert manifest["schema"] == 1
     assert sorted(Path(p).name for p in manifest["outputs"]) == ["ep.chapters.json", "ep.srt", "ep.vtt", "ep.wav"]
     assert not (store_dir / "renders").exists()
+    again = render(folder, folder / "c.md", "-o", folder / "ep.wav", "--cache", folder / "other-store")
+    assert again.exit_code == 0 and "up to date" in again.stderr  # the record is the output's, not a store's
 
 
 @pytest.mark.parametrize("text", [
