@@ -146,7 +146,8 @@ def check_outputs(outputs: OutputSet, inputs: dict[Path, str]) -> None:
         if identity in seen:
             other, other_role = seen[identity]
             if identity in input_ids:
-                raise OutputConflictError(f"{path}: {role} would overwrite {other_role} ({other}); "
+                named = "" if str(other) == str(path) else f" ({other})"
+                raise OutputConflictError(f"{path}: {role} would overwrite {other_role}{named}; "
                                           "choose another output name")
             raise OutputConflictError(f"{path}: {role} and {other_role} are the same file; "
                                       "give each its own name")
