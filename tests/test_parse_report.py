@@ -93,3 +93,25 @@ def test_seed_json_matches_the_acceptance_checks():
 def test_sample_estimate_is_about_a_minute():
     seconds = estimate_seconds(load_script(SAMPLE))
     assert 40 <= seconds <= 90, seconds
+
+
+def test_parsing_leaves_the_garbage_collector_alone():
+    # parse_script once switched the collector off and froze the heap: a process-wide side effect.
+    import gc
+
+    from radioplay.parse import parse_script
+
+    collections: list[int] = []
+
+    def record(phase, info):
+        if phase == "start":
+            collections.append(info["generation"])
+
+    thresholds, enabled = gc.get_threshold(), gc.isenabled()
+    gc.callbacks.append(record)
+    try:
+        parse_script("".join(f"**Ada**: line {n} of many.\n\n" for n in range(3000)), "big.md")
+    finally:
+        gc.callbacks.remove(record)
+    assert collections, "no collection could run during the parse"
+    assert (gc.get_threshold(), gc.isenabled(), gc.get_freeze_count()) == (thresholds, enabled, 0)

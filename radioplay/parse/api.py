@@ -2,7 +2,6 @@
 
 from __future__ import annotations
 
-import gc
 import os
 from pathlib import Path
 
@@ -32,10 +31,6 @@ def parse_script(text: str, path: str = "<script>", format: str | None = None) -
     text = source_text(text)
     if not text.strip():
         raise ScriptError("empty script: there is nothing in it", path, 1, 1)
-    # A parse makes many small objects and no garbage cycles worth collecting: the cyclic collector
-    # would only walk the growing Script again and again (about a tenth of a big script's time).
-    collecting = gc.isenabled()
-    gc.disable()
     try:
         if kind == "fountain":
             from radioplay.parse.fountain import parse_fountain
@@ -45,10 +40,6 @@ def parse_script(text: str, path: str = "<script>", format: str | None = None) -
             script = parse_markdown(text, path)
     except RecursionError:
         raise ScriptError("the script is nested too deeply to parse", path, 1, 1) from None
-    finally:
-        if collecting:
-            _promote_new_objects()
-            gc.enable()
     if not any(cue.kind == "line" for cue in script.cues):
         first = script.unspoken[0] if script.unspoken else None
         hint = (" (dialogue is written as **Name**: text)" if kind == "markdown"
@@ -56,15 +47,6 @@ def parse_script(text: str, path: str = "<script>", format: str | None = None) -
         raise ScriptError(f"no cues: nothing in the script is spoken{hint}", path,
                           first.line if first else 1, first.col if first else 1)
     return script
-
-
-def _promote_new_objects() -> None:
-    """Move what the parse made straight to the oldest generation. Left in the youngest, the first
-    collection after gc.enable() would walk every one of them (a tenth of a 10 MB parse) only to
-    promote them all: a Script holds no cycles. Skipped if the program uses gc.freeze itself."""
-    if gc.get_freeze_count() == 0:
-        gc.freeze()
-        gc.unfreeze()
 
 
 def load_script(path: str | os.PathLike, format: str | None = None) -> Script:

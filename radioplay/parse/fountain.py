@@ -10,6 +10,7 @@ from __future__ import annotations
 
 import re
 from dataclasses import dataclass
+from typing import Iterator
 
 from radioplay.model import Chapter, Cue, Script, Segment
 from radioplay.parse.speech import Findings, SpeechBuilder, direction_cue, make_line_cue, source_text, tidy
@@ -149,8 +150,9 @@ class FountainParser(Findings):
 
     # ------------------------------------------------------------------ blocks
 
-    def blocks(self, lines: list[str | None], first: int) -> list[list[_Line]]:
-        out: list[list[_Line]] = []
+    def blocks(self, lines: list[str | None], first: int) -> Iterator[list[_Line]]:
+        """The blank-line separated blocks, one at a time: a block's lines are garbage as soon as
+        it is read, so a big script never holds a line object per line."""
         current: list[_Line] = []
         for index in range(first, len(lines)):
             line = lines[index]
@@ -161,13 +163,12 @@ class FountainParser(Findings):
                 if line == CONNECTING_LINE and current:
                     current.append(_Line(index + 1, "", 1))  # kept as an empty line inside the element
                 elif current:
-                    out.append(_without_trailing_empty(current))
+                    yield _without_trailing_empty(current)
                     current = []
                 continue
             current.append(_Line(index + 1, stripped, len(line) - len(line.lstrip()) + 1))
         if current:
-            out.append(_without_trailing_empty(current))
-        return out
+            yield _without_trailing_empty(current)
 
     def title_page(self, lines: list[str | None]) -> int:
         """Read the title page if the script starts with one; return the first line after it."""
