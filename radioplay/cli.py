@@ -15,6 +15,7 @@ import typer
 from typer.core import TyperGroup
 
 from radioplay.errors import RadioplayError
+from radioplay.limits import Limits
 
 EXIT_USAGE = 2
 
@@ -92,6 +93,12 @@ def render(
     strict: bool = typer.Option(False, "--strict", help="Treat warnings as errors."),
     seed: int = typer.Option(0, "--seed", help="Seed for engines that draw noise."),
     force: bool = typer.Option(False, "--force", help="Mix, master and publish even when the outputs are up to date."),
+    max_script_mb: float = typer.Option(Limits.script_mb, "--max-script-mb", help="Refuse a larger script file, MB."),
+    max_cue_words: int = typer.Option(Limits.cue_words, "--max-cue-words", help="Refuse a longer cue, words."),
+    max_episode_hours: float = typer.Option(Limits.episode_hours, "--max-episode-hours",
+                                            help="Refuse a script whose estimated running time is longer, hours."),
+    max_sound_minutes: float = typer.Option(Limits.sound_minutes, "--max-sound-minutes",
+                                            help="Refuse a longer SFX or bed file, minutes."),
 ) -> None:
     """Render SCRIPT into an episode, with a transcript (.vtt, .srt) and chapters (.chapters.json)."""
     from rich.markup import escape
@@ -101,7 +108,8 @@ def render(
     options = RenderOptions(output=output, cast=cast, format=script_format, directions=directions,
                             device=device, jobs=jobs, cache=cache, sample_rate=sample_rate, mono=mono,
                             loudness=loudness, bitrate=bitrate, stems=stems, timeline=timeline,
-                            report=report, seed=seed, force=force)
+                            report=report, seed=seed, force=force,
+                            limits=Limits(max_script_mb, max_cue_words, max_episode_hours, max_sound_minutes))
     prepared = prepare(script, options)
     _print_diagnostics(prepared.diagnostics, strict)
     if dry_run:
@@ -182,19 +190,22 @@ def inspect(
     script_format: Optional[str] = typer.Option(None, "--format", help="markdown or fountain."),
     directions: Optional[Path] = typer.Option(None, "--directions", help="Extra directions table (TOML)."),
     strict: bool = typer.Option(False, "--strict", help="Treat warnings as errors (exit 2)."),
+    show_all: bool = typer.Option(False, "--all", help="Show every row of each table (default: the first 200)."),
+    max_script_mb: float = typer.Option(Limits.script_mb, "--max-script-mb", help="Refuse a larger script file, MB."),
+    max_cue_words: int = typer.Option(Limits.cue_words, "--max-cue-words", help="Refuse a longer cue, words."),
 ) -> None:
     """Show what will be spoken, by whom, and everything that will not be."""
     from radioplay.parse import load_script
-    from radioplay.parse.report import inspect_json, print_inspect
+    from radioplay.parse.report import TABLE_ROWS, print_inspect, write_inspect_json
     from radioplay.voice.directions import DirectionTable
 
-    parsed = load_script(script, script_format)
+    parsed = load_script(script, script_format, Limits(script_mb=max_script_mb, cue_words=max_cue_words))
     table = DirectionTable.load(directions)
     not_voiced = lambda text: not table.voiced(text)  # noqa: E731
     if as_json:
-        print(json.dumps(inspect_json(parsed, not_voiced=not_voiced), ensure_ascii=False, indent=2))
+        write_inspect_json(parsed, sys.stdout, not_voiced=not_voiced)
     else:
-        print_inspect(parsed, _stdout(), not_voiced=not_voiced)
+        print_inspect(parsed, _stdout(), not_voiced=not_voiced, max_rows=None if show_all else TABLE_ROWS)
     if strict:
         _print_diagnostics(parsed.diagnostics, strict)
 

@@ -7,6 +7,7 @@ import contextlib
 import hashlib
 import os
 import re
+import stat
 import tempfile
 from pathlib import Path
 from typing import Callable, Iterator
@@ -14,17 +15,28 @@ from typing import Callable, Iterator
 from radioplay.errors import InputError, ExportError
 
 
-def read_text(path: str | os.PathLike) -> str:
-    """Read a UTF-8 text file (a BOM is dropped, CRLF becomes LF) or raise InputError saying why."""
+def read_text(path: str | os.PathLike, max_bytes: int | None = None) -> str:
+    """Read a UTF-8 text file (a BOM is dropped, CRLF becomes LF) or raise InputError saying why.
+
+    With `max_bytes`, a larger file is refused without reading more than that (a pipe is read up to
+    it); a device or socket (`/dev/zero`) is refused outright."""
     p = Path(path)
     if not p.exists():
         raise InputError(f"{p}: no such file")
     if p.is_dir():
         raise InputError(f"{p}: is a directory, not a file")
     try:
-        data = p.read_bytes()
+        with open(p, "rb") as f:
+            kind = os.fstat(f.fileno())
+            if not (stat.S_ISREG(kind.st_mode) or stat.S_ISFIFO(kind.st_mode)):
+                raise InputError(f"{p}: not a regular file (a device or socket); give a script file")
+            if max_bytes is not None and stat.S_ISREG(kind.st_mode) and kind.st_size > max_bytes:
+                raise InputError(_too_big(p, f"{kind.st_size / 1e6:,.1f} MB", max_bytes))
+            data = f.read() if max_bytes is None else f.read(max_bytes + 1)
     except OSError as exc:
         raise InputError(f"{p}: cannot read: {exc.strerror or exc}") from exc
+    if max_bytes is not None and len(data) > max_bytes:  # a pipe, or a file that grew while read
+        raise InputError(_too_big(p, "more than that", max_bytes))
     try:
         text = data.decode("utf-8")
     except UnicodeDecodeError as exc:
@@ -32,6 +44,11 @@ def read_text(path: str | os.PathLike) -> str:
     if text.startswith("\ufeff"):
         text = text[1:]
     return text.replace("\r\n", "\n").replace("\r", "\n")
+
+
+def _too_big(path: Path, size: str, max_bytes: int) -> str:
+    return (f"{path}: larger than the script size limit of {max_bytes / 1e6:g} MB ({size}); "
+            "raise it with --max-script-mb")
 
 
 def check_writable(path: str | os.PathLike) -> Path:

@@ -22,6 +22,7 @@ from radioplay.cache import TakeStore, default_cache_dir
 from radioplay.config import Production, script_sounds
 from radioplay.errors import InputError, RadioplayError
 from radioplay.io import check_writable, write_text_atomic
+from radioplay.limits import Limits, check_episode_length, check_sound_lengths
 from radioplay.mix.timing import Timing
 from radioplay.model import Casting, Diagnostic, Episode, Script, Take
 from radioplay.parse import load_script
@@ -82,6 +83,8 @@ class RenderOptions:
     seed: int = 0
     force: bool = False
     """Mix, master and publish even when the outputs are up to date."""
+    limits: Limits = field(default_factory=Limits)
+    """Script size, cue length, episode length and sound-file length bounds."""
 
 
 @dataclass
@@ -160,13 +163,15 @@ def prepare(script_path: str | Path, options: RenderOptions | None = None) -> Pr
                          f"use one of {', '.join(SUPPORTED_SUFFIXES)}")
     check_options(options, output)
     check_writable(output)
-    script = load_script(script_path, options.format)
+    script = load_script(script_path, options.format, options.limits)
+    check_episode_length(script, options.limits)
     settings = EngineSettings(device=options.device,
                               threads=options.threads or threads_per_worker(worker_count(options)))
     registry = settings.registry()
     directions = DirectionTable.load(options.directions)
     config = load_config(options.cast, script, registry)
     sfx = script_sounds(script, Path(script.path).parent)
+    check_sound_lengths([*sfx.values(), *config.production.bed_files()], options.limits)
     store = TakeStore(default_cache_dir(options.cache))
     store.check_writable()
     outputs = checked_outputs(output, script, config, sfx, options)
@@ -212,7 +217,7 @@ def render_key(prepared: Prepared) -> str:
     settings, the sound files, the options and radioplay's own code. Equal keys, equal files."""
     options, script, casting = prepared.options, prepared.script, prepared.casting
     settings = {k: str(v) for k, v in vars(options).items()
-                if k not in ("jobs", "threads", "cache", "device", "report", "force")}
+                if k not in ("jobs", "threads", "cache", "device", "report", "force", "limits")}
     identity = {
         "code": _code_digest(),
         "takes": prepared.plan.keys,

@@ -115,3 +115,35 @@ def test_parsing_leaves_the_garbage_collector_alone():
         gc.callbacks.remove(record)
     assert collections, "no collection could run during the parse"
     assert (gc.get_threshold(), gc.isenabled(), gc.get_freeze_count()) == (thresholds, enabled, 0)
+
+
+def test_streamed_json_is_exactly_the_json_of_the_whole_object():
+    from radioplay.parse.report import write_inspect_json
+
+    for script in (parse_script(SRC, "s.md"), load_script(SAMPLE)):
+        out = io.StringIO()
+        write_inspect_json(script, out, not_voiced=lambda d: d == "together", schema=1)
+        whole = {"schema": 1, **inspect_json(script, not_voiced=lambda d: d == "together")}
+        assert out.getvalue() == json.dumps(whole, ensure_ascii=False, indent=2) + "\n"
+
+
+def test_streamed_json_of_a_script_with_no_unspoken_items():
+    from radioplay.parse.report import write_inspect_json
+
+    out = io.StringIO()
+    write_inspect_json(parse_script("**Ada**: Hi.", "s.md"), out)
+    assert json.loads(out.getvalue())["unspoken"] == [] and '"unspoken": []' in out.getvalue()
+
+
+def test_the_readable_report_shows_the_first_rows_and_says_how_many_more():
+    src = "".join(f"**Ada**: line {n}.\n\n[TODO note {n}]\n\n" for n in range(250))
+    script = parse_script(src, "many.md")
+    out = io.StringIO()
+    print_inspect(script, Console(file=out, width=200, color_system=None), max_rows=100)
+    text = out.getvalue()
+    assert "line 99." in text and "line 100." not in text and "note 99" in text and "note 100" not in text
+    assert "… and 150 more cues (--all shows them all; --json has everything)" in text
+    assert "… and 150 more unspoken items" in text
+    out = io.StringIO()
+    print_inspect(script, Console(file=out, width=200, color_system=None), max_rows=None)
+    assert "line 249." in out.getvalue() and "more cues" not in out.getvalue()

@@ -7,6 +7,7 @@ from pathlib import Path
 
 from radioplay.errors import ScriptError
 from radioplay.io import read_text
+from radioplay.limits import Limits, check_cue_words
 from radioplay.model import Script
 from radioplay.parse.speech import source_text
 
@@ -25,8 +26,9 @@ def format_for(path: str | os.PathLike, format: str | None = None) -> str:
     return "fountain" if Path(str(path)).suffix.lower() == ".fountain" else "markdown"
 
 
-def parse_script(text: str, path: str = "<script>", format: str | None = None) -> Script:
-    """Parse script text. Raises ScriptError for an empty script or one with no spoken line."""
+def parse_script(text: str, path: str = "<script>", format: str | None = None, limits: Limits | None = None) -> Script:
+    """Parse script text. Raises ScriptError for an empty script, one with no spoken line, or a cue
+    longer than `limits.cue_words` (default: Limits())."""
     kind = format_for(path, format)
     text = source_text(text)
     if not text.strip():
@@ -46,9 +48,12 @@ def parse_script(text: str, path: str = "<script>", format: str | None = None) -
                 else " (dialogue is a CHARACTER NAME line followed by the speech)")
         raise ScriptError(f"no cues: nothing in the script is spoken{hint}", path,
                           first.line if first else 1, first.col if first else 1)
+    check_cue_words(script, limits or Limits())
     return script
 
 
-def load_script(path: str | os.PathLike, format: str | None = None) -> Script:
-    """Read and parse a script file (UTF-8; a BOM and CRLF line endings are fine)."""
-    return parse_script(read_text(path), str(path), format)
+def load_script(path: str | os.PathLike, format: str | None = None, limits: Limits | None = None) -> Script:
+    """Read and parse a script file (UTF-8; a BOM and CRLF line endings are fine), refusing one larger
+    than `limits.script_mb`."""
+    limits = limits or Limits()
+    return parse_script(read_text(path, limits.script_bytes), str(path), format, limits)
