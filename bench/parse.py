@@ -2,11 +2,13 @@
 
     .venv/bin/python bench/parse.py [--mb 10] [--runs 5] [--seed PATH]
     .venv/bin/python bench/parse.py --against REV [--runs 3]    # speed-up over a git revision, one run
+    .venv/bin/python bench/parse.py --memory [MB]               # peak RSS of `inspect` on a 50 MB script
 
 Builds a ~10 MB Markdown script and a ~10 MB Fountain script by repeating realistic, original cues
 (speech with emphasis, links, directions, author notes and interruptions in about the proportions the
 seed has), parses each --runs times, and prints the fastest and the median CPU seconds. With --seed,
-also times the seed repeated to the same size (long, link-dense paragraphs)."""
+also times the seed repeated to the same size (long, link-dense paragraphs). Each parse is timed as a
+library call (the collector as Python sets it) and as the CLI runs it (radioplay.cli.GC_THRESHOLDS)."""
 
 from __future__ import annotations
 
@@ -14,6 +16,7 @@ import argparse
 import gc
 import importlib
 import io
+import os
 import statistics
 import subprocess
 import sys
@@ -179,13 +182,55 @@ def compare(revision: str, megabytes: float, runs: int) -> None:
             for name in ("now", "now, as the CLI")))
 
 
+MEMORY_GOAL_MB = 1500
+"""Issue 13: `inspect` of a 50 MB script under 1.5 GB peak RSS, growing linearly and modestly."""
+_INSPECT = "import sys; from radioplay.cli import main; sys.argv[0] = 'radioplay'; main()"
+
+
+def peak_rss(args: list[str]) -> tuple[float, float]:
+    """Run `args` in a child process; return its peak RSS in MB (its own rusage, from wait4) and its CPU seconds."""
+    child = subprocess.Popen(args, stdout=subprocess.DEVNULL, stderr=subprocess.PIPE)
+    _, status, usage = os.wait4(child.pid, 0)
+    child.returncode = os.waitstatus_to_exitcode(status)
+    if child.returncode:
+        raise SystemExit(f"{' '.join(args)} failed: {child.stderr.read().decode(errors='replace')}")
+    child.stderr.close()
+    return usage.ru_maxrss / 1024, usage.ru_utime + usage.ru_stime
+
+
+def memory(megabytes: float) -> None:
+    """Peak RSS of `radioplay inspect --json` at a quarter, half and all of `megabytes` of cue-dense
+    Markdown (to show how it grows), and of the readable table at the full size."""
+    with tempfile.TemporaryDirectory() as folder:
+        rows = []
+        for size in (megabytes / 4, megabytes / 2, megabytes):
+            path = Path(folder) / f"inspect-{size:g}.md"
+            path.write_text(build(MARKDOWN_SCENE, size), encoding="utf-8")
+            limit = ["--max-script-mb", str(size * 1.1)]
+            rows.append((size, "--json", *peak_rss([sys.executable, "-c", _INSPECT, "inspect", str(path), "--json", *limit])))
+            if size == megabytes:
+                rows.append((size, "table", *peak_rss([sys.executable, "-c", _INSPECT, "inspect", str(path), *limit])))
+            path.unlink()
+    for size, how, rss, cpu in rows:
+        print(f"inspect {how:<6} {size:6.1f} MB script: peak RSS {rss:7.0f} MB ({rss / size:5.1f}x the script), "
+              f"{cpu:6.1f} s cpu")
+    worst = max(rss for size, _, rss, _ in rows if size == megabytes)
+    verdict = "met" if worst < MEMORY_GOAL_MB else "NOT met"
+    print(f"goal: inspect of a {megabytes:g} MB script under {MEMORY_GOAL_MB} MB peak RSS: {verdict} ({worst:.0f} MB)")
+
+
 def main() -> None:
     parser = argparse.ArgumentParser(description=__doc__, formatter_class=argparse.RawDescriptionHelpFormatter)
     parser.add_argument("--mb", type=float, default=10.0, help="script size in megabytes (default 10)")
     parser.add_argument("--runs", type=int, default=5, help="parses of each script (default 5)")
     parser.add_argument("--seed", type=Path, help="also time this script repeated to the same size")
     parser.add_argument("--against", metavar="REV", help="instead, compare with the parser at this git revision")
+    parser.add_argument("--memory", type=float, metavar="MB", nargs="?", const=50.0,
+                        help="instead, the peak RSS of `inspect` on a script this big (default 50 MB)")
     args = parser.parse_args()
+    if args.memory:
+        memory(args.memory)
+        return
     if args.against:
         compare(args.against, args.mb, args.runs)
         return

@@ -117,14 +117,18 @@ def test_parsing_leaves_the_garbage_collector_alone():
     assert (gc.get_threshold(), gc.isenabled(), gc.get_freeze_count()) == (thresholds, enabled, 0)
 
 
-def test_streamed_json_is_exactly_the_json_of_the_whole_object():
+def test_streamed_json_is_the_whole_object_with_a_line_per_cue():
     from radioplay.parse.report import write_inspect_json
 
     for script in (parse_script(SRC, "s.md"), load_script(SAMPLE)):
         out = io.StringIO()
         write_inspect_json(script, out, not_voiced=lambda d: d == "together", schema=1)
         whole = {"schema": 1, **inspect_json(script, not_voiced=lambda d: d == "together")}
-        assert out.getvalue() == json.dumps(whole, ensure_ascii=False, indent=2) + "\n"
+        assert json.loads(out.getvalue()) == whole
+        assert list(json.loads(out.getvalue())) == list(whole)  # the same order of keys
+        lines = out.getvalue().splitlines()
+        assert [json.loads(line.strip().rstrip(",")) for line in lines if line.startswith('    {"kind"')] == whole["cues"]
+        assert lines[:2] == ["{", '  "schema": 1,'] and lines[-1] == "}"
 
 
 def test_streamed_json_of_a_script_with_no_unspoken_items():

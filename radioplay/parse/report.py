@@ -86,20 +86,29 @@ def inspect_json(script: Script, not_voiced: Callable[[str], bool] | None = None
 
 def write_inspect_json(script: Script, out: TextIO, not_voiced: Callable[[str], bool] | None = None,
                        **extra: object) -> None:
-    """Write inspect_json's object (after `extra` keys) as indented JSON, exactly as json.dumps would,
-    making each cue's and each unspoken item's dict only as it is written: a 50 MB script's whole
-    object and its JSON text are never in memory at once."""
+    """Write inspect_json's object (after `extra` keys) as JSON: indented, with each cue and each
+    unspoken item on a line of its own. Each item's dict is made as it is written, so a 50 MB
+    script's whole object and its JSON text are never in memory at once (and the items go through
+    json's C encoder, which indenting would turn off)."""
     data = {**extra, **_inspect_object(script, not_voiced, _Streamed)}
-    json.dump(data, out, ensure_ascii=False, indent=2)
-    out.write("\n")
+    out.write("{")
+    for index, (key, value) in enumerate(data.items()):
+        out.write(f'{"," if index else ""}\n  {json.dumps(key)}: ')
+        if isinstance(value, _Streamed):
+            out.write("[" if len(value) else "[]")
+            for number, item in enumerate(value):
+                out.write(f'{"," if number else ""}\n    {json.dumps(item, ensure_ascii=False)}')
+            if len(value):
+                out.write("\n  ]")
+        else:
+            out.write(json.dumps(value, ensure_ascii=False, indent=2).replace("\n", "\n  "))
+    out.write("\n}\n")
 
 
-class _Streamed(list):
-    """A list that json's encoder walks without it being held: the items are made as they are written
-    (the indenting encoder only asks for truth, then iterates)."""
+class _Streamed:
+    """A list to write item by item: its items are made only as they are iterated."""
 
-    def __init__(self, items: Iterable[object]):
-        super().__init__()
+    def __init__(self, items: "_Mapped"):
         self.items = items
 
     def __iter__(self) -> Iterator[object]:
