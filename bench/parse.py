@@ -2,7 +2,7 @@
 
     .venv/bin/python bench/parse.py [--mb 10] [--runs 5] [--seed PATH]
     .venv/bin/python bench/parse.py --against REV [--runs 3]    # speed-up over a git revision, one run
-    .venv/bin/python bench/parse.py --memory [MB]               # peak RSS of `inspect` on a 50 MB script
+    .venv/bin/python bench/parse.py --memory [MB] [--against REV]  # peak RSS of `inspect` on a 50 MB script
 
 Builds a ~10 MB Markdown script and a ~10 MB Fountain script by repeating realistic, original cues
 (speech with emphasis, links, directions, author notes and interruptions in about the proportions the
@@ -13,6 +13,7 @@ library call (the collector as Python sets it) and as the CLI runs it (radioplay
 from __future__ import annotations
 
 import argparse
+import contextlib
 import gc
 import importlib
 import io
@@ -24,6 +25,7 @@ import tarfile
 import tempfile
 import time
 from pathlib import Path
+from typing import Iterator
 
 from radioplay.parse import parse_script
 
@@ -156,17 +158,25 @@ for scene, path in ((MARKDOWN_SCENE, "bench.md"), (FOUNTAIN_SCENE, "bench.founta
 """
 
 
+@contextlib.contextmanager
+def tree_at(revision: str) -> Iterator[str]:
+    """A temporary folder holding the radioplay package as it was at a git revision."""
+    root = Path(__file__).resolve().parent.parent
+    archive = subprocess.run(["git", "-C", str(root), "archive", revision, "radioplay"],
+                             check=True, capture_output=True).stdout
+    with tempfile.TemporaryDirectory() as folder:
+        with tarfile.open(fileobj=io.BytesIO(archive)) as tar:
+            tar.extractall(folder)  # our own repository's files
+        yield folder
+
+
 def compare(revision: str, megabytes: float, runs: int) -> None:
     """Parse the same scripts with the parser at a git revision and with this tree's, alternating
     fresh processes, and print how many times faster this tree is (fastest run against fastest)."""
     from radioplay.cli import GC_THRESHOLDS
 
     root = Path(__file__).resolve().parent.parent
-    archive = subprocess.run(["git", "-C", str(root), "archive", revision, "radioplay"],
-                             check=True, capture_output=True).stdout
-    with tempfile.TemporaryDirectory() as then_root:
-        with tarfile.open(fileobj=io.BytesIO(archive)) as tar:
-            tar.extractall(then_root)  # our own repository's files
+    with tree_at(revision) as then_root:
         cli = ",".join(map(str, GC_THRESHOLDS))
         trees = (("then", then_root, []), ("now", str(root), []), ("now, as the CLI", str(root), [cli]))
         fastest = {name: [float("inf")] * 2 for name, _, _ in trees}
@@ -184,7 +194,8 @@ def compare(revision: str, megabytes: float, runs: int) -> None:
 
 MEMORY_GOAL_MB = 1500
 """Issue 13: `inspect` of a 50 MB script under 1.5 GB peak RSS, growing linearly and modestly."""
-_INSPECT = "import sys; from radioplay.cli import main; sys.argv[0] = 'radioplay'; main()"
+# `radioplay ARGS...` with the radioplay package found first in argv[1].
+_INSPECT = "import sys; sys.path.insert(0, sys.argv.pop(1)); from radioplay.cli import main; sys.argv[0] = 'radioplay'; main()"
 
 
 def peak_rss(args: list[str]) -> tuple[float, float]:
@@ -198,23 +209,30 @@ def peak_rss(args: list[str]) -> tuple[float, float]:
     return usage.ru_maxrss / 1024, usage.ru_utime + usage.ru_stime
 
 
-def memory(megabytes: float) -> None:
+def memory(megabytes: float, revision: str | None) -> None:
     """Peak RSS of `radioplay inspect --json` at a quarter, half and all of `megabytes` of cue-dense
-    Markdown (to show how it grows), and of the readable table at the full size."""
-    with tempfile.TemporaryDirectory() as folder:
+    Markdown (to show how it grows), and of the readable table at the full size; with `revision`,
+    also of `inspect --json` as radioplay was then (its table took minutes, so it is left out)."""
+    root = str(Path(__file__).resolve().parent.parent)
+    with contextlib.ExitStack() as stack:
+        folder = stack.enter_context(tempfile.TemporaryDirectory())
+        then = stack.enter_context(tree_at(revision)) if revision else None
         rows = []
         for size in (megabytes / 4, megabytes / 2, megabytes):
             path = Path(folder) / f"inspect-{size:g}.md"
             path.write_text(build(MARKDOWN_SCENE, size), encoding="utf-8")
-            limit = ["--max-script-mb", str(size * 1.1)]
-            rows.append((size, "--json", *peak_rss([sys.executable, "-c", _INSPECT, "inspect", str(path), "--json", *limit])))
+            inspect = [sys.executable, "-c", _INSPECT, root, "inspect", str(path), "--max-script-mb", str(size * 1.1)]
+            if then:
+                rows.append((size, f"--json at {revision}",
+                             *peak_rss([sys.executable, "-c", _INSPECT, then, "inspect", str(path), "--json"])))
+            rows.append((size, "--json", *peak_rss(inspect + ["--json"])))
             if size == megabytes:
-                rows.append((size, "table", *peak_rss([sys.executable, "-c", _INSPECT, "inspect", str(path), *limit])))
+                rows.append((size, "table", *peak_rss(inspect)))
             path.unlink()
     for size, how, rss, cpu in rows:
-        print(f"inspect {how:<6} {size:6.1f} MB script: peak RSS {rss:7.0f} MB ({rss / size:5.1f}x the script), "
+        print(f"inspect {how:<16} {size:6.1f} MB script: peak RSS {rss:7.0f} MB ({rss / size:5.1f}x the script), "
               f"{cpu:6.1f} s cpu")
-    worst = max(rss for size, _, rss, _ in rows if size == megabytes)
+    worst = max(rss for size, how, rss, _ in rows if size == megabytes and " at " not in how)
     verdict = "met" if worst < MEMORY_GOAL_MB else "NOT met"
     print(f"goal: inspect of a {megabytes:g} MB script under {MEMORY_GOAL_MB} MB peak RSS: {verdict} ({worst:.0f} MB)")
 
@@ -229,7 +247,7 @@ def main() -> None:
                         help="instead, the peak RSS of `inspect` on a script this big (default 50 MB)")
     args = parser.parse_args()
     if args.memory:
-        memory(args.memory)
+        memory(args.memory, args.against)
         return
     if args.against:
         compare(args.against, args.mb, args.runs)
