@@ -151,3 +151,21 @@ def test_the_readable_report_shows_the_first_rows_and_says_how_many_more():
     out = io.StringIO()
     print_inspect(script, Console(file=out, width=200, color_system=None), max_rows=None)
     assert "line 249." in out.getvalue() and "more cues" not in out.getvalue()
+
+
+def test_the_cli_process_entry_tunes_the_collector(monkeypatch):
+    # The process owner may do what a library call must not: see radioplay.cli.GC_THRESHOLDS.
+    import gc
+
+    import pytest
+
+    from radioplay import cli
+
+    before = gc.get_threshold()
+    monkeypatch.setattr("sys.argv", ["radioplay", "--help"])
+    try:
+        with pytest.raises(SystemExit):
+            cli.main()
+        assert gc.get_threshold() == cli.GC_THRESHOLDS != before
+    finally:
+        gc.set_threshold(*before)
