@@ -12,7 +12,7 @@ import tempfile
 from pathlib import Path
 from typing import Callable, Iterator
 
-from radioplay.errors import InputError, ExportError
+from radioplay.errors import ExportError, InputError, failure
 
 
 def read_text(path: str | os.PathLike, max_bytes: int | None = None) -> str:
@@ -74,14 +74,19 @@ def atomic_path(path: str | os.PathLike, suffix: str | None = None) -> Iterator[
     `suffix` defaults to the destination's, so format-by-suffix writers still work.
     """
     dest = check_writable(path)
-    tmp = new_partial(dest, suffix)
+    try:
+        tmp = new_partial(dest, suffix)
+    except OSError as exc:
+        raise failure(exc, dest) from exc
     try:
         yield tmp
         finish_partial(tmp)
         os.replace(tmp, dest)
-    except BaseException:
+    except BaseException as exc:
         with contextlib.suppress(FileNotFoundError):
             tmp.unlink()
+        if isinstance(exc, OSError):  # named by the destination, not by the temporary file
+            raise failure(exc, dest) from exc
         raise
 
 

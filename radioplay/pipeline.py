@@ -18,6 +18,7 @@ from pathlib import Path
 
 import numpy as np
 
+from radioplay import JSON_SCHEMA
 from radioplay.cache import TakeStore, default_cache_dir
 from radioplay.config import Production, script_sounds
 from radioplay.errors import InputError, RadioplayError
@@ -261,7 +262,7 @@ def _up_to_date(prepared: Prepared, previous: dict, on_take: ProgressCallback | 
     seconds = {k: 0.0 for k in ("synthesize", "mix", "master", "export")}
     seconds["parse"] = prepared.seconds.get("parse", 0.0)
     seconds["total"] = seconds["parse"]
-    report = {**previous, "synthesized": 0, "reused": len(prepared.plan.requests), "up_to_date": True,
+    report = {**previous, "schema": JSON_SCHEMA, "synthesized": 0, "reused": len(prepared.plan.requests), "up_to_date": True,
               "seconds": {k: round(v, 3) for k, v in seconds.items()}}
     if prepared.options.report:
         write_text_atomic(prepared.options.report, json.dumps(report, indent=2) + "\n")
@@ -314,6 +315,7 @@ def _report(prepared: Prepared, takes: list[Take], episode: Episode) -> dict:
     seconds = prepared.seconds
     synthesized = len({take.key for take in takes if not take.reused})
     return {
+        "schema": JSON_SCHEMA,
         "cues": len(prepared.script.lines),
         "synthesized": synthesized,
         "reused": len(takes) - sum(1 for take in takes if not take.reused),

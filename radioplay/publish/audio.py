@@ -20,7 +20,7 @@ from typing import Sequence
 
 import numpy as np
 
-from radioplay.errors import ExportError
+from radioplay.errors import ExportError, failure
 from radioplay.io import atomic_path
 from radioplay.model import ChapterTiming
 from radioplay.values import Rule
@@ -96,16 +96,25 @@ def write_audio(path: str | os.PathLike, samples: np.ndarray, rate: int, *, tags
         _cover_mime(Path(tags.cover))  # fail before encoding anything
     duration = data.shape[0] / rate
     chapters = list(chapters) or [ChapterTiming((tags.title if tags else None) or "Episode", 0.0, duration)]
-    with atomic_path(dest) if atomic else contextlib.nullcontext(dest) as tmp:
-        if suffix == ".wav":
-            _write_wav(tmp, data, rate, bits, tags)
-        elif suffix == ".flac":
-            _write_flac(tmp, data, rate, bits, tags, chapters)
-        elif suffix == ".mp3":
-            _write_mp3(tmp, data, rate, bitrate, tags, chapters)
-        else:
-            _write_opus(tmp, data, rate, bitrate, tags, chapters)
+    try:
+        with atomic_path(dest) if atomic else contextlib.nullcontext(dest) as tmp:
+            if suffix == ".wav":
+                _write_wav(tmp, data, rate, bits, tags)
+            elif suffix == ".flac":
+                _write_flac(tmp, data, rate, bits, tags, chapters)
+            elif suffix == ".mp3":
+                _write_mp3(tmp, data, rate, bitrate, tags, chapters)
+            else:
+                _write_opus(tmp, data, rate, bitrate, tags, chapters)
+    except _encoder_errors() as exc:  # libsndfile, LAME and mutagen report a full disk their own way
+        raise failure(exc, dest, f"encode {suffix[1:].upper()}") from exc
     return dest
+
+
+def _encoder_errors() -> tuple[type[BaseException], ...]:
+    from mutagen import MutagenError
+
+    return RuntimeError, MutagenError  # soundfile.LibsndfileError and pedalboard's are RuntimeErrors
 
 
 def _soundfile():
