@@ -76,6 +76,7 @@ class _ErrorsAsOneLine(TyperGroup):
     def invoke(self, ctx):
         handler = _LogLines()
         logger = logging.getLogger(LOGGER)
+        level = logger.level
         logger.addHandler(handler)
         try:
             return super().invoke(ctx)
@@ -88,12 +89,12 @@ class _ErrorsAsOneLine(TyperGroup):
             typer.echo(f"radioplay: error: {failure(exc, doing=None)}", err=True)
             raise typer.Exit(EXIT_RUN_FAILED) from None
         except KeyboardInterrupt as exc:
-            signum = signal.SIGTERM if isinstance(exc, Terminated) else signal.SIGINT
-            typer.echo(f"radioplay: interrupted ({'SIGTERM' if isinstance(exc, Terminated) else 'Ctrl-C'}); "
-                       "finished takes are kept in the store", err=True)
+            signum, name = (signal.SIGTERM, "SIGTERM") if isinstance(exc, Terminated) else (signal.SIGINT, "Ctrl-C")
+            typer.echo(f"radioplay: interrupted ({name}); finished takes are kept in the store", err=True)
             raise typer.Exit(128 + signum) from None
         finally:
             logger.removeHandler(handler)
+            logger.setLevel(level)
 
 
 class _LogLines(logging.Handler):

@@ -76,17 +76,24 @@ def test_kill_9_of_the_render_ends_its_workers(tmp_path):
                 os.kill(pid, signal.SIGKILL)
 
 
-def test_sigterm_is_handled_like_ctrl_c(tmp_path):
+@pytest.mark.parametrize("signum, name, whom", [
+    (signal.SIGTERM, "SIGTERM", "parent"),  # `timeout`, a CI cancel: the parent only
+    (signal.SIGINT, "Ctrl-C", "group"),  # a terminal's Ctrl-C: the whole process group
+])
+def test_sigterm_is_handled_like_ctrl_c(tmp_path, signum, name, whom):
     proc, store, workers = start_slow_render(tmp_path)
     try:
-        os.kill(proc.pid, signal.SIGTERM)  # the parent only, as `timeout` does
+        if whom == "parent":
+            os.kill(proc.pid, signum)
+        else:
+            os.killpg(proc.pid, signum)
         _, err = proc.communicate(timeout=30)
         stderr = err.decode()
-        assert proc.returncode == 128 + signal.SIGTERM, stderr
+        assert proc.returncode == 128 + signum, stderr
         assert "Traceback" not in stderr
         assert stderr.strip().splitlines()[-1] == \
-            "radioplay: interrupted (SIGTERM); finished takes are kept in the store"
-        assert wait_gone(workers) == set(), "workers outlived the terminated render"
+            f"radioplay: interrupted ({name}); finished takes are kept in the store"
+        assert wait_gone(workers) == set(), "workers outlived the interrupted render"
         kept = committed_takes(store)
         assert 2 <= kept < LINES
         assert not (tmp_path / "episode.wav").exists()
