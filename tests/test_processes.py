@@ -13,7 +13,7 @@ from pathlib import Path
 import pytest
 
 from tests.conftest import tone_cast_text
-from tests.test_resume import LINES, committed_takes, long_script, render_cmd
+from tests.test_resume import LINES, committed_takes, long_script, render_cmd, slow_env
 
 pytestmark = pytest.mark.skipif(not sys.platform.startswith("linux"), reason="reads /proc to find the workers")
 
@@ -43,10 +43,11 @@ def alive(pid: int) -> bool:
 def start_slow_render(tmp_path: Path) -> tuple[subprocess.Popen, Path, set[int]]:
     """A render with two workers, once both are voicing; returns it, its store and the workers."""
     script, store = long_script(tmp_path), tmp_path / "takes"
-    cast = tmp_path / "slow.toml"
-    cast.write_text(tone_cast_text(delay=0.4), encoding="utf-8")
+    cast = tmp_path / "cast.toml"
+    cast.write_text(tone_cast_text(), encoding="utf-8")
     proc = subprocess.Popen(render_cmd(script, cast, tmp_path / "episode.wav", store, "--jobs", "2"),
-                            stdout=subprocess.PIPE, stderr=subprocess.PIPE, start_new_session=True)
+                            env=slow_env(0.4), stdout=subprocess.PIPE, stderr=subprocess.PIPE,
+                            start_new_session=True)
     deadline = time.monotonic() + 60
     while committed_takes(store) < 2:
         assert proc.poll() is None, proc.stderr.read().decode()
