@@ -123,7 +123,7 @@ def test_a_take_store_that_is_a_file(tmp_path):
     not_a_folder = tmp_path / "passwd"
     not_a_folder.write_text("root:x:0:0\n")
     for command in (("cache", "info"), ("cache", "prune", "--older-than", "1")):
-        one_error_line(run(*command, "--cache", not_a_folder), 2, str(not_a_folder), "not a take store folder")
+        one_error_line(run(*command, "--cache", not_a_folder), 2, str(not_a_folder), "the take store is not a folder")
     assert not_a_folder.read_text() == "root:x:0:0\n"
 
 

@@ -227,8 +227,7 @@ class TakeStore:
     def check_writable(self) -> None:
         """Raise CacheError now, before any take is voiced, when takes could not be stored here."""
         if self.root.exists() and not self.root.is_dir():
-            raise CacheError(f"{self.root}: the take store is not a folder; "
-                             "give another folder with --cache or $RADIOPLAY_CACHE")
+            raise self._not_a_folder()
         try:
             self.root.mkdir(parents=True, exist_ok=True)
         except OSError as exc:
@@ -237,6 +236,10 @@ class TakeStore:
         if not os.access(self.root, os.W_OK | os.X_OK):
             raise CacheError(f"{self.root}: the take store's folder is not writable; "
                              "give another folder with --cache or $RADIOPLAY_CACHE")
+
+    def _not_a_folder(self) -> CacheError:
+        return CacheError(f"{self.root}: the take store is not a folder; "
+                          "give another folder with --cache or $RADIOPLAY_CACHE")
 
     def file_digest(self, path: str | os.PathLike) -> str:
         """sha256 of a model or voice file, hashed once per (resolved path, size, mtime_ns):
@@ -403,8 +406,7 @@ class TakeStore:
         except FileNotFoundError:
             return entries, partials
         except NotADirectoryError:
-            raise CacheError(f"{self.root}: is a file, not a take store folder; "
-                             "give --cache a folder (or set RADIOPLAY_CACHE to one)") from None
+            raise self._not_a_folder() from None
         except OSError as exc:
             raise failure(exc, self.root, "read the take store") from exc
         for shard in shards:
