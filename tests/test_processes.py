@@ -102,3 +102,25 @@ def test_sigterm_is_handled_like_ctrl_c(tmp_path, signum, name, whom):
         for pid in workers:
             if alive(pid):
                 os.kill(pid, signal.SIGKILL)
+
+
+def test_a_worker_killed_mid_render_is_one_error_line(tmp_path):
+    """The OOM killer's choice: one worker dies; the render stops with exit 1, takes kept."""
+    proc, store, workers = start_slow_render(tmp_path)
+    try:
+        victim = min(pid for pid in workers  # a pool worker, forked: the parent's command line
+                     if b"resource_tracker" not in Path(f"/proc/{pid}/cmdline").read_bytes())
+        os.kill(victim, signal.SIGKILL)
+        _, err = proc.communicate(timeout=30)
+        stderr = err.decode()
+        assert proc.returncode == 1, stderr
+        assert "Traceback" not in stderr
+        errors = [line for line in stderr.splitlines() if line.startswith("radioplay: error: ")]
+        assert errors == ["radioplay: error: a synthesis worker process died (killed, or out of memory); the "
+                          "finished takes are stored: render again, with fewer --jobs if memory is short"]
+        assert wait_gone(workers) == set()
+        assert committed_takes(store) >= 2
+    finally:
+        for pid in workers:
+            if alive(pid):
+                os.kill(pid, signal.SIGKILL)

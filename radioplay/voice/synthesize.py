@@ -15,13 +15,14 @@ import sys
 import time
 from pathlib import Path
 from concurrent.futures import FIRST_COMPLETED, ProcessPoolExecutor, wait
+from concurrent.futures.process import BrokenProcessPool
 from dataclasses import dataclass
 from typing import Callable, Sequence
 
 import numpy as np
 
 from radioplay.cache import TakeStore
-from radioplay.errors import EngineError
+from radioplay.errors import EngineError, RuntimeFailure
 from radioplay.model import Audio, Casting, Cue, Delivery, Script, Take, TakeRequest
 from radioplay.voice.directions import DirectionTable
 from radioplay.voice.engines.base import EngineRegistry
@@ -168,8 +169,11 @@ def _die_with_parent(parent_pid: int) -> None:
     if sys.platform.startswith("linux"):
         import ctypes
 
-        libc = ctypes.CDLL(None, use_errno=True)
-        if libc.prctl(PR_SET_PDEATHSIG, signal.SIGTERM, 0, 0, 0) == 0:
+        try:
+            armed = ctypes.CDLL(None, use_errno=True).prctl(PR_SET_PDEATHSIG, signal.SIGTERM, 0, 0, 0) == 0
+        except (OSError, AttributeError):  # no libc prctl to call: the watchdog below does it
+            armed = False
+        if armed:
             if os.getppid() != parent_pid:  # the parent died before the signal was armed
                 os._exit(1)
             return
@@ -273,6 +277,9 @@ def _run_pool(plan: TakePlan, todo: Sequence[int], store: TakeStore, settings: E
             # pending itself (cancelling first races its clean-up and can hang it on Python 3.11).
             _terminate_workers(pool)
             raise
+        except BrokenProcessPool as exc:  # the pool has already failed every pending take
+            raise RuntimeFailure("a synthesis worker process died (killed, or out of memory); the finished "
+                                 "takes are stored: render again, with fewer --jobs if memory is short") from exc
         except BaseException:
             for future in pending:
                 future.cancel()
