@@ -179,7 +179,7 @@ def _error_text(exc: RadioplayError) -> str:
 
 def _print_diagnostics(diagnostics, strict: bool, quiet: bool = False) -> None:
     for d in diagnostics:
-        if not quiet or d.severity != "warning":
+        if not quiet or strict or d.severity != "warning":  # under --strict a warning is an error
             print(d.format(), file=sys.stderr)
     if strict:
         warnings = [d for d in diagnostics if d.severity == "warning"]

@@ -73,6 +73,18 @@ def test_quiet_prints_nothing_on_success_and_verbose_prints_the_stages(dialogue,
     assert both.exit_code == 2 and "--quiet and --verbose" in both.stderr
 
 
+def test_quiet_hides_warnings_unless_strict_makes_them_errors(tmp_path, tone_cast, store_dir):
+    path = tmp_path / "warn.md"
+    path.write_text("**Ada**: Hello.\n\n**Marlow**:\n\n**Marlow**: Hi.\n", encoding="utf-8")
+    args = ("render", path, "--cast", tone_cast, "-o", tmp_path / "o.wav", "--jobs", "1", "-q")
+    quiet = run(*args)
+    assert quiet.exit_code == 0 and quiet.stderr == ""
+    strict = run(*args, "--strict")
+    assert strict.exit_code == 2
+    assert [line.split(": ")[1] for line in strict.stderr.splitlines()] == ["warning", "error"]
+    assert strict.stderr.startswith(f"{path}:3:")
+
+
 def test_no_cuda_note_for_an_engine_that_only_runs_on_the_cpu(dialogue, tone_cast, tmp_path, store_dir):
     result = run("render", dialogue, "--cast", tone_cast, "-o", tmp_path / "ep.wav", "--jobs", "1")
     assert result.exit_code == 0, result.stderr
