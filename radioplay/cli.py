@@ -448,14 +448,14 @@ def say(
     text_only: bool = typer.Option(False, "--text-only", help="Print the text the engine would get, and stop."),
     cast: Optional[Path] = typer.Option(None, "--cast", help="Cast file: its lexicon, and --character's voice."),
     character: Optional[str] = typer.Option(None, "--character", help="Speak as this character of --cast."),
-    device: str = typer.Option("auto", "--device", help="auto, cpu or cuda."),
+    device: Device = typer.Option(Device.auto, "--device", case_sensitive=False, help=DEVICE_HELP),
     seed: int = typer.Option(0, "--seed", help="Seed for engines that draw noise."),
 ) -> None:
     """Speak TEXT in one voice to a file, or print exactly what the engine would be given."""
     from radioplay.voice.engines.base import EngineRegistry
     from radioplay.voice.say import say as speak, say_request
 
-    registry = EngineRegistry.from_entry_points(device=device)
+    registry = EngineRegistry.from_entry_points(device=device.value)
     request = say_request(text, registry, voice=voice, cast=cast, character=character, seed=seed)
     if text_only:
         print(request.text)

@@ -147,6 +147,7 @@ def test_prune_refuses_days_that_are_not_a_finite_count(tmp_path, days):
     (("render", "x.md", "--device", "gpu"), ("'--device'", "'gpu'", "cuda")),
     (("inspect", "x.md", "--format", "fontain"), ("'--format'", "'fontain'", "fountain")),
     (("voices", "--device", "GPU"), ("'--device'",)),
+    (("say", "Hello.", "--device", "gpu"), ("'--device'", "'gpu'")),
     (("render",), ("Missing argument 'script'", "render -h")),
     (("rendr", "x.md"), ("No such command 'rendr'",)),
     (("render", "x.md", "--no-such-option"), ("--no-such-option",)),
