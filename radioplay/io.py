@@ -63,6 +63,11 @@ def check_writable(path: str | os.PathLike) -> Path:
         raise ExportError(f"{p}: cannot create folder {parent}: {exc.strerror or exc}") from exc
     if not os.access(parent, os.W_OK):
         raise ExportError(f"{p}: folder {parent} is not writable")
+    try:  # os.access says yes to root everywhere, even in /proc or on a read-only mount: make a file
+        with tempfile.TemporaryFile(dir=parent, prefix=f".{p.name}.probe-"):
+            pass
+    except OSError as exc:
+        raise ExportError(f"{p}: cannot make a file in {parent}: {exc.strerror or exc}") from exc
     return p
 
 

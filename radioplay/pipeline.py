@@ -346,8 +346,9 @@ def publish(prepared: Prepared, episode: Episode, mixed, target_lufs: float, pub
     episode_file = publication.path(out)
 
     def write(samples) -> None:
-        write_audio(episode_file, samples, episode.sample_rate, tags=tags, chapters=episode.chapters,
-                    bitrate=options.bitrate, base_dir=Path(prepared.script.path).parent, atomic=False)
+        with publication.writing(out, f"encode {out.suffix[1:].upper()}"):
+            write_audio(episode_file, samples, episode.sample_rate, tags=tags, chapters=episode.chapters,
+                        bitrate=options.bitrate, base_dir=Path(prepared.script.path).parent, atomic=False)
 
     write(episode.samples)
     if out.suffix.lower() in LOSSY_SUFFIXES:
@@ -358,8 +359,9 @@ def publish(prepared: Prepared, episode: Episode, mixed, target_lufs: float, pub
     if options.stems:
         publication.write_stems(mixed.stems, mixed.sample_rate)
     if options.timeline:
-        draw_timeline(publication.path(options.timeline), episode.cues, episode.chapters, episode.duration,
-                      title=episode.title, atomic=False)
+        with publication.writing(options.timeline) as timeline_file:
+            draw_timeline(timeline_file, episode.cues, episode.chapters, episode.duration,
+                          title=episode.title, atomic=False)
 
 
 def _deliver_lossy(out: Path, episode: Episode, target_lufs: float, ceiling_db: float, write) -> None:

@@ -114,9 +114,12 @@ def test_a_read_only_output_folder_is_refused_before_any_work(dialogue, tone_cas
 
 @pytest.mark.skipif(not Path("/proc/self").is_dir(), reason="needs Linux's /proc")
 def test_a_timeline_where_no_file_can_be_made(dialogue, tone_cast, tmp_path, store_dir):
+    # os.access says /proc is writable for root; the check makes a file there, before any take
     result = run("render", dialogue, "--cast", tone_cast, "-o", tmp_path / "ep.wav", "--jobs", "1",
                  "--timeline", "/proc/x.png")
-    one_error_line(result, 1, "/proc/x.png", "No such file or directory")
+    one_error_line(result, 2, "/proc/x.png", "cannot make a file in /proc")
+    assert not store_dir.exists() or not list(store_dir.rglob("*.npz"))
+    assert not (tmp_path / "ep.wav").exists()
 
 
 def test_a_take_store_that_is_a_file(tmp_path):

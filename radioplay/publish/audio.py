@@ -107,6 +107,8 @@ def write_audio(path: str | os.PathLike, samples: np.ndarray, rate: int, *, tags
             else:
                 _write_opus(tmp, data, rate, bitrate, tags, chapters)
     except _encoder_errors() as exc:  # libsndfile, LAME and mutagen report a full disk their own way
+        if not atomic:
+            raise  # the caller writes a temporary for another file: it names that one
         raise failure(exc, dest, f"encode {suffix[1:].upper()}") from exc
     return dest
 

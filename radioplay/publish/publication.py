@@ -21,7 +21,7 @@ from typing import Iterator, Mapping
 
 import numpy as np
 
-from radioplay.errors import ExportError
+from radioplay.errors import ExportError, failure
 from radioplay.io import check_writable, finish_partial, new_partial, remove_stale_partials, sha256_file
 from radioplay.publish.manifest import StemsManifest, write_up_to_date
 from radioplay.publish.outputs import STEMS_LOCK, OutputSet
@@ -82,19 +82,29 @@ class Publication:
         self._staged[dest] = tmp
         return tmp
 
-    def write_text(self, dest: str | os.PathLike, text: str) -> None:
+    @contextlib.contextmanager
+    def writing(self, dest: str | os.PathLike, doing: str = "write") -> Iterator[Path]:
+        """The temporary for `dest`; a disk or encoder failure while writing it is one RuntimeFailure
+        that names `dest`, the file the user asked for, and not the temporary."""
+        from mutagen import MutagenError
+
         tmp = self.path(dest)
         try:
+            yield tmp
+        except (OSError, RuntimeError, MutagenError) as exc:  # libsndfile and LAME raise RuntimeError
+            raise failure(exc, dest, doing) from exc
+
+    def write_text(self, dest: str | os.PathLike, text: str) -> None:
+        with self.writing(dest) as tmp:
             tmp.write_text(text, encoding="utf-8")
-        except OSError as exc:
-            raise ExportError(f"{dest}: cannot write: {exc.strerror or exc}") from exc
 
     def write_stems(self, stems: Mapping[str, np.ndarray], rate: int) -> None:
         from radioplay.publish.stems import stem_filenames, write_stem
 
         folder = self.outputs.stems_dir
         for name, filename in stem_filenames(folder, stems).items():
-            write_stem(self.path(folder / filename), stems[name], rate)
+            with self.writing(folder / filename) as tmp:
+                write_stem(tmp, stems[name], rate)
             self._stems.append(folder / filename)
 
     def commit(self, key: str, report: dict | None = None) -> list[Path]:
@@ -121,7 +131,10 @@ class Publication:
                 outputs.manifest.unlink()
             order = sorted(self._staged, key=lambda dest: dest == outputs.episode)  # the episode last
             for dest in order:
-                os.replace(self._staged[dest], dest)
+                try:
+                    os.replace(self._staged[dest], dest)
+                except OSError as exc:  # named by the file the user asked for, not the temporary
+                    raise failure(exc, dest, "publish") from exc
             published, self._staged = order, {}
             if stems:
                 for dest in stems:
@@ -130,8 +143,7 @@ class Publication:
                 owned.write()
             write_up_to_date(outputs, key, digests, report or {})
         except OSError as exc:
-            raise ExportError(f"{getattr(exc, 'filename', None) or outputs.episode}: cannot publish: "
-                              f"{exc.strerror or exc}") from exc
+            raise failure(exc, getattr(exc, "filename", None) or outputs.episode, "publish") from exc
         return [published[-1]] + published[:-1]
 
     def discard(self) -> None:
