@@ -1,51 +1,168 @@
 """The `radioplay` command: thin typer commands over radioplay.pipeline and friends.
 
-Every RadioplayError becomes one line on stderr, `radioplay: error: ...`, and exit status 2.
+Every failure a user can meet is one line on stderr, `radioplay: error: ...`, and an exit status:
+2 for bad input or usage, 1 for a failure while running (see radioplay.errors), 130 after Ctrl-C
+and 143 after SIGTERM (finished takes are kept either way).
 """
 
 from __future__ import annotations
 
+import errno
+import gc
 import json
+import logging
+import signal
 import sys
+from enum import Enum
 from pathlib import Path
 from typing import Optional
 
 import typer
 from typer.core import TyperGroup
 
-from radioplay.errors import RadioplayError
+from radioplay import JSON_SCHEMA
+from radioplay.errors import EXIT_BAD_INPUT, EXIT_RUN_FAILED, RadioplayError, failure
+from radioplay.limits import Limits
 
-EXIT_USAGE = 2
+try:  # typer >= 0.20 carries its own copy of click
+    from typer._click import exceptions as _click_errors
+except ImportError:  # pragma: no cover - older typer on the real click
+    from click import exceptions as _click_errors
+
+EXIT_USAGE = EXIT_BAD_INPUT
+LOGGER = "radioplay"
+
+
+class Device(str, Enum):
+    auto = "auto"
+    cpu = "cpu"
+    cuda = "cuda"
+
+
+class ScriptFormat(str, Enum):
+    markdown = "markdown"
+    fountain = "fountain"
+
+
+class Terminated(KeyboardInterrupt):
+    """SIGTERM, raised in the main thread so that it unwinds like Ctrl-C."""
+
+
+def _raise_terminated(signum, frame) -> None:
+    raise Terminated()
 
 
 class _ErrorsAsOneLine(TyperGroup):
-    """Turns every RadioplayError from any subcommand into one line on stderr and exit 2."""
+    """Every error from any command (usage, bad input, a failure while running) becomes one line on
+    stderr and its exit status; Ctrl-C and SIGTERM become one line too."""
+
+    def main(self, args=None, prog_name=None, **extra):
+        extra.pop("standalone_mode", None)
+        try:
+            code = super().main(args, prog_name, standalone_mode=False, **extra)
+        except _click_errors.NoArgsIsHelpError as exc:
+            typer.echo(exc.ctx.get_help(), err=True)
+            sys.exit(exc.exit_code)
+        except _click_errors.ClickException as exc:  # an unknown option, a bad choice, a missing argument
+            ctx = getattr(exc, "ctx", None)
+            hint = f" (see '{ctx.command_path} -h')" if ctx is not None else ""
+            message = " ".join(exc.format_message().split())
+            typer.echo(f"radioplay: error: {message}{hint}", err=True)
+            sys.exit(exc.exit_code)
+        except typer.Abort:
+            sys.exit(EXIT_RUN_FAILED)
+        sys.exit(code if isinstance(code, int) else 0)
 
     def invoke(self, ctx):
+        handler = _LogLines()
+        logger = logging.getLogger(LOGGER)
+        level = logger.level
+        logger.addHandler(handler)
         try:
             return super().invoke(ctx)
         except RadioplayError as exc:
             typer.echo(f"radioplay: error: {_error_text(exc)}", err=True)
-            raise typer.Exit(EXIT_USAGE) from None
+            raise typer.Exit(exc.exit_status) from None
+        except OSError as exc:  # one the library did not name itself
+            if exc.errno == errno.EPIPE:
+                raise  # stdout closed early (`| head`): typer exits quietly
+            typer.echo(f"radioplay: error: {failure(exc, doing=None)}", err=True)
+            raise typer.Exit(EXIT_RUN_FAILED) from None
+        except KeyboardInterrupt as exc:
+            signum, name = (signal.SIGTERM, "SIGTERM") if isinstance(exc, Terminated) else (signal.SIGINT, "Ctrl-C")
+            typer.echo(f"radioplay: interrupted ({name}); finished takes are kept in the store", err=True)
+            raise typer.Exit(128 + signum) from None
+        finally:
+            logger.removeHandler(handler)
+            logger.setLevel(level)
 
 
-app = typer.Typer(cls=_ErrorsAsOneLine, add_completion=False, no_args_is_help=True,
-                  pretty_exceptions_enable=False,
+class _LogLines(logging.Handler):
+    """The library's log records as `radioplay: warning: ...` lines, on whatever sys.stderr is at
+    the time (inside the progress bar it is rich's, which prints above the bar)."""
+
+    def __init__(self) -> None:
+        super().__init__(logging.WARNING)
+
+    def emit(self, record: logging.LogRecord) -> None:
+        try:
+            print(f"radioplay: {record.levelname.lower()}: {record.getMessage()}", file=sys.stderr)
+        except Exception:  # noqa: BLE001 - a log line must never break a render
+            self.handleError(record)
+
+
+def _set_log_level(level: int) -> None:
+    for handler in logging.getLogger(LOGGER).handlers:
+        if isinstance(handler, _LogLines):
+            handler.setLevel(level)
+    if level < logging.WARNING:
+        logging.getLogger(LOGGER).setLevel(level)
+
+
+def _show_version(value: bool) -> None:
+    if value:
+        from radioplay import __version__
+
+        typer.echo(f"radioplay {__version__}")
+        raise typer.Exit()
+
+
+app = typer.Typer(cls=_ErrorsAsOneLine, no_args_is_help=True, pretty_exceptions_enable=False,
+                  context_settings={"help_option_names": ["-h", "--help"]},
                   help="Turn a written dialogue into a finished audio-drama episode.")
 cache_app = typer.Typer(no_args_is_help=True, help="Inspect and trim the take store.")
 app.add_typer(cache_app, name="cache")
 
 
-def _stderr():
+@app.callback()
+def _main_options(
+    version: bool = typer.Option(False, "--version", callback=_show_version, is_eager=True,
+                                 help="Print radioplay's version and exit."),
+) -> None:
+    """Turn a written dialogue into a finished audio-drama episode."""
+
+
+def _console(stderr: bool):
+    """A rich console that wraps for a terminal only: piped or logged output keeps each message
+    on one line, however long its paths."""
     from rich.console import Console
 
-    return Console(stderr=True, highlight=False)
+    console = Console(stderr=stderr, highlight=False, soft_wrap=True)
+    if not console.is_terminal:
+        console.width = 10_000
+    return console
+
+
+def _stderr():
+    return _console(stderr=True)
 
 
 def _stdout():
-    from rich.console import Console
+    return _console(stderr=False)
 
-    return Console(highlight=False, soft_wrap=True)
+
+def _print_json(data: dict) -> None:
+    print(json.dumps({"schema": JSON_SCHEMA, **data}, ensure_ascii=False, indent=2))
 
 
 def fail(message: str) -> None:
@@ -60,13 +177,18 @@ def _error_text(exc: RadioplayError) -> str:
     return str(exc)
 
 
-def _print_diagnostics(diagnostics, strict: bool) -> None:
+def _print_diagnostics(diagnostics, strict: bool, quiet: bool = False) -> None:
     for d in diagnostics:
-        print(d.format(), file=sys.stderr)
+        if not quiet or strict or d.severity != "warning":  # under --strict a warning is an error
+            print(d.format(), file=sys.stderr)
     if strict:
         warnings = [d for d in diagnostics if d.severity == "warning"]
         if warnings:
             fail(f"{len(warnings)} warning(s) and --strict is set")
+
+
+FORMAT_HELP = "markdown or fountain (default: by suffix)."
+DEVICE_HELP = "auto (CUDA when usable), cpu or cuda."
 
 
 @app.command()
@@ -75,9 +197,9 @@ def render(
     output: Optional[Path] = typer.Option(None, "-o", "--output",
                                           help="Episode file; suffix picks the format (.mp3 .wav .flac .ogg .opus). Default: output/<stem>.mp3"),
     cast: Optional[Path] = typer.Option(None, "--cast", help="Cast file (TOML)."),
-    script_format: Optional[str] = typer.Option(None, "--format", help="markdown or fountain (default: by suffix)."),
+    script_format: Optional[ScriptFormat] = typer.Option(None, "--format", case_sensitive=False, help=FORMAT_HELP),
     directions: Optional[Path] = typer.Option(None, "--directions", help="Extra directions table (TOML)."),
-    device: str = typer.Option("auto", "--device", help="auto, cpu or cuda."),
+    device: Device = typer.Option(Device.auto, "--device", case_sensitive=False, help=DEVICE_HELP),
     jobs: Optional[int] = typer.Option(None, "--jobs", "-j", min=1, help="Synthesis worker processes (default: usable cores)."),
     cache: Optional[Path] = typer.Option(None, "--cache", help="Take store folder (default: $RADIOPLAY_CACHE or the user cache)."),
     sample_rate: int = typer.Option(44_100, "--sample-rate", min=8000, help="Output sample rate, Hz."),
@@ -86,55 +208,89 @@ def render(
     bitrate: Optional[int] = typer.Option(None, "--bitrate", help="MP3/Opus bitrate, kbit/s."),
     stems: Optional[Path] = typer.Option(None, "--stems", help="Also write one aligned WAV per character here."),
     timeline: Optional[Path] = typer.Option(None, "--timeline", help="Also draw who speaks when to this PNG."),
-    report: Optional[Path] = typer.Option(None, "--report", help="Write timings and counts as JSON."),
+    report: Optional[Path] = typer.Option(None, "--report", help="Write timings and counts as JSON ('-': to stdout)."),
     dry_run: bool = typer.Option(False, "--dry-run", help="Print the plan (what is synthesized, what is reused) and stop."),
     strict: bool = typer.Option(False, "--strict", help="Treat warnings as errors."),
     seed: int = typer.Option(0, "--seed", help="Seed for engines that draw noise."),
     force: bool = typer.Option(False, "--force", help="Mix, master and publish even when the outputs are up to date."),
+    max_script_mb: float = typer.Option(Limits.script_mb, "--max-script-mb", help="Refuse a larger script file, MB."),
+    max_cue_words: int = typer.Option(Limits.cue_words, "--max-cue-words", help="Refuse a longer cue, words."),
+    max_episode_hours: float = typer.Option(Limits.episode_hours, "--max-episode-hours",
+                                            help="Refuse a script whose estimated running time is longer, hours."),
+    max_sound_minutes: float = typer.Option(Limits.sound_minutes, "--max-sound-minutes",
+                                            help="Refuse a longer SFX or bed file, minutes."),
+    quiet: bool = typer.Option(False, "--quiet", "-q", help="Print errors only: no progress, notes, warnings or summary."),
+    verbose: bool = typer.Option(False, "--verbose", "-v", help="Also print each stage's time, the devices and the library's log."),
 ) -> None:
     """Render SCRIPT into an episode, with a transcript (.vtt, .srt) and chapters (.chapters.json)."""
     from rich.markup import escape
 
     from radioplay.pipeline import RenderOptions, execute, plan_summary, prepare
 
-    options = RenderOptions(output=output, cast=cast, format=script_format, directions=directions,
-                            device=device, jobs=jobs, cache=cache, sample_rate=sample_rate, mono=mono,
-                            loudness=loudness, bitrate=bitrate, stems=stems, timeline=timeline,
-                            report=report, seed=seed, force=force)
+    if quiet and verbose:
+        fail("--quiet and --verbose contradict each other; give one")
+    _set_log_level(logging.ERROR if quiet else logging.INFO if verbose else logging.WARNING)
+    report_to_stdout = report is not None and str(report) == "-"
+    options = RenderOptions(output=output, cast=cast, format=script_format.value if script_format else None,
+                            directions=directions, device=device.value, jobs=jobs, cache=cache,
+                            sample_rate=sample_rate, mono=mono, loudness=loudness, bitrate=bitrate, stems=stems,
+                            timeline=timeline, report=None if report_to_stdout else report, seed=seed, force=force,
+                            limits=Limits(max_script_mb, max_cue_words, max_episode_hours, max_sound_minutes))
     prepared = prepare(script, options)
-    _print_diagnostics(prepared.diagnostics, strict)
+    _print_diagnostics(prepared.diagnostics, strict, quiet)
     if dry_run:
         _print_plan(plan_summary(prepared))
         return
-    _note_device(prepared)
-    result = _execute_with_progress(prepared, execute)
-    err, report = _stderr(), result.report
-    summary = (f"{report['audio_seconds'] / 60:.1f} min, {report['loudness']:.1f} LUFS, "
-               f"{report['true_peak']:.1f} dBTP")
-    if report.get("up_to_date"):
+    if not quiet:
+        _note_device(prepared)
+    result = _execute_with_progress(prepared, execute, show=not quiet)
+    if report_to_stdout:
+        print(json.dumps(result.report, indent=2))
+    if quiet:
+        return
+    err, report_data = _stderr(), result.report
+    summary = (f"{report_data['audio_seconds'] / 60:.1f} min, {report_data['loudness']:.1f} LUFS, "
+               f"{report_data['true_peak']:.1f} dBTP")
+    if report_data.get("up_to_date"):
         err.print(f"[green]up to date[/] {escape(str(prepared.output))}  ({summary}; nothing changed, "
                   f"--force to render again)")
-        return
-    for problem in report.get("damaged_takes", []):
-        print(f"radioplay: warning: damaged {problem}", file=sys.stderr)
-    err.print(f"[green]wrote[/] {escape(str(prepared.output))}  ({summary}; {report['synthesized']} synthesized, "
-              f"{report['reused']} reused, {report['seconds']['total']:.1f} s)")
-    for path in result.outputs[1:]:
-        err.print(f"      {escape(str(path))}")
+    else:  # damaged takes were already named, once each, as the store found them
+        err.print(f"[green]wrote[/] {escape(str(prepared.output))}  ({summary}; {report_data['synthesized']} "
+                  f"synthesized, {report_data['reused']} reused, {report_data['seconds']['total']:.1f} s)")
+        for path in result.outputs[1:]:
+            err.print(f"      {escape(str(path))}")
+    if verbose:
+        stages = ", ".join(f"{name} {seconds:.2f} s" for name, seconds in report_data["seconds"].items())
+        err.print(f"stages  {stages}", markup=False)
+        devices = ", ".join(f"{name} on {where}" for name, where in report_data.get("devices", {}).items())
+        if devices:
+            err.print(f"devices {devices}", markup=False)
 
 
 def _note_device(prepared) -> None:
-    if prepared.options.device == "cpu":
+    """Say so when a GPU build is installed but cannot be used: the user meant to use it. A CPU
+    install, or an engine that only runs on the CPU, is nothing to note."""
+    from radioplay.voice.engines.devices import gpu_build_unusable_reason
+
+    if prepared.options.device == "cpu" or not prepared.to_synthesize:
         return
-    engines = sorted({r.spec.engine for r in prepared.plan.requests})
-    on_cpu = [name for name in engines if prepared.registry.get(name).device() == "cpu"]
-    if on_cpu and prepared.to_synthesize:
-        print(f"radioplay: note: no usable CUDA device for {', '.join(on_cpu)}; synthesizing on the CPU",
-              file=sys.stderr)
+    reasons: dict[str, list[str]] = {}
+    for name in sorted({r.spec.engine for r in prepared.plan.requests}):
+        engine = prepared.registry.get(name)
+        if engine.device() == "cpu":
+            reason = gpu_build_unusable_reason(getattr(engine, "gpu_backend", None))
+            if reason:
+                reasons.setdefault(reason, []).append(name)
+    for reason, names in reasons.items():
+        print(f"radioplay: note: the GPU build cannot be used ({reason}); synthesizing "
+              f"{', '.join(names)} on the CPU", file=sys.stderr)
 
 
-def _execute_with_progress(prepared, execute):
+def _execute_with_progress(prepared, execute, show: bool = True):
     from rich.progress import BarColumn, MofNCompleteColumn, Progress, TextColumn, TimeRemainingColumn
+
+    if not show:
+        return execute(prepared)
 
     # The bar counts cues; a cue is done when all of its takes (paragraphs, unison voices) are.
     counts = {"synthesized": 0, "reused": 0}
@@ -178,22 +334,26 @@ def _print_plan(plan: dict) -> None:
 def inspect(
     script: Path = typer.Argument(..., help="The drama script."),
     as_json: bool = typer.Option(False, "--json", help="Print one JSON object."),
-    script_format: Optional[str] = typer.Option(None, "--format", help="markdown or fountain."),
+    script_format: Optional[ScriptFormat] = typer.Option(None, "--format", case_sensitive=False, help=FORMAT_HELP),
     directions: Optional[Path] = typer.Option(None, "--directions", help="Extra directions table (TOML)."),
     strict: bool = typer.Option(False, "--strict", help="Treat warnings as errors (exit 2)."),
+    show_all: bool = typer.Option(False, "--all", help="Show every row of each table (default: the first 200)."),
+    max_script_mb: float = typer.Option(Limits.script_mb, "--max-script-mb", help="Refuse a larger script file, MB."),
+    max_cue_words: int = typer.Option(Limits.cue_words, "--max-cue-words", help="Refuse a longer cue, words."),
 ) -> None:
     """Show what will be spoken, by whom, and everything that will not be."""
     from radioplay.parse import load_script
-    from radioplay.parse.report import inspect_json, print_inspect
+    from radioplay.parse.report import TABLE_ROWS, print_inspect, write_inspect_json
     from radioplay.voice.directions import DirectionTable
 
-    parsed = load_script(script, script_format)
+    parsed = load_script(script, script_format.value if script_format else None,
+                         Limits(script_mb=max_script_mb, cue_words=max_cue_words))
     table = DirectionTable.load(directions)
     not_voiced = lambda text: not table.voiced(text)  # noqa: E731
     if as_json:
-        print(json.dumps(inspect_json(parsed, not_voiced=not_voiced), ensure_ascii=False, indent=2))
+        write_inspect_json(parsed, sys.stdout, not_voiced=not_voiced, schema=JSON_SCHEMA)
     else:
-        print_inspect(parsed, _stdout(), not_voiced=not_voiced)
+        print_inspect(parsed, _stdout(), not_voiced=not_voiced, max_rows=None if show_all else TABLE_ROWS)
     if strict:
         from radioplay.voice.synthesize import spoken_sentences
 
@@ -203,12 +363,12 @@ def inspect(
 @app.command()
 def voices(
     as_json: bool = typer.Option(False, "--json", help="Print JSON."),
-    device: str = typer.Option("auto", "--device", help="auto, cpu or cuda."),
+    device: Device = typer.Option(Device.auto, "--device", case_sensitive=False, help=DEVICE_HELP),
 ) -> None:
     """List the engines and voices usable on this machine, and the device each would use."""
     from radioplay.voice.engines.base import EngineRegistry
 
-    registry = EngineRegistry.from_entry_points(device=device)
+    registry = EngineRegistry.from_entry_points(device=device.value)
     engines = []
     for name in registry.names():
         try:
@@ -217,7 +377,7 @@ def voices(
             engines.append({"engine": name, "available": False, "reason": str(exc), "version": None,
                             "device": None, "voices": []})
     if as_json:
-        print(json.dumps({"engines": engines}, indent=2))
+        _print_json({"engines": engines})
         return
     from rich.markup import escape
     from rich.table import Table
@@ -254,20 +414,20 @@ def cast_command(
     script: Path = typer.Argument(..., help="The drama script."),
     cast: Optional[Path] = typer.Option(None, "--cast", help="Cast file (TOML)."),
     as_json: bool = typer.Option(False, "--json", help="Print JSON."),
-    script_format: Optional[str] = typer.Option(None, "--format", help="markdown or fountain."),
+    script_format: Optional[ScriptFormat] = typer.Option(None, "--format", case_sensitive=False, help=FORMAT_HELP),
 ) -> None:
     """Show the resolved cast: who gets which engine, voice, speed, pitch, gain, pan and lexicon."""
     from radioplay.parse import load_script
     from radioplay.voice.cast import cast_json, load_cast
     from radioplay.voice.engines.base import EngineRegistry
 
-    parsed = load_script(script, script_format)
+    parsed = load_script(script, script_format.value if script_format else None)
     casting = load_cast(cast, parsed, EngineRegistry.from_entry_points())
     for d in casting.diagnostics:
         print(d.format(), file=sys.stderr)
     data = cast_json(casting)
     if as_json:
-        print(json.dumps(data, ensure_ascii=False, indent=2))
+        _print_json(data)
         return
     from rich.table import Table
 
@@ -290,14 +450,14 @@ def say(
     text_only: bool = typer.Option(False, "--text-only", help="Print the text the engine would get, and stop."),
     cast: Optional[Path] = typer.Option(None, "--cast", help="Cast file: its lexicon, and --character's voice."),
     character: Optional[str] = typer.Option(None, "--character", help="Speak as this character of --cast."),
-    device: str = typer.Option("auto", "--device", help="auto, cpu or cuda."),
+    device: Device = typer.Option(Device.auto, "--device", case_sensitive=False, help=DEVICE_HELP),
     seed: int = typer.Option(0, "--seed", help="Seed for engines that draw noise."),
 ) -> None:
     """Speak TEXT in one voice to a file, or print exactly what the engine would be given."""
     from radioplay.voice.engines.base import EngineRegistry
     from radioplay.voice.say import say as speak, say_request
 
-    registry = EngineRegistry.from_entry_points(device=device)
+    registry = EngineRegistry.from_entry_points(device=device.value)
     request = say_request(text, registry, voice=voice, cast=cast, character=character, seed=seed)
     if text_only:
         print(request.text)
@@ -317,7 +477,7 @@ def cache_info(
 
     info = TakeStore(default_cache_dir(cache)).info()
     if as_json:
-        print(json.dumps(info.to_dict(), indent=2))
+        _print_json(info.to_dict())
         return
     out = _stdout()
     out.print(f"store   {info.root}", markup=False)
@@ -344,12 +504,20 @@ def cache_prune(
                     f"{result.remaining} left")
 
 
+GC_THRESHOLDS = (700, 10, 1000)
+"""The CLI owns its process, so it may tune the collector (a library call must not): a big script
+makes a million long-lived objects and no cycles, and with the default third threshold (10) the full
+collections that walk them all cost a third of a 10 MB parse (bench/parse.py)."""
+
+
 def main() -> None:
+    gc.set_threshold(*GC_THRESHOLDS)
+    signal.signal(signal.SIGTERM, _raise_terminated)  # a `timeout` or a CI cancel: stop like Ctrl-C
     try:
         app()
-    except KeyboardInterrupt:
-        print("radioplay: interrupted; finished takes are kept in the store", file=sys.stderr)
-        sys.exit(130)
+    except KeyboardInterrupt as exc:  # before or after a command ran
+        print("radioplay: interrupted", file=sys.stderr)
+        sys.exit(128 + (signal.SIGTERM if isinstance(exc, Terminated) else signal.SIGINT))
 
 
 if __name__ == "__main__":

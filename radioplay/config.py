@@ -47,7 +47,11 @@ class Production:
 
     def sound_files(self) -> list[Path]:
         """The files the episode is made from besides the takes: the beds' and the cover."""
-        named = [self.beds.intro, self.beds.outro, self.tags.cover]
+        return self.bed_files() + ([Path(self.tags.cover)] if self.tags.cover else [])
+
+    def bed_files(self) -> list[Path]:
+        """The beds' sound files (intro, outro, a room-tone file)."""
+        named = [self.beds.intro, self.beds.outro]
         if self.beds.room_tone != PINK:
             named.append(self.beds.room_tone)
         return [Path(name) for name in named if name]

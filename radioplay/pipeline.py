@@ -18,14 +18,17 @@ from pathlib import Path
 
 import numpy as np
 
+from radioplay import JSON_SCHEMA
 from radioplay.cache import TakeStore, default_cache_dir
 from radioplay.config import Production, script_sounds
 from radioplay.errors import InputError, RadioplayError
-from radioplay.io import check_writable, sha256_file, write_text_atomic
+from radioplay.io import check_writable, write_text_atomic
+from radioplay.limits import Limits, check_episode_length, check_sound_lengths
 from radioplay.mix.timing import Timing
 from radioplay.model import Casting, Diagnostic, Episode, Script, Take
 from radioplay.parse import load_script
 from radioplay.publish.audio import SUPPORTED_SUFFIXES, check_encoding
+from radioplay.publish.outputs import OutputSet, checked_outputs
 from radioplay.values import Rule
 from radioplay.voice.cast import load_config
 from radioplay.voice.directions import DirectionTable
@@ -81,6 +84,8 @@ class RenderOptions:
     seed: int = 0
     force: bool = False
     """Mix, master and publish even when the outputs are up to date."""
+    limits: Limits = field(default_factory=Limits)
+    """Script size, cue length, episode length and sound-file length bounds."""
 
 
 @dataclass
@@ -96,6 +101,8 @@ class Prepared:
     settings: EngineSettings
     options: RenderOptions
     output: Path
+    outputs: OutputSet
+    """Every file the render writes, checked against its inputs and each other."""
     timing: Timing = field(default_factory=Timing)
     production: Production = field(default_factory=Production)
     sounds: tuple[Path, ...] = ()
@@ -157,17 +164,21 @@ def prepare(script_path: str | Path, options: RenderOptions | None = None) -> Pr
                          f"use one of {', '.join(SUPPORTED_SUFFIXES)}")
     check_options(options, output)
     check_writable(output)
-    script = load_script(script_path, options.format)
+    script = load_script(script_path, options.format, options.limits)
+    check_episode_length(script, options.limits)
     settings = EngineSettings(device=options.device,
                               threads=options.threads or threads_per_worker(worker_count(options)))
     registry = settings.registry()
     directions = DirectionTable.load(options.directions)
     config = load_config(options.cast, script, registry)
     sfx = script_sounds(script, Path(script.path).parent)
+    check_sound_lengths([*sfx.values(), *config.production.bed_files()], options.limits)
     store = TakeStore(default_cache_dir(options.cache))
     store.check_writable()
+    outputs = checked_outputs(output, script, config, sfx, options)
     plan = plan_takes(script, config.casting, directions, registry, store, seed=options.seed)
     prepared = Prepared(script, config.casting, directions, plan, store, registry, settings, options, output,
+                        outputs,
                         timing=config.timing, production=config.production,
                         sounds=(*sfx.values(), *config.production.sound_files()))
     prepared.seconds["parse"] = time.perf_counter() - started
@@ -207,7 +218,7 @@ def render_key(prepared: Prepared) -> str:
     settings, the sound files, the options and radioplay's own code. Equal keys, equal files."""
     options, script, casting = prepared.options, prepared.script, prepared.casting
     settings = {k: str(v) for k, v in vars(options).items()
-                if k not in ("jobs", "threads", "cache", "device", "report", "force")}
+                if k not in ("jobs", "threads", "cache", "device", "report", "force", "limits")}
     identity = {
         "code": _code_digest(),
         "takes": prepared.plan.keys,
@@ -231,42 +242,17 @@ def _code_digest() -> str:
     return h.hexdigest()
 
 
-def _manifest_path(prepared: Prepared) -> Path:
-    where = hashlib.sha256(str(prepared.output.resolve()).encode()).hexdigest()[:32]
-    return Path(prepared.store.root) / "renders" / f"{where}.json"
-
-
-def up_to_date_report(prepared: Prepared, key: str) -> dict | None:
-    """The previous report when every output exists, unchanged, from a render with the same key."""
-    try:
-        manifest = json.loads(_manifest_path(prepared).read_text(encoding="utf-8"))
-    except (OSError, ValueError):
-        return None
-    if manifest.get("key") != key:
-        return None
-    for name, digest in manifest.get("outputs", {}).items():
-        path = Path(name)
-        if not path.is_file() or sha256_file(path) != digest:
-            return None
-    return manifest.get("report")
-
-
-def _record_manifest(prepared: Prepared, key: str, outputs: list[Path], report: dict) -> None:
-    files = {str(p.resolve()): sha256_file(p) for p in outputs if p.is_file()}
-    write_text_atomic(_manifest_path(prepared), json.dumps({"key": key, "outputs": files, "report": report}))
-
-
 def execute(prepared: Prepared, on_take: ProgressCallback | None = None) -> RenderResult:
     """Voice what is missing, mix, master and publish. When the outputs are already those of a render
     with the same inputs (and `force` is off), nothing is redone and the result has no episode."""
+    from radioplay.publish.manifest import up_to_date_report
+
     key = render_key(prepared)
     if not prepared.options.force:
-        previous = up_to_date_report(prepared, key)
+        previous = up_to_date_report(prepared.outputs, key)
         if previous is not None:
             return _up_to_date(prepared, previous, on_take)
-    result = _render(prepared, on_take)
-    _record_manifest(prepared, key, [p for p in result.outputs if p != prepared.options.report], result.report)
-    return result
+    return _render(prepared, key, on_take)
 
 
 def _up_to_date(prepared: Prepared, previous: dict, on_take: ProgressCallback | None) -> RenderResult:
@@ -276,16 +262,17 @@ def _up_to_date(prepared: Prepared, previous: dict, on_take: ProgressCallback | 
     seconds = {k: 0.0 for k in ("synthesize", "mix", "master", "export")}
     seconds["parse"] = prepared.seconds.get("parse", 0.0)
     seconds["total"] = seconds["parse"]
-    report = {**previous, "synthesized": 0, "reused": len(prepared.plan.requests), "up_to_date": True,
+    report = {**previous, "schema": JSON_SCHEMA, "synthesized": 0, "reused": len(prepared.plan.requests), "up_to_date": True,
               "seconds": {k: round(v, 3) for k, v in seconds.items()}}
     if prepared.options.report:
         write_text_atomic(prepared.options.report, json.dumps(report, indent=2) + "\n")
     return RenderResult(None, [], [], report)
 
 
-def _render(prepared: Prepared, on_take: ProgressCallback | None) -> RenderResult:
+def _render(prepared: Prepared, key: str, on_take: ProgressCallback | None) -> RenderResult:
     from radioplay.master import master
     from radioplay.mix import chapter_timings, cue_timings, mix
+    from radioplay.publish.publication import Publication
 
     options, seconds = prepared.options, prepared.seconds
     started = time.perf_counter() - seconds.get("parse", 0.0)
@@ -316,12 +303,20 @@ def _render(prepared: Prepared, on_take: ProgressCallback | None) -> RenderResul
     seconds["master"] = time.perf_counter() - t
 
     t = time.perf_counter()
-    outputs = publish(prepared, episode, mixed, target)
-    seconds["export"] = time.perf_counter() - t
-    seconds["total"] = time.perf_counter() - started
+    with Publication(prepared.outputs) as publication:
+        publish(prepared, episode, mixed, target, publication)
+        seconds["export"] = time.perf_counter() - t
+        seconds["total"] = time.perf_counter() - started
+        report = _report(prepared, takes, episode)
+        outputs = publication.commit(key, report)
+    return RenderResult(episode, takes, outputs, report)
 
+
+def _report(prepared: Prepared, takes: list[Take], episode: Episode) -> dict:
+    seconds = prepared.seconds
     synthesized = len({take.key for take in takes if not take.reused})
-    report = {
+    return {
+        "schema": JSON_SCHEMA,
         "cues": len(prepared.script.lines),
         "synthesized": synthesized,
         "reused": len(takes) - sum(1 for take in takes if not take.reused),
@@ -337,40 +332,37 @@ def _render(prepared: Prepared, on_take: ProgressCallback | None) -> RenderResul
         "devices": {name: prepared.registry.get(name).device()
                     for name in sorted({take_req.spec.engine for take_req in prepared.plan.requests})},
     }
-    if options.report:
-        write_text_atomic(options.report, json.dumps(report, indent=2) + "\n")
-        outputs.append(Path(options.report))
-    return RenderResult(episode, takes, outputs, report)
 
 
-def publish(prepared: Prepared, episode: Episode, mixed, target_lufs: float) -> list[Path]:
-    from radioplay.publish import (draw_timeline, write_audio, write_chapters_json, write_srt,
-                                   write_stems, write_vtt)
+def publish(prepared: Prepared, episode: Episode, mixed, target_lufs: float, publication) -> None:
+    """Write the episode, its transcripts and chapters, and the stems and timeline asked for, into
+    `publication` (a radioplay.publish.publication.Publication), which publishes them as one set."""
+    from radioplay.publish import draw_timeline, write_audio
+    from radioplay.publish.outputs import sidecar_path
+    from radioplay.publish.transcript import chapters_json_text, srt_text, vtt_text
 
     options, out = prepared.options, prepared.output
     tags = prepared.production.tags
     tags = dataclasses.replace(tags, title=tags.title or episode.title)
+    episode_file = publication.path(out)
 
     def write(samples) -> None:
-        write_audio(out, samples, episode.sample_rate, tags=tags, chapters=episode.chapters,
-                    bitrate=options.bitrate, base_dir=Path(prepared.script.path).parent)
+        with publication.writing(out, f"encode {out.suffix[1:].upper()}"):
+            write_audio(episode_file, samples, episode.sample_rate, tags=tags, chapters=episode.chapters,
+                        bitrate=options.bitrate, base_dir=Path(prepared.script.path).parent, atomic=False)
 
     write(episode.samples)
     if out.suffix.lower() in LOSSY_SUFFIXES:
-        _deliver_lossy(out, episode, target_lufs, options.true_peak, write)
-    outputs = [out]
-    for suffix, writer in ((".vtt", write_vtt), (".srt", write_srt)):
-        writer(out.with_suffix(suffix), episode.cues)
-        outputs.append(out.with_suffix(suffix))
-    chapters_path = out.with_suffix(".chapters.json")
-    write_chapters_json(chapters_path, episode.chapters, episode.title)
-    outputs.append(chapters_path)
+        _deliver_lossy(episode_file, episode, target_lufs, options.true_peak, write)
+    publication.write_text(sidecar_path(out, ".vtt"), vtt_text(episode.cues))
+    publication.write_text(sidecar_path(out, ".srt"), srt_text(episode.cues))
+    publication.write_text(sidecar_path(out, ".chapters.json"), chapters_json_text(episode.chapters, episode.title))
     if options.stems:
-        outputs.extend(write_stems(options.stems, mixed.stems, mixed.sample_rate))
+        publication.write_stems(mixed.stems, mixed.sample_rate)
     if options.timeline:
-        draw_timeline(options.timeline, episode.cues, episode.chapters, episode.duration, title=episode.title)
-        outputs.append(Path(options.timeline))
-    return outputs
+        with publication.writing(options.timeline) as timeline_file:
+            draw_timeline(timeline_file, episode.cues, episode.chapters, episode.duration,
+                          title=episode.title, atomic=False)
 
 
 def _deliver_lossy(out: Path, episode: Episode, target_lufs: float, ceiling_db: float, write) -> None:

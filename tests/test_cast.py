@@ -18,7 +18,6 @@ from radioplay.voice.engines.base import EngineRegistry
 from radioplay.voice.engines.tone import ToneEngine
 
 REPO = Path(__file__).resolve().parents[1]
-SEED = Path("/work/shared/seeds/000_bce81a884f985e50.txt")
 
 TONE_POOL = """
 [autocast]
@@ -133,7 +132,7 @@ def test_autocast_contrasts_the_leads_and_spreads_pans(registry, pool):
     assert casting.path is None and casting.lexicon == {}
 
 
-def test_autocast_is_independent_of_cue_order():
+def test_autocast_is_independent_of_cue_order(pool):
     cues = [f"**{name}**: {' '.join(['word'] * n)}." for name, n in
             [("Ada", 9), ("Marlow", 7), ("Quill", 5), ("Bo", 3), ("Cy", 3)]]
     registry = EngineRegistry({"tone": ToneEngine})
@@ -141,17 +140,9 @@ def test_autocast_is_independent_of_cue_order():
     for trial in range(6):
         random.Random(trial).shuffle(cues)
         casting = load_cast(None, parse_script("\n\n".join(cues) + "\n"), registry,
-                            defaults_path=_pool_file())
+                            defaults_path=pool)
         results.add(tuple(sorted((n, s.voice, s.pan, s.pitch) for n, s in casting.characters.items())))
     assert len(results) == 1
-
-
-def _pool_file() -> Path:
-    import tempfile
-
-    path = Path(tempfile.mkdtemp()) / "pool.toml"
-    path.write_text(TONE_POOL, encoding="utf-8")
-    return path
 
 
 def test_autocast_is_the_same_in_another_process_with_another_hash_seed(tmp_path, pool):
@@ -304,11 +295,11 @@ def test_package_copies_match_voices_folder(name):
     assert (REPO / "voices" / name).read_bytes() == (REPO / "radioplay" / "voice" / name).read_bytes()
 
 
-def test_default_cast_casts_the_seed_as_a_female_and_male_pair():
+def test_default_cast_casts_the_seed_as_a_female_and_male_pair(seed_path):
     from radioplay.parse import load_script
 
     registry = EngineRegistry.from_entry_points()
-    casting = load_cast(None, load_script(SEED), registry)
+    casting = load_cast(None, load_script(seed_path), registry)
     simplicia, doomer = casting.characters["Simplicia"], casting.characters["Doomer"]
     genders = {v.name: v.gender for e in ("piper", "kokoro") for v in registry.get(e).voices()}
     assert {genders[simplicia.voice], genders[doomer.voice]} == {"female", "male"}
@@ -350,11 +341,9 @@ def test_real_engines_reject_what_they_cannot_do(tmp_path, text, line, message):
     assert caught.value.line == line and message in caught.value.reason
 
 
-def test_kokoro_blend_is_accepted():
+def test_kokoro_blend_is_accepted(tmp_path):
     script = parse_script(SCRIPT)
-    import tempfile
-
-    path = Path(tempfile.mkdtemp()) / "c.toml"
+    path = tmp_path / "c.toml"
     path.write_text('[characters.Ada]\nengine = "kokoro"\nvoice = "jf_gongitsune*0.7 + jm_kumo*0.3"\n',
                     encoding="utf-8")
     casting = load_cast(path, script, EngineRegistry.from_entry_points())

@@ -139,8 +139,9 @@ def test_production_beds_and_stems_reach_the_render(dialogue, tmp_path, store_di
     out, stems = tmp_path / "ep.wav", tmp_path / "stems"
     result = run("render", dialogue, "--cast", cast, "-o", out, "--stems", stems, "--jobs", "1")
     assert result.exit_code == 0, result.stderr
-    names = sorted(p.name for p in stems.iterdir())
+    names = sorted(p.name for p in stems.iterdir() if not p.name.startswith("."))
     assert names == ["Ada.wav", "Marlow.wav", "_beds.wav"]
+    assert sorted(json.loads((stems / ".radioplay-stems.json").read_text())["files"]) == names
     bed, _ = sf.read(stems / "_beds.wav", dtype="float32")
     assert abs(bed).max() > 0  # the room tone is really there, under the whole episode
     assert sf.info(stems / "Ada.wav").frames == sf.info(stems / "_beds.wav").frames

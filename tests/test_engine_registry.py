@@ -25,11 +25,14 @@ def test_each_engine_follows_the_protocol(name):
     assert isinstance(engine, Engine)
     assert engine.name == name
     assert engine.device() == "cpu"
-    assert isinstance(engine.version(), str) and engine.version()
     reason = engine.unavailable_reason()
-    assert reason is None or isinstance(reason, str)
+    assert reason is None or isinstance(reason, str) and reason
     for info in engine.voices():  # empty when the engine cannot run here
         assert info.engine == name and info.gender in (None, "female", "male")
+    if reason is not None:
+        assert engine.voices() == []
+        pytest.skip(f"{name} is not usable here, so it has no version to report: {reason}")
+    assert isinstance(engine.version(), str) and engine.version()
 
 
 def test_constructing_and_listing_loads_no_model():
@@ -41,7 +44,9 @@ from radioplay.voice.engines.base import EngineRegistry
 registry = EngineRegistry.from_entry_points(device="cpu", threads=1)
 for name in ("piper", "kokoro", "coqui", "espeak", "flite", "tone"):
     engine = registry.get(name)
-    engine.voices(); engine.device(); engine.version()
+    engine.voices(); engine.device()
+    if engine.unavailable_reason() is None:  # a missing program has no version to ask for
+        engine.version()
 registry.get("piper").check_voice("joe"); registry.get("piper").model_files("joe")
 registry.get("kokoro").check_voice("jf_gongitsune*0.7 + jm_kumo*0.3"); registry.get("kokoro").model_files("jm_kumo")
 print(json.dumps(sorted(m for m in ("onnxruntime", "torch", "TTS", "piper.voice") if m in sys.modules)))

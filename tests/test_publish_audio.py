@@ -182,7 +182,9 @@ def test_failure_midway_leaves_previous_file_and_no_temp(tmp_path, monkeypatch):
 
     # The encode succeeds; the tag step (on the temporary file) fails.
     monkeypatch.setattr("mutagen.id3.ID3.save", broken_tagging)
-    with pytest.raises(OSError, match="disk full"):
+    from radioplay.errors import RuntimeFailure
+
+    with pytest.raises(RuntimeFailure, match=f"{dest}: cannot write: disk full while tagging"):
         write_audio(dest, tone(seconds=1.0), RATE, tags=TAGS)
     assert dest.read_bytes() == before
     assert [p.name for p in tmp_path.iterdir()] == ["episode.mp3"]

@@ -53,7 +53,8 @@ def test_kill_9_mid_synthesis_then_resume(tmp_path):
     previous = out.read_bytes()
     before = committed_takes(store)
 
-    proc = subprocess.Popen(render_cmd(script, cast, out, store, "--jobs", "2"), env=slow_env(0.5),
+    # --force: the episode is up to date (its record sits beside it, whatever the store); render anyway
+    proc = subprocess.Popen(render_cmd(script, cast, out, store, "--jobs", "2", "--force"), env=slow_env(0.5),
                             stdout=subprocess.PIPE, stderr=subprocess.PIPE, start_new_session=True)
     deadline = time.monotonic() + 60
     while committed_takes(store) - before < 3:
@@ -69,7 +70,7 @@ def test_kill_9_mid_synthesis_then_resume(tmp_path):
     assert 3 <= finished < LINES
 
     report = tmp_path / "report.json"
-    subprocess.run(render_cmd(script, cast, out, store, "--report", str(report)), check=True,
+    subprocess.run(render_cmd(script, cast, out, store, "--report", str(report), "--force"), check=True,
                    capture_output=True, env=slow_env(0.5))
     data = json.loads(report.read_text())
     assert data["reused"] == finished

@@ -37,14 +37,19 @@ def resolve_sound(name: str | os.PathLike, base_dir: str | os.PathLike,
     return resolved
 
 
-def check_sound(path: str | os.PathLike) -> None:
-    """Raise InputError unless libsndfile can open `path` (reads the header only)."""
+def check_sound(path: str | os.PathLike, max_minutes: float | None = None) -> None:
+    """Raise InputError unless libsndfile can open `path`, or when it lasts longer than `max_minutes`
+    (reads the header only)."""
     import soundfile
 
     try:
-        soundfile.info(str(path))
+        info = soundfile.info(str(path))
     except (soundfile.LibsndfileError, RuntimeError, OSError) as exc:
         raise InputError(f"{path}: cannot read sound file: {exc}") from None
+    minutes = info.frames / max(info.samplerate, 1) / 60.0
+    if max_minutes is not None and minutes > max_minutes:
+        raise InputError(f"{path}: sound file is {minutes:.1f} min long, longer than the limit of "
+                         f"{max_minutes:g} min; raise it with --max-sound-minutes")
 
 
 def read_sound(path: str | os.PathLike, sample_rate: int, channels: int) -> np.ndarray:

@@ -11,6 +11,7 @@ place (radioplay.io.atomic_path): a failure at any step leaves the previous file
 
 from __future__ import annotations
 
+import contextlib
 import datetime
 import os
 from dataclasses import dataclass, field, replace
@@ -19,7 +20,7 @@ from typing import Sequence
 
 import numpy as np
 
-from radioplay.errors import ExportError
+from radioplay.errors import ExportError, failure
 from radioplay.io import atomic_path
 from radioplay.model import ChapterTiming
 from radioplay.values import Rule
@@ -63,7 +64,7 @@ class EpisodeTags:
 
 def write_audio(path: str | os.PathLike, samples: np.ndarray, rate: int, *, tags: EpisodeTags | None = None,
                 chapters: Sequence[ChapterTiming] = (), bitrate: int | None = None, bits: int = 16,
-                base_dir: str | os.PathLike | None = None) -> Path:
+                base_dir: str | os.PathLike | None = None, atomic: bool = True) -> Path:
     """Write `samples` ((n,) or (n, channels) float in [-1, 1]) at `rate` Hz to `path`, format by suffix.
 
     A relative `tags.cover` is resolved against `base_dir` (the script's folder) when given.
@@ -71,7 +72,8 @@ def write_audio(path: str | os.PathLike, samples: np.ndarray, rate: int, *, tags
     mastered loudness where 128 kbps CBR lost 0.4 LU on speech) and .ogg/.opus (default: the encoder's, about
     60 kbps per channel); `bits` is 16 or 24 for .wav and .flac. Values beyond [-1, 1] are clipped
     (mastered audio has none). For MP3, `chapters` become CHAP frames with a CTOC; with none given,
-    one chapter spans the whole episode.
+    one chapter spans the whole episode. `atomic=False` writes `path` itself: for a caller that
+    already writes to a temporary (radioplay.publish.publication).
     """
     dest = Path(path)
     suffix = dest.suffix.lower()
@@ -94,16 +96,27 @@ def write_audio(path: str | os.PathLike, samples: np.ndarray, rate: int, *, tags
         _cover_mime(Path(tags.cover))  # fail before encoding anything
     duration = data.shape[0] / rate
     chapters = list(chapters) or [ChapterTiming((tags.title if tags else None) or "Episode", 0.0, duration)]
-    with atomic_path(dest) as tmp:
-        if suffix == ".wav":
-            _write_wav(tmp, data, rate, bits, tags)
-        elif suffix == ".flac":
-            _write_flac(tmp, data, rate, bits, tags, chapters)
-        elif suffix == ".mp3":
-            _write_mp3(tmp, data, rate, bitrate, tags, chapters)
-        else:
-            _write_opus(tmp, data, rate, bitrate, tags, chapters)
+    try:
+        with atomic_path(dest) if atomic else contextlib.nullcontext(dest) as tmp:
+            if suffix == ".wav":
+                _write_wav(tmp, data, rate, bits, tags)
+            elif suffix == ".flac":
+                _write_flac(tmp, data, rate, bits, tags, chapters)
+            elif suffix == ".mp3":
+                _write_mp3(tmp, data, rate, bitrate, tags, chapters)
+            else:
+                _write_opus(tmp, data, rate, bitrate, tags, chapters)
+    except _encoder_errors() as exc:  # libsndfile, LAME and mutagen report a full disk their own way
+        if not atomic:
+            raise  # the caller writes a temporary for another file: it names that one
+        raise failure(exc, dest, f"encode {suffix[1:].upper()}") from exc
     return dest
+
+
+def _encoder_errors() -> tuple[type[BaseException], ...]:
+    from mutagen import MutagenError
+
+    return RuntimeError, MutagenError  # soundfile.LibsndfileError and pedalboard's are RuntimeErrors
 
 
 def _soundfile():

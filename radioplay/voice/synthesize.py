@@ -10,15 +10,19 @@ from __future__ import annotations
 
 import multiprocessing
 import os
+import signal
+import sys
+import time
 from pathlib import Path
 from concurrent.futures import FIRST_COMPLETED, ProcessPoolExecutor, wait
+from concurrent.futures.process import BrokenProcessPool
 from dataclasses import dataclass, field
 from typing import Callable, Sequence
 
 import numpy as np
 
 from radioplay.cache import TakeStore
-from radioplay.errors import EngineError
+from radioplay.errors import EngineError, RuntimeFailure
 from radioplay.model import Audio, Casting, Delivery, Diagnostic, Script, Take, TakeRequest
 from radioplay.voice.directions import DirectionTable
 from radioplay.voice.engines.base import EngineRegistry
@@ -170,9 +174,41 @@ def _take_meta(request: TakeRequest) -> dict:
 _worker_registry: EngineRegistry | None = None
 
 
-def _init_worker(settings: EngineSettings) -> None:
+def _init_worker(settings: EngineSettings, parent_pid: int) -> None:
     global _worker_registry
+    _die_with_parent(parent_pid)
+    # The parent decides about interrupts (it stops the pool); a forked worker must not run the
+    # parent's Python handlers, or a SIGTERM would only fail the take in hand and keep it alive.
+    signal.signal(signal.SIGINT, signal.SIG_IGN)
+    signal.signal(signal.SIGTERM, signal.SIG_DFL)
     _worker_registry = settings.registry()
+
+
+PR_SET_PDEATHSIG = 1  # from <linux/prctl.h>
+
+
+def _die_with_parent(parent_pid: int) -> None:
+    """End this worker when the process that started it ends, even by SIGKILL: each worker holds
+    its own models (hundreds of MB), which must not live on reparented to init."""
+    if sys.platform.startswith("linux"):
+        import ctypes
+
+        try:
+            armed = ctypes.CDLL(None, use_errno=True).prctl(PR_SET_PDEATHSIG, signal.SIGTERM, 0, 0, 0) == 0
+        except (OSError, AttributeError):  # no libc prctl to call: the watchdog below does it
+            armed = False
+        if armed:
+            if os.getppid() != parent_pid:  # the parent died before the signal was armed
+                os._exit(1)
+            return
+    import threading
+
+    def watch() -> None:
+        while os.getppid() == parent_pid:
+            time.sleep(0.5)
+        os._exit(1)
+
+    threading.Thread(target=watch, name="radioplay-parent-watch", daemon=True).start()
 
 
 def _synthesize_in_worker(request: TakeRequest, key: str, store_root: str) -> tuple[str, Audio]:
@@ -256,7 +292,7 @@ def _run_pool(plan: TakePlan, todo: Sequence[int], store: TakeStore, settings: E
     method = "fork" if "fork" in multiprocessing.get_all_start_methods() else "spawn"
     context = multiprocessing.get_context(method)
     with ProcessPoolExecutor(max_workers=workers, mp_context=context, initializer=_init_worker,
-                             initargs=(settings,)) as pool:
+                             initargs=(settings, os.getpid())) as pool:
         pending = {pool.submit(_synthesize_in_worker, plan.requests[i], plan.keys[i], str(store.root))
                    for i in order}
         try:
@@ -266,7 +302,21 @@ def _run_pool(plan: TakePlan, todo: Sequence[int], store: TakeStore, settings: E
                     key, audio = future.result()
                     audio_by_key[key] = audio
                     announce(key, False)
+        except KeyboardInterrupt:
+            # Ctrl-C or SIGTERM: stop now, not after the takes in hand. The pool then fails what is
+            # pending itself (cancelling first races its clean-up and can hang it on Python 3.11).
+            _terminate_workers(pool)
+            raise
+        except BrokenProcessPool as exc:  # the pool has already failed every pending take
+            raise RuntimeFailure("a synthesis worker process died (killed, or out of memory); the finished "
+                                 "takes are stored: render again, with fewer --jobs if memory is short") from exc
         except BaseException:
             for future in pending:
                 future.cancel()
             raise
+
+
+def _terminate_workers(pool: ProcessPoolExecutor) -> None:
+    # The executor has no public way to stop a running call; finished takes are already stored.
+    for process in list(getattr(pool, "_processes", {}).values()):
+        process.terminate()

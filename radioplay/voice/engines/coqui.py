@@ -86,6 +86,7 @@ def _coqui_data_dir() -> Path:
 class CoquiEngine:
     name = "coqui"
     options = OPTIONS
+    gpu_backend = "torch"  # what --device cuda runs on (devices.py)
 
     def __init__(self, device: str = "auto", threads: int | None = None):
         self._requested_device = devices.check_requested(device)

@@ -193,6 +193,7 @@ class _Model:
 class KokoroEngine:
     name = "kokoro"
     options = OPTIONS
+    gpu_backend = "onnx"  # what --device cuda runs on (devices.py)
 
     def __init__(self, device: str = "auto", threads: int | None = None):
         self._requested_device = devices.check_requested(device)

@@ -90,6 +90,7 @@ class _LoadedVoice:
 class PiperEngine:
     name = "piper"
     options = OPTIONS
+    gpu_backend = "onnx"  # what --device cuda runs on (devices.py)
 
     def __init__(self, device: str = "auto", threads: int | None = None):
         self._requested_device = devices.check_requested(device)
