@@ -45,7 +45,7 @@ def test_report_to_stdout(dialogue, tone_cast, tmp_path, store_dir):
                  "--report", "-")
     assert result.exit_code == 0, result.stderr
     data = json.loads(result.stdout)  # stdout is the report and nothing else
-    assert data["schema"] == JSON_SCHEMA and data["takes"] == 6
+    assert data["schema"] == JSON_SCHEMA and data["takes"] == 8  # one per sentence of each voice
     assert not (tmp_path / "-").exists() and not (dialogue.parent / "-").exists()
 
 
