@@ -465,6 +465,40 @@ def say(
           file=sys.stderr)
 
 
+@app.command()
+def publish(
+    scripts: list[Path] = typer.Argument(..., help="The episodes' scripts, in episode order."),
+    site: Path = typer.Option(Path("site"), "--site", help="The site folder (feed.xml, index.html, a folder per episode)."),
+    base_url: Optional[str] = typer.Option(None, "--base-url", help="Where the site will be served from, e.g. https://example.org/podcast/ (kept for next time)."),
+    cast: Optional[Path] = typer.Option(None, "--cast", help="Cast file (TOML) for every episode."),
+    show: Optional[Path] = typer.Option(None, "--show", help="The show's show.toml (default: show.toml beside the first script)."),
+    renders: Path = typer.Option(Path("output"), "--renders", help="Where the episodes are rendered (reused when up to date)."),
+    audio: str = typer.Option("mp3", "--audio", help="The episodes' audio format: mp3, m4a, ogg, opus, wav or flac."),
+    jobs: Optional[int] = typer.Option(None, "--jobs", "-j", min=1, help="Synthesis worker processes."),
+    cache: Optional[Path] = typer.Option(None, "--cache", help="Take store folder."),
+    device: str = typer.Option("auto", "--device", help="auto, cpu or cuda."),
+) -> None:
+    """Render (or reuse) each episode and write a static podcast site: feed.xml, index.html, a page per episode."""
+    from rich.markup import escape
+
+    from radioplay.pipeline import RenderOptions, execute
+    from radioplay.site.build import SiteOptions, plan_site, write_site
+
+    options = SiteOptions(site=site, base_url=base_url, show=show, renders=renders, audio_suffix=f".{audio.lstrip('.')}",
+                          render=RenderOptions(cast=cast, jobs=jobs, cache=cache, device=device))
+    plan = plan_site(scripts, options)
+    for prepared in plan.prepared:
+        _print_diagnostics(prepared.diagnostics, strict=False)
+    results = [_execute_with_progress(prepared, execute) for prepared in plan.prepared]
+    write_site(plan, results)
+    err = _stderr()
+    for episode, result in zip(plan.episodes, results):
+        state = "up to date" if result.report.get("up_to_date") else "rendered"
+        err.print(f"[green]{state}[/] {escape(str(episode.prepared.output))} -> {escape(str(site / episode.slug))}/")
+    err.print(f"[green]wrote[/] {escape(str(site / 'feed.xml'))}  ({len(plan.records.episodes)} episode(s), "
+              f"{escape(plan.show.base_url)}feed.xml)")
+
+
 @cache_app.command("info")
 def cache_info(
     cache: Optional[Path] = typer.Option(None, "--cache", help="Take store folder."),

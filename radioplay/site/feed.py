@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import html
 from datetime import datetime, timezone
 from email.utils import format_datetime
 from typing import Iterable
@@ -31,6 +32,12 @@ def element(name: str, text: object = None, children: Iterable[str] = (), **attr
                          for key, value in attrs.items() if value is not None)
     body = "".join(children) if children else ("" if text is None else escape(str(text)))
     return f"<{name}{attributes}>{body}</{name}>" if body else f"<{name}{attributes}/>"
+
+
+def html_text(text: str) -> str:
+    """A description is HTML to podcast apps: plain text is escaped as HTML before it is escaped
+    as XML, so that "<" in a script's text is shown, not taken for a tag."""
+    return html.escape(text, quote=False)
 
 
 def url(base_url: str, *parts: str) -> str:
@@ -64,7 +71,7 @@ def feed_xml(show: Show, episodes: list[EpisodeRecord], cover_name: str) -> str:
     channel = [
         element("title", show.title),
         element("link", show.link),
-        element("description", show.description),
+        element("description", html_text(show.description)),
         element("language", show.language),
         element("atom:link", href=feed_url, rel="self", type="application/rss+xml"),
         element("generator", "radioplay"),
@@ -99,7 +106,8 @@ def _item(show: Show, episode: EpisodeRecord) -> str:
         element("link", url(base, slug, "")),
         element("guid", episode.guid, isPermaLink="false"),
         element("pubDate", rfc822(episode.pub_date)),
-        element("description", episode.description or f"{episode.title}: episode {episode.number} of {show.title}."),
+        element("description", html_text(episode.description
+                                         or f"{episode.title}: episode {episode.number} of {show.title}.")),
         element("enclosure", url=url(base, slug, episode.audio), length=episode.bytes, type=episode.mime),
         element("itunes:title", episode.title),
         element("itunes:duration", clock(episode.duration)),
