@@ -26,7 +26,7 @@ EPISODE_ONE = """\
 
 **Ada**: Then let us begin, shall we? There is a great deal to read.
 
-**Marlow**: We shall. Bring the lamp & the <ledger>.
+**Marlow**: We shall. Bring the lamp & the ledger: 3 < 4.
 
 **Ada** and **Marlow**: Goodnight.
 """

@@ -88,7 +88,9 @@ def plan_site(scripts: Sequence[str | Path], options: SiteOptions) -> SitePlan:
             raise InputError(f"{script}: its episode folder would be {slug!r}, as {slugs[slug]}'s is; rename one")
         slugs[slug] = script
         output = Path(options.renders) / f"{script.stem}{suffix}"
-        prepared.append((script, slug, prepare(script, dataclasses.replace(template, output=output))))
+        # each episode's own cast file when no --cast is given: its [production] differs per episode
+        cast = template.cast or _beside(script, f"{script.stem}.toml")
+        prepared.append((script, slug, prepare(script, dataclasses.replace(template, output=output, cast=cast))))
 
     show_file = options.show or _beside(Path(scripts[0]), SHOW_FILE)
     show = read_show(show_file) if show_file else Show()
