@@ -331,3 +331,19 @@ def test_cli_publish_writes_the_site_and_errors_in_one_line(tmp_path, monkeypatc
     assert not feedparser.parse((tmp_path / "public" / "feed.xml").read_bytes()).bozo
     again = runner.invoke(app, args + ["--site", "public"])
     assert again.exit_code == 0 and "up to date output/ep1.mp3" in again.stderr
+
+
+def test_an_episode_with_its_own_cover_gets_it_in_its_folder_and_item(tmp_path):
+    ep1, ep2 = write_show(tmp_path)
+    write_cover(tmp_path / "night.png", (1600, 1600), "RGB", "PNG")
+    (tmp_path / "show.toml").write_text('title = "Harbour Lights"\ncover = "cover.jpg"\n', encoding="utf-8")
+    (tmp_path / "ep2.toml").write_text(PRODUCTION.replace("cover.jpg", "night.png"), encoding="utf-8")
+    publish(tmp_path, [ep1, ep2])
+    site = tmp_path / "site"
+    assert (site / "ep2" / "cover.png").read_bytes() == (tmp_path / "night.png").read_bytes()
+    assert not (site / "ep1" / "cover.png").exists()
+    items = {i.find("title").text: i for i in ET.parse(site / "feed.xml").getroot().iter("item")}
+    assert items["The Second Night"].find(f"{ITUNES}image").get("href") == BASE_URL + "ep2/cover.png"
+    assert items["The First Night"].find(f"{ITUNES}image") is None
+    assert '<img src="cover.png"' in (site / "ep2" / "index.html").read_text()
+    assert '<img src="../cover.jpg"' in (site / "ep1" / "index.html").read_text()
