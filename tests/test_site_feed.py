@@ -347,3 +347,21 @@ def test_an_episode_with_its_own_cover_gets_it_in_its_folder_and_item(tmp_path):
     assert items["The First Night"].find(f"{ITUNES}image") is None
     assert '<img src="cover.png"' in (site / "ep2" / "index.html").read_text()
     assert '<img src="../cover.jpg"' in (site / "ep1" / "index.html").read_text()
+
+
+def test_a_failure_while_writing_leaves_the_previous_site(tmp_path, monkeypatch):
+    import radioplay.site.feed
+
+    ep1, ep2 = write_show(tmp_path)
+    publish(tmp_path, [ep1])
+    site = tmp_path / "site"
+    before = {p: p.read_bytes() for p in site.rglob("*") if p.is_file()}
+
+    def broken(*args, **kwargs):
+        raise OSError("disk full")
+
+    monkeypatch.setattr(radioplay.site.feed, "feed_xml", broken)
+    with pytest.raises(OSError, match="disk full"):
+        publish(tmp_path, [ep2])
+    after = {p: p.read_bytes() for p in site.rglob("*") if p.is_file()}
+    assert after == before  # no ep2 files, the old pages, feed and record untouched, no partials
