@@ -16,8 +16,6 @@ import time
 from dataclasses import dataclass, field
 from pathlib import Path
 
-import numpy as np
-
 from radioplay import JSON_SCHEMA
 from radioplay.cache import TakeStore, default_cache_dir
 from radioplay.config import Production, script_sounds
@@ -28,6 +26,7 @@ from radioplay.mix.timing import Timing
 from radioplay.model import Casting, Diagnostic, Episode, Script, Take
 from radioplay.parse import load_script
 from radioplay.publish.audio import SUPPORTED_SUFFIXES, check_encoding
+from radioplay.publish.delivery import CODEC_HEADROOM_DB, deliver_lossy, is_lossy
 from radioplay.publish.outputs import OutputSet, checked_outputs
 from radioplay.values import Rule
 from radioplay.voice.cast import load_config
@@ -36,10 +35,6 @@ from radioplay.voice.engines.base import EngineRegistry
 from radioplay.voice.synthesize import (EngineSettings, ProgressCallback, TakePlan, plan_takes,
                                         synthesize_takes, usable_cores)
 
-LOSSY_SUFFIXES = (".mp3", ".ogg", ".opus")
-CODEC_HEADROOM_DB = 0.5
-"""Lossy encoders overshoot the true peak (LAME -V2 by 0.2-0.3 dB on the seed): master this much lower."""
-DELIVERY_TOLERANCE_LU = 0.2
 STEREO_TARGET_LUFS = -16.0
 MONO_TARGET_LUFS = -19.0
 OPTION_RULES = {
@@ -294,8 +289,7 @@ def _render(prepared: Prepared, key: str, on_take: ProgressCallback | None) -> R
     t = time.perf_counter()
     target = options.loudness if options.loudness is not None else (
         MONO_TARGET_LUFS if options.mono else STEREO_TARGET_LUFS)
-    lossy = prepared.output.suffix.lower() in LOSSY_SUFFIXES
-    ceiling = options.true_peak - (CODEC_HEADROOM_DB if lossy else 0.0)
+    ceiling = options.true_peak - (CODEC_HEADROOM_DB if is_lossy(prepared.output) else 0.0)
     mastered = master(mixed.samples, mixed.sample_rate, target_lufs=target, true_peak_db=ceiling)
     episode = Episode(mastered.samples, mixed.sample_rate, prepared.script.title, cues, chapters,
                       loudness=mastered.loudness, true_peak=mastered.true_peak)
@@ -351,8 +345,8 @@ def publish(prepared: Prepared, episode: Episode, mixed, target_lufs: float, pub
                         bitrate=options.bitrate, base_dir=Path(prepared.script.path).parent, atomic=False)
 
     write(episode.samples)
-    if out.suffix.lower() in LOSSY_SUFFIXES:
-        _deliver_lossy(episode_file, episode, target_lufs, options.true_peak, write)
+    if is_lossy(out):
+        deliver_lossy(episode_file, episode, target_lufs, options.true_peak, write)
     publication.write_text(sidecar_path(out, ".vtt"), vtt_text(episode.cues))
     publication.write_text(sidecar_path(out, ".srt"), srt_text(episode.cues))
     publication.write_text(sidecar_path(out, ".chapters.json"), chapters_json_text(episode.chapters, episode.title))
@@ -362,29 +356,6 @@ def publish(prepared: Prepared, episode: Episode, mixed, target_lufs: float, pub
         with publication.writing(options.timeline) as timeline_file:
             draw_timeline(timeline_file, episode.cues, episode.chapters, episode.duration,
                           title=episode.title, atomic=False)
-
-
-def _deliver_lossy(out: Path, episode: Episode, target_lufs: float, ceiling_db: float, write) -> None:
-    """Measure the encoded file as a listener's player decodes it; if the codec moved its loudness
-    or true peak out of spec, correct the gain once and encode again. The episode then reports the
-    delivered file's figures."""
-    loudness, peak = _measure_file(out)
-    error = target_lufs - loudness
-    if peak > ceiling_db or abs(error) > DELIVERY_TOLERANCE_LU:
-        gain_db = min(error, ceiling_db - 0.05 - peak)
-        episode.samples = (episode.samples * np.float32(10.0 ** (gain_db / 20.0))).astype(np.float32)
-        write(episode.samples)
-        loudness, peak = _measure_file(out)
-    episode.loudness, episode.true_peak = loudness, peak
-
-
-def _measure_file(path: Path) -> tuple[float, float]:
-    import soundfile as sf
-
-    from radioplay.master import integrated_loudness, true_peak_db
-
-    data, rate = sf.read(path, dtype="float32", always_2d=True)
-    return integrated_loudness(data, rate), true_peak_db(data, rate)
 
 
 def render(script_path: str | Path, options: RenderOptions | None = None,
