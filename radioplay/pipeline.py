@@ -160,6 +160,7 @@ def prepare(script_path: str | Path, options: RenderOptions | None = None) -> Pr
     check_options(options, output)
     check_writable(output)
     script = load_script(script_path, options.format, options.limits)
+    parsed = time.perf_counter()
     check_episode_length(script, options.limits)
     settings = EngineSettings(device=options.device,
                               threads=options.threads or threads_per_worker(worker_count(options)))
@@ -176,7 +177,8 @@ def prepare(script_path: str | Path, options: RenderOptions | None = None) -> Pr
                         outputs,
                         timing=config.timing, production=config.production,
                         sounds=(*sfx.values(), *config.production.sound_files()))
-    prepared.seconds["parse"] = time.perf_counter() - started
+    prepared.seconds["parse"] = parsed - started
+    prepared.seconds["plan"] = time.perf_counter() - parsed
     return prepared
 
 
@@ -254,9 +256,10 @@ def _up_to_date(prepared: Prepared, previous: dict, on_take: ProgressCallback | 
     if on_take:
         for request in prepared.plan.requests:
             on_take(request, True)
-    seconds = {k: 0.0 for k in ("synthesize", "mix", "master", "export")}
+    seconds = {k: 0.0 for k in ("synthesize", "mix", "master", "export", "check")}
     seconds["parse"] = prepared.seconds.get("parse", 0.0)
-    seconds["total"] = seconds["parse"]
+    seconds["plan"] = prepared.seconds.get("plan", 0.0)
+    seconds["total"] = seconds["parse"] + seconds["plan"]
     report = {**previous, "schema": JSON_SCHEMA, "synthesized": 0, "reused": len(prepared.plan.requests), "up_to_date": True,
               "seconds": {k: round(v, 3) for k, v in seconds.items()}}
     if prepared.options.report:
@@ -270,7 +273,7 @@ def _render(prepared: Prepared, key: str, on_take: ProgressCallback | None) -> R
     from radioplay.publish.publication import Publication
 
     options, seconds = prepared.options, prepared.seconds
-    started = time.perf_counter() - seconds.get("parse", 0.0)
+    started = time.perf_counter() - seconds.get("parse", 0.0) - seconds.get("plan", 0.0)
 
     t = time.perf_counter()
     takes = synthesize_takes(prepared.plan, prepared.store, prepared.registry, prepared.settings,
@@ -318,7 +321,7 @@ def _report(prepared: Prepared, takes: list[Take], episode: Episode) -> dict:
         "loudness": round(episode.loudness, 2),
         "true_peak": round(episode.true_peak, 2),
         "seconds": {k: round(seconds.get(k, 0.0), 3)
-                    for k in ("parse", "synthesize", "mix", "master", "export", "total")},
+                    for k in ("parse", "plan", "synthesize", "mix", "master", "export", "check", "total")},
         "output": str(prepared.output),
         "up_to_date": False,
         "damaged_takes": [str(problem) for problem in prepared.store.problems],
@@ -346,7 +349,9 @@ def publish(prepared: Prepared, episode: Episode, mixed, target_lufs: float, pub
 
     write(episode.samples)
     if is_lossy(out):
+        started = time.perf_counter()
         deliver_lossy(episode_file, episode, target_lufs, options.true_peak, write)
+        prepared.seconds["check"] = time.perf_counter() - started
     publication.write_text(sidecar_path(out, ".vtt"), vtt_text(episode.cues))
     publication.write_text(sidecar_path(out, ".srt"), srt_text(episode.cues))
     publication.write_text(sidecar_path(out, ".chapters.json"), chapters_json_text(episode.chapters, episode.title))
