@@ -292,8 +292,10 @@ def _render(prepared: Prepared, key: str, on_take: ProgressCallback | None) -> R
     t = time.perf_counter()
     target = options.loudness if options.loudness is not None else (
         MONO_TARGET_LUFS if options.mono else STEREO_TARGET_LUFS)
-    ceiling = options.true_peak - (CODEC_HEADROOM_DB if is_lossy(prepared.output) else 0.0)
-    mastered = master(mixed.samples, mixed.sample_rate, target_lufs=target, true_peak_db=ceiling)
+    lossy = is_lossy(prepared.output)
+    ceiling = options.true_peak - (CODEC_HEADROOM_DB if lossy else 0.0)
+    # A lossy file is decoded and measured after encoding (publish.delivery): no need to measure twice.
+    mastered = master(mixed.samples, mixed.sample_rate, target_lufs=target, true_peak_db=ceiling, measure=not lossy)
     episode = Episode(mastered.samples, mixed.sample_rate, prepared.script.title, cues, chapters,
                       loudness=mastered.loudness, true_peak=mastered.true_peak)
     seconds["master"] = time.perf_counter() - t
