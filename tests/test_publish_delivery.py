@@ -63,3 +63,11 @@ def test_a_file_out_of_spec_is_corrected_once_and_encoded_again(tmp_path, suffix
 def test_lossy_suffixes():
     assert is_lossy("a.MP3") and is_lossy("a.ogg") and is_lossy("a.opus")
     assert not is_lossy("a.wav") and not is_lossy("a.flac")
+
+
+@pytest.mark.parametrize("seconds", [0.9, 10.0])
+def test_measuring_on_two_threads_gives_exactly_the_figures_of_the_decoded_samples(tmp_path, seconds):
+    from radioplay.publish.delivery import measure_file
+
+    path = write_audio(tmp_path / "e.mp3", speech_like(seconds), RATE)
+    assert measure_file(path) == decoded_figures(path)

@@ -7,6 +7,7 @@ if the codec moved it out of spec anyway, the gain is corrected once and the fil
 
 from __future__ import annotations
 
+from concurrent.futures import ThreadPoolExecutor
 from pathlib import Path
 from typing import Callable
 
@@ -40,10 +41,17 @@ def deliver_lossy(out: Path, episode: Episode, target_lufs: float, ceiling_db: f
 
 
 def measure_file(path: Path) -> tuple[float, float]:
-    """(integrated loudness LUFS, true peak dBTP) of an audio file as decoded."""
+    """(integrated loudness LUFS, true peak dBTP) of an audio file as a player decodes it.
+
+    The file is decoded in one read: libsndfile's MP3 decoder gives slightly different samples
+    when read in blocks (measured: shifted or zeroed frames at block edges). The loudness is then
+    measured on a worker thread while this one takes the true peak (both release the GIL)."""
     import soundfile as sf
 
     from radioplay.master import integrated_loudness, true_peak_db
 
     data, rate = sf.read(path, dtype="float32", always_2d=True)
-    return integrated_loudness(data, rate), true_peak_db(data, rate)
+    with ThreadPoolExecutor(1, thread_name_prefix="radioplay-measure") as pool:
+        loudness = pool.submit(integrated_loudness, data, rate)
+        peak = true_peak_db(data, rate)
+        return loudness.result(), peak
