@@ -28,12 +28,13 @@ SECONDS_GOAL = 2.5
 STAGES = ("parse", "plan", "load takes", "mix", "master", "export", "check")
 
 
-def render(script: Path, out: Path, cache: Path, cast: Path | None, force: bool) -> tuple[float, dict]:
+def render(script: Path, out: Path, cache: Path, cast: Path | None, force: bool) -> tuple[float, float, dict]:
+    """(wall seconds, CPU seconds of this process's threads, the render's report)."""
     from radioplay.pipeline import RenderOptions, render as run
 
-    start = time.perf_counter()
+    start, cpu = time.perf_counter(), time.process_time()
     report = run(script, RenderOptions(output=out, cache=cache, cast=cast, force=force)).report
-    return time.perf_counter() - start, report
+    return time.perf_counter() - start, time.process_time() - cpu, report
 
 
 def stages(report: dict) -> dict[str, float]:
@@ -67,7 +68,7 @@ def main() -> None:
         cache = args.cache or work / "takes"
         if args.cold_seconds is None:
             print(f"cold render of {args.script.name} into a fresh store ...", flush=True)
-            cold, report = render(args.script, out, cache, args.cast, force=False)
+            cold, _, report = render(args.script, out, cache, args.cast, force=False)
             if report["reused"]:
                 sys.exit("bench: the cold render reused takes; its store was not fresh")
             cold_note = f"timed in this run, {report['synthesized']} takes synthesized"
@@ -76,17 +77,17 @@ def main() -> None:
             render(args.script, out, cache, args.cast, force=False)  # fill the store if needed
         runs = []
         for _ in range(max(1, args.runs)):
-            seconds, report = render(args.script, out, cache, args.cast, force=True)
+            seconds, cpu, report = render(args.script, out, cache, args.cast, force=True)
             if report["synthesized"]:
                 sys.exit("bench: a --force re-render synthesized takes; the store is not warm")
-            runs.append((seconds, report))
-        best, report = min(runs, key=lambda run: run[0])
+            runs.append((seconds, cpu, report))
+        best, cpu, report = min(runs, key=lambda run: run[0])
     finally:
         shutil.rmtree(work, ignore_errors=True)
 
     print(f"\nunchanged re-render with --force, {args.script.name} "
           f"({report['audio_seconds']:.0f} s of audio, {report['takes']} takes, {out.suffix}); "
-          f"fastest of {len(runs)}: {', '.join(f'{s:.2f}' for s, _ in runs)} s")
+          f"fastest of {len(runs)}: {', '.join(f'{s:.2f}' for s, _, _ in runs)} s")
     print(f"delivered: {report['loudness']:.2f} LUFS, {report['true_peak']:.2f} dBTP\n")
     print(f"{'stage':<12}{'seconds':>9}{'of cold':>10}")
     parts = stages(report)
@@ -95,11 +96,12 @@ def main() -> None:
     other = best - sum(parts.values())
     print(f"{'other':<12}{other:>9.3f}{other / cold:>10.4f}   (render key, manifest, report)")
     ratio = best / cold
-    print(f"\n{'figure':<44}{'measured':>10}   goal")
-    print(f"{'cold render, s (' + cold_note + ')':<44}{cold:>10.2f}")
-    print(f"{'--force re-render, s':<44}{best:>10.2f}   < {SECONDS_GOAL} (seed)  "
+    print(f"\ncold render: {cold:.2f} s ({cold_note})")
+    print(f"\n{'figure':<36}{'measured':>10}   goal")
+    print(f"{'--force re-render, s':<36}{best:>10.2f}   < {SECONDS_GOAL} (seed)  "
           f"{'met' if best < SECONDS_GOAL else 'NOT met'}")
-    print(f"{'--force re-render / cold render':<44}{ratio:>10.4f}   <= {RATIO_GOAL}  "
+    print(f"{'  its CPU time, all threads, s':<36}{cpu:>10.2f}")
+    print(f"{'--force re-render / cold render':<36}{ratio:>10.4f}   <= {RATIO_GOAL}  "
           f"{'met' if ratio <= RATIO_GOAL else 'NOT met'}")
 
 

@@ -89,7 +89,8 @@ def write_audio(path: str | os.PathLike, samples: np.ndarray, rate: int, *, tags
     if data.ndim != 2 or data.shape[1] < 1:
         raise ExportError(f"{dest}: samples must have shape (n,) or (n, channels), not {data.shape}")
     check_encoding(dest, rate, data.shape[1], bitrate)
-    data = np.clip(data, -1.0, 1.0)
+    if data.size and (data.max() > 1.0 or data.min() < -1.0):  # mastered audio never is: no episode-sized copy
+        data = np.clip(data, -1.0, 1.0)
     if tags and tags.cover is not None:
         cover = Path(tags.cover)
         if base_dir is not None and not cover.is_absolute():

@@ -34,7 +34,7 @@ def deliver_lossy(out: Path, episode: Episode, target_lufs: float, ceiling_db: f
     error = target_lufs - loudness
     if peak > ceiling_db or abs(error) > DELIVERY_TOLERANCE_LU:
         gain_db = min(error, ceiling_db - 0.05 - peak)
-        episode.samples = (episode.samples * np.float32(10.0 ** (gain_db / 20.0))).astype(np.float32)
+        episode.samples *= np.float32(10.0 ** (gain_db / 20.0))  # the episode's own buffer: no copy
         write(episode.samples)
         loudness, peak = measure_file(out)
     episode.loudness, episode.true_peak = loudness, peak
