@@ -45,7 +45,7 @@ def measure_file(path: Path) -> tuple[float, float]:
 
     The file is decoded in one read: libsndfile's MP3 decoder gives slightly different samples
     when read in blocks (measured: shifted or zeroed frames at block edges). The loudness is then
-    measured on a worker thread while this one takes the true peak (both release the GIL)."""
+    measured on a worker thread while this one takes the true peak (its filters release the GIL)."""
     import soundfile as sf
 
     from radioplay.master import integrated_loudness, true_peak_db
