@@ -2,8 +2,7 @@
 
     .wav   PCM 16- or 24-bit (libsndfile), RIFF INFO tags
     .flac  FLAC 16- or 24-bit (libsndfile), Vorbis comments (+ CHAPTERnnn tags)
-    .mp3   MPEG Layer III (LAME through pedalboard, VBR -V2 or CBR; long episodes encoded on every
-           core, radioplay.publish.mp3), ID3v2.3 tags with CHAP + CTOC chapters
+    .mp3   MPEG Layer III (LAME through pedalboard, CBR), ID3v2.3 tags with CHAP + CTOC chapters
     .ogg / .opus  Ogg Opus at 48 kHz (resampled with soxr when needed), Vorbis comments (+ CHAPTERnnn)
 
 The file is encoded and tagged under a temporary name in the destination folder, then renamed into
@@ -240,11 +239,12 @@ def _write_mp3(tmp: Path, data: np.ndarray, rate: int, kbps: int | None, tags: E
     if kbps is not None:
         check_mp3_bitrate(kbps, rate)
     # pedalboard's LAME encodes about 4x faster than libsndfile's (0.44 s vs 1.6 s CPU per minute
-    # of stereo), and both decode back to the exact frame count; long episodes use every core.
-    from radioplay.publish.mp3 import encode_mp3
+    # of stereo), and both decode back to the exact frame count.
+    from pedalboard.io import AudioFile
 
     quality = MP3_DEFAULT_VBR if kbps is None else f"{kbps} kbps"
-    tmp.write_bytes(encode_mp3(data, rate, quality))
+    with AudioFile(str(tmp), "w", rate, data.shape[1], quality=quality) as f:
+        f.write(data.T)
     from mutagen.id3 import APIC, CHAP, COMM, CTOC, ID3, TALB, TCON, TDRC, TIT2, TPE1, TRCK, CTOCFlags
 
     id3 = ID3()
