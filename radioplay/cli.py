@@ -195,7 +195,7 @@ DEVICE_HELP = "auto (CUDA when usable), cpu or cuda."
 def render(
     script: Path = typer.Argument(..., help="The drama script (.md or .fountain)."),
     output: Optional[Path] = typer.Option(None, "-o", "--output",
-                                          help="Episode file; suffix picks the format (.mp3 .wav .flac .ogg .opus). Default: output/<stem>.mp3"),
+                                          help="Episode file; suffix picks the format (.mp3 .wav .flac .ogg .opus .m4a .m4b). Default: output/<stem>.mp3"),
     cast: Optional[Path] = typer.Option(None, "--cast", help="Cast file (TOML)."),
     script_format: Optional[ScriptFormat] = typer.Option(None, "--format", case_sensitive=False, help=FORMAT_HELP),
     directions: Optional[Path] = typer.Option(None, "--directions", help="Extra directions table (TOML)."),
@@ -205,7 +205,7 @@ def render(
     sample_rate: int = typer.Option(44_100, "--sample-rate", min=8000, help="Output sample rate, Hz."),
     mono: bool = typer.Option(False, "--mono", help="Render mono (loudness target -19 LUFS)."),
     loudness: Optional[float] = typer.Option(None, "--loudness", help="Integrated loudness target, LUFS (default -16 stereo, -19 mono)."),
-    bitrate: Optional[int] = typer.Option(None, "--bitrate", help="MP3/Opus bitrate, kbit/s."),
+    bitrate: Optional[int] = typer.Option(None, "--bitrate", help="MP3/Opus/AAC bitrate, kbit/s."),
     stems: Optional[Path] = typer.Option(None, "--stems", help="Also write one aligned WAV per character here."),
     timeline: Optional[Path] = typer.Option(None, "--timeline", help="Also draw who speaks when to this PNG."),
     report: Optional[Path] = typer.Option(None, "--report", help="Write timings and counts as JSON ('-': to stdout)."),

@@ -15,7 +15,7 @@ import numpy as np
 
 from radioplay.model import Episode
 
-LOSSY_SUFFIXES = (".mp3", ".ogg", ".opus")
+LOSSY_SUFFIXES = (".mp3", ".ogg", ".opus", ".m4a", ".m4b")
 CODEC_HEADROOM_DB = 0.5
 """Lossy encoders overshoot the true peak (LAME -V2 by 0.2-0.3 dB on the seed): master this much lower."""
 DELIVERY_TOLERANCE_LU = 0.2
@@ -46,11 +46,10 @@ def measure_file(path: Path) -> tuple[float, float]:
     The file is decoded in one read: libsndfile's MP3 decoder gives slightly different samples
     when read in blocks (measured: shifted or zeroed frames at block edges). The loudness is then
     measured on a worker thread while this one takes the true peak (its filters release the GIL)."""
-    import soundfile as sf
-
     from radioplay.master import integrated_loudness, true_peak_db
+    from radioplay.publish.audio import read_audio
 
-    data, rate = sf.read(path, dtype="float32", always_2d=True)
+    data, rate = read_audio(path)  # libsndfile, or PyAV for AAC (.m4a, .m4b)
     with ThreadPoolExecutor(1, thread_name_prefix="radioplay-measure") as pool:
         loudness = pool.submit(integrated_loudness, data, rate)
         peak = true_peak_db(data, rate)
