@@ -196,7 +196,7 @@ def render(
     script: Path = typer.Argument(..., help="The drama script (.md or .fountain)."),
     output: Optional[Path] = typer.Option(None, "-o", "--output",
                                           help="Episode file; suffix picks the format (.mp3 .wav .flac .ogg .opus .m4a .m4b). Default: output/<stem>.mp3"),
-    cast: Optional[Path] = typer.Option(None, "--cast", help="Cast file (TOML)."),
+    cast: Optional[Path] = typer.Option(None, "--cast", help="Cast file (TOML). Default: <stem>.toml or cast.toml beside the script."),
     script_format: Optional[ScriptFormat] = typer.Option(None, "--format", case_sensitive=False, help=FORMAT_HELP),
     directions: Optional[Path] = typer.Option(None, "--directions", help="Extra directions table (TOML)."),
     device: Device = typer.Option(Device.auto, "--device", case_sensitive=False, help=DEVICE_HELP),
@@ -238,6 +238,8 @@ def render(
                             limits=Limits(max_script_mb, max_cue_words, max_episode_hours, max_sound_minutes))
     prepared = prepare(script, options)
     _print_diagnostics(prepared.diagnostics, strict, quiet)
+    if not quiet:
+        _note_auto_cast(prepared.auto_cast, prepared.casting, script)
     if dry_run:
         _print_plan(plan_summary(prepared))
         return
@@ -265,6 +267,14 @@ def render(
         devices = ", ".join(f"{name} on {where}" for name, where in report_data.get("devices", {}).items())
         if devices:
             err.print(f"devices {devices}", markup=False)
+
+
+def _note_auto_cast(names, casting, script: Path) -> None:
+    if names:
+        voices = ", ".join(f"{name} ({casting.characters[name].engine}:{casting.characters[name].voice})"
+                           for name in names)
+        print(f"radioplay: note: auto-cast {voices}; `radioplay cast {script} --init` writes them to a "
+              f"cast file to edit", file=sys.stderr)
 
 
 def _note_device(prepared) -> None:
@@ -410,19 +420,30 @@ def _describe_engine(registry, name: str) -> dict:
 @app.command("cast")
 def cast_command(
     script: Path = typer.Argument(..., help="The drama script."),
-    cast: Optional[Path] = typer.Option(None, "--cast", help="Cast file (TOML)."),
+    cast: Optional[Path] = typer.Option(None, "--cast", help="Cast file (TOML). Default: <stem>.toml or cast.toml beside the script."),
     as_json: bool = typer.Option(False, "--json", help="Print JSON."),
     script_format: Optional[ScriptFormat] = typer.Option(None, "--format", case_sensitive=False, help=FORMAT_HELP),
+    init: bool = typer.Option(False, "--init", help="Write the resolved cast as an editable cast file, with comments."),
+    init_output: Optional[Path] = typer.Option(None, "-o", "--output", help="With --init: the file to write (default: cast.toml beside the script)."),
 ) -> None:
     """Show the resolved cast: who gets which engine, voice, speed, pitch, gain, pan and lexicon."""
     from radioplay.parse import load_script
-    from radioplay.voice.cast import cast_json, load_cast
+    from radioplay.voice.cast import cast_json, load_config
+    from radioplay.voice.cast_file import cast_beside
     from radioplay.voice.engines.base import EngineRegistry
 
     parsed = load_script(script, script_format.value if script_format else None)
-    casting = load_cast(cast, parsed, EngineRegistry.from_entry_points())
+    registry = EngineRegistry.from_entry_points()
+    config = load_config(cast if cast is not None else cast_beside(script), parsed, registry)
+    casting = config.casting
     for d in casting.diagnostics:
         print(d.format(), file=sys.stderr)
+    if init:
+        from radioplay.voice.cast_file import write_cast_template
+
+        path = write_cast_template(parsed, config, registry, init_output or script.parent / "cast.toml")
+        print(f"wrote {path}", file=sys.stderr)
+        return
     data = cast_json(casting)
     if as_json:
         _print_json(data)

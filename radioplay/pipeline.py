@@ -30,6 +30,7 @@ from radioplay.publish.delivery import CODEC_HEADROOM_DB, deliver_lossy, is_loss
 from radioplay.publish.outputs import OutputSet, checked_outputs
 from radioplay.values import Rule
 from radioplay.voice.cast import load_config
+from radioplay.voice.cast_file import cast_beside
 from radioplay.voice.directions import DirectionTable
 from radioplay.voice.engines.base import EngineRegistry
 from radioplay.voice.synthesize import (EngineSettings, ProgressCallback, TakePlan, plan_takes,
@@ -103,6 +104,8 @@ class Prepared:
     sounds: tuple[Path, ...] = ()
     """Every sound file the episode is made from (SFX, beds, cover), resolved and checked."""
     seconds: dict[str, float] = field(default_factory=dict)
+    auto_cast: tuple[str, ...] = ()
+    """The characters the cast (if any) gave no voice, so the voice pool did."""
 
     @property
     def diagnostics(self) -> list[Diagnostic]:
@@ -166,6 +169,8 @@ def prepare(script_path: str | Path, options: RenderOptions | None = None) -> Pr
                               threads=options.threads or threads_per_worker(worker_count(options)))
     registry = settings.registry()
     directions = DirectionTable.load(options.directions)
+    if options.cast is None:  # a cast file beside the script is the script's cast
+        options = dataclasses.replace(options, cast=cast_beside(script_path))
     config = load_config(options.cast, script, registry)
     sfx = script_sounds(script, Path(script.path).parent)
     check_sound_lengths([*sfx.values(), *config.production.bed_files()], options.limits)
@@ -176,7 +181,7 @@ def prepare(script_path: str | Path, options: RenderOptions | None = None) -> Pr
     prepared = Prepared(script, config.casting, directions, plan, store, registry, settings, options, output,
                         outputs,
                         timing=config.timing, production=config.production,
-                        sounds=(*sfx.values(), *config.production.sound_files()))
+                        sounds=(*sfx.values(), *config.production.sound_files()), auto_cast=config.auto_cast)
     prepared.seconds["parse"] = parsed - started
     prepared.seconds["plan"] = time.perf_counter() - parsed
     return prepared
