@@ -462,6 +462,36 @@ def cast_command(
 
 
 @app.command()
+def audition(
+    script: Path = typer.Argument(..., help="The drama script."),
+    voices_listed: Optional[str] = typer.Option(None, "--voices", help="ENGINE:VOICE,... to audition (default: every voice that runs here)."),
+    out_dir: Optional[Path] = typer.Option(None, "-o", "--output", help="Folder for index.html and the takes (default: output/<stem>-audition)."),
+    script_format: Optional[str] = typer.Option(None, "--format", help="markdown or fountain."),
+    cache: Optional[Path] = typer.Option(None, "--cache", help="Take store folder (default: $RADIOPLAY_CACHE or the user cache)."),
+    device: str = typer.Option("auto", "--device", help="auto, cpu or cuda."),
+    jobs: int = typer.Option(1, "--jobs", "-j", min=1, help="Synthesis worker processes."),
+) -> None:
+    """Voice each character's first lines in each candidate voice, side by side on one HTML page."""
+    from radioplay.cache import TakeStore, default_cache_dir
+    from radioplay.parse import load_script
+    from radioplay.voice.audition import candidate_voices, write_audition
+    from radioplay.voice.synthesize import EngineSettings
+
+    parsed = load_script(script, script_format)
+    settings = EngineSettings(device=device)
+    registry = settings.registry()
+    candidates = candidate_voices(registry, voices_listed)
+    store = TakeStore(default_cache_dir(cache))
+    store.check_writable()
+    page, characters = write_audition(parsed, registry, candidates, out_dir or Path("output") / f"{script.stem}-audition",
+                                      store, settings, jobs=jobs)
+    synthesized = sum(t.synthesized for c in characters for t in c.takes)
+    reused = sum(t.reused for c in characters for t in c.takes)
+    print(f"wrote {page} ({len(characters)} characters x {len(candidates)} voices; {synthesized} synthesized, "
+          f"{reused} reused)", file=sys.stderr)
+
+
+@app.command()
 def say(
     text: str = typer.Argument(..., help="The words to speak."),
     voice: Optional[str] = typer.Option(None, "--voice", help="ENGINE:VOICE, e.g. piper:joe (default: the first auto-cast voice)."),
