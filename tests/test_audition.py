@@ -78,24 +78,25 @@ def test_audition_page_pitch_speed_snippets_and_reuse(tmp_path, dialogue, store_
     assert f"0 synthesized, {takes} reused" in second.stderr
 
 
-def test_words_per_minute_is_measured_from_the_take(tmp_path, store_dir):
+def audition_page(tmp_path, text: str) -> str:
+    """The audition page of a one-line script `text`, in tone:mid."""
     script = tmp_path / "one.md"
-    script.write_text("# One\n\n**Ada**: one two three four five six.\n", encoding="utf-8")
+    script.write_text(text, encoding="utf-8")
     out = tmp_path / "aud"
     result = runner.invoke(app, ["audition", str(script), "--voices", "tone:mid", "-o", str(out)])
     assert result.exit_code == 0, result.output
+    return (out / "index.html").read_text(encoding="utf-8")
+
+
+def test_words_per_minute_is_measured_from_the_take(tmp_path, store_dir):
+    page = audition_page(tmp_path, "# One\n\n**Ada**: one two three four five six.\n")
     seconds = tone_length(prepare_text("one two three four five six.", {})) / DEFAULT_RATE
     wpm = 60 * 6 / seconds
-    assert f"{wpm:.0f} words/min" in (out / "index.html").read_text(encoding="utf-8")
+    assert f"{wpm:.0f} words/min" in page
 
 
 def test_names_and_lines_are_escaped(tmp_path, store_dir):
-    script = tmp_path / "x.md"
-    script.write_text("# T & co\n\n**Bo**: is 3 <4 or 5> 2 & more?\n", encoding="utf-8")
-    out = tmp_path / "aud"
-    result = runner.invoke(app, ["audition", str(script), "--voices", "tone:mid", "-o", str(out)])
-    assert result.exit_code == 0, result.output
-    page = (out / "index.html").read_text(encoding="utf-8")
+    page = audition_page(tmp_path, "# T & co\n\n**Bo**: is 3 <4 or 5> 2 & more?\n")
     assert "<blockquote>is 3 &lt;4 or 5&gt; 2 &amp; more?</blockquote>" in page
     assert "<title>Audition: T &amp; co</title>" in page
 
@@ -117,3 +118,14 @@ def test_first_lines_stop_near_fifteen_seconds(tmp_path):
     excerpt = first_lines(load_script(script), "Ada")
     chars = sum(len(cue.text) for cue in excerpt.cues)
     assert 15 * 14 <= chars < 15 * 14 + 50 and all(cue.speakers == ("Ada",) for cue in excerpt.cues)
+
+
+@pytest.mark.parametrize("voices, message", [
+    ("tone:bass", "tone"),
+    ("tone", "give ENGINE:VOICE"),
+    (" , ", "--voices lists no voice"),
+])
+def test_bad_voices_are_one_line_errors(tmp_path, dialogue, store_dir, voices, message):
+    result = runner.invoke(app, ["audition", str(dialogue), "--voices", voices, "-o", str(tmp_path / "aud")])
+    assert result.exit_code == 2 and result.stderr.startswith("radioplay: error: ") and message in result.stderr
+    assert len(result.stderr.strip().splitlines()) == 1 and not (tmp_path / "aud").exists()

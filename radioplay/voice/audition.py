@@ -55,20 +55,14 @@ class CharacterAudition:
 
 def candidate_voices(registry: EngineRegistry, listed: str | None) -> list[VoiceSpec]:
     """`listed` ("ENGINE:VOICE,ENGINE:VOICE") checked, else every voice of every engine that runs here."""
-    from radioplay.voice.say import parse_voice
+    from radioplay.voice.say import usable_voice
 
     if listed:
         specs = []
         for item in (part.strip() for part in listed.split(",")):
-            if not item:
-                continue
-            engine_name, voice = parse_voice(item)
-            engine = registry.get(engine_name)
-            reason = engine.unavailable_reason()
-            if reason:
-                raise InputError(f"--voices {item}: engine {engine_name!r} is not usable here: {reason}")
-            engine.check_voice(voice)
-            specs.append(VoiceSpec(engine=engine_name, voice=voice))
+            if item:
+                engine_name, voice = usable_voice(registry, item)
+                specs.append(VoiceSpec(engine=engine_name, voice=voice))
         if not specs:
             raise InputError("--voices lists no voice; give ENGINE:VOICE,ENGINE:VOICE")
         return specs
