@@ -252,7 +252,7 @@ class KokoroEngine:
         if unknown:
             where = f"in {path}" if path else "bundled"
             raise EngineError(f"kokoro has no voice {', '.join(map(repr, unknown))} ({where}: {', '.join(available)}; "
-                              "for English af_*/am_* voices give a voices-v1.0.bin with voices_file)")
+                              "English voices such as af_heart are fetched by name, or give a voices-v1.0.bin with voices_file)")
 
     def model_files(self, voice: str, voices_file: str | os.PathLike | None = None) -> list[Path]:
         # the parts, not the joined file: hashing them needs no assembly, and they decide its bytes
