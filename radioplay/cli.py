@@ -443,6 +443,10 @@ def cast_command(
 
         path = write_cast_template(parsed, config, registry, init_output or script.parent / "cast.toml")
         print(f"wrote {path}", file=sys.stderr)
+        beside = cast_beside(script)
+        if beside is not None and beside.resolve() != path.resolve():
+            print(f"radioplay: note: {beside} is the cast used for {script} without --cast, not {path}",
+                  file=sys.stderr)
         return
     data = cast_json(casting)
     if as_json:
@@ -466,6 +470,7 @@ def audition(
     script: Path = typer.Argument(..., help="The drama script."),
     voices_listed: Optional[str] = typer.Option(None, "--voices", help="ENGINE:VOICE,... to audition (default: every voice that runs here)."),
     out_dir: Optional[Path] = typer.Option(None, "-o", "--output", help="Folder for index.html and the takes (default: output/<stem>-audition)."),
+    cast: Optional[Path] = typer.Option(None, "--cast", help="Cast file for the pronunciations (default: <stem>.toml or cast.toml beside the script)."),
     script_format: Optional[str] = typer.Option(None, "--format", help="markdown or fountain."),
     cache: Optional[Path] = typer.Option(None, "--cache", help="Take store folder (default: $RADIOPLAY_CACHE or the user cache)."),
     device: str = typer.Option("auto", "--device", help="auto, cpu or cuda."),
@@ -475,16 +480,19 @@ def audition(
     from radioplay.cache import TakeStore, default_cache_dir
     from radioplay.parse import load_script
     from radioplay.voice.audition import candidate_voices, write_audition
+    from radioplay.voice.cast import load_config
+    from radioplay.voice.cast_file import cast_beside
     from radioplay.voice.synthesize import EngineSettings
 
     parsed = load_script(script, script_format)
     settings = EngineSettings(device=device)
     registry = settings.registry()
+    config = load_config(cast if cast is not None else cast_beside(script), parsed, registry)
     candidates = candidate_voices(registry, voices_listed)
     store = TakeStore(default_cache_dir(cache))
     store.check_writable()
     page, characters = write_audition(parsed, registry, candidates, out_dir or Path("output") / f"{script.stem}-audition",
-                                      store, settings, jobs=jobs)
+                                      store, settings, config.casting, jobs=jobs)
     synthesized = sum(t.synthesized for c in characters for t in c.takes)
     reused = sum(t.reused for c in characters for t in c.takes)
     print(f"wrote {page} ({len(characters)} characters x {len(candidates)} voices; {synthesized} synthesized, "

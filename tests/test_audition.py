@@ -129,3 +129,16 @@ def test_bad_voices_are_one_line_errors(tmp_path, dialogue, store_dir, voices, m
     result = runner.invoke(app, ["audition", str(dialogue), "--voices", voices, "-o", str(tmp_path / "aud")])
     assert result.exit_code == 2 and result.stderr.startswith("radioplay: error: ") and message in result.stderr
     assert len(result.stderr.strip().splitlines()) == 1 and not (tmp_path / "aud").exists()
+
+
+def test_a_render_with_the_chosen_voices_reuses_the_audition_takes(tmp_path, dialogue, store_dir):
+    from radioplay.pipeline import RenderOptions, render
+    from tests.conftest import tone_cast_text
+
+    (tmp_path / "cast.toml").write_text(tone_cast_text() + '\n[lexicon]\narchive = "AR-kyve"\n', encoding="utf-8")
+    result = runner.invoke(app, ["audition", str(dialogue), "--voices", "tone:low,tone:high", "-o", str(tmp_path / "aud")])
+    assert result.exit_code == 0, result.output
+    rendered = render(dialogue, RenderOptions(output=tmp_path / "ep.wav", jobs=1))
+    # Only the unison line, which no audition voices, is new: one take per speaker.
+    assert rendered.report["synthesized"] == 2
+    assert rendered.report["takes"] - rendered.report["reused"] == 2

@@ -69,6 +69,10 @@ def test_init_with_no_cast_holds_the_auto_cast_and_refuses_to_overwrite(tmp_path
     assert load_config(written, script, registry).casting.characters == config.casting.characters
     again = runner.invoke(app, ["cast", str(dialogue), "--init"])
     assert again.exit_code == 2 and "cast.toml: already exists" in again.output
+    written.rename(tmp_path / "dialogue.toml")  # the stem's cast file wins over a new cast.toml
+    shadowed = runner.invoke(app, ["cast", str(dialogue), "--init"])
+    assert shadowed.exit_code == 0
+    assert f"note: {tmp_path / 'dialogue.toml'} is the cast used for {dialogue} without --cast" in shadowed.stderr
 
 
 def test_template_quotes_names_and_strings(tmp_path, registry):

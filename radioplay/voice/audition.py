@@ -144,10 +144,11 @@ def median_f0(samples: np.ndarray, rate: int) -> float | None:
 
 
 def audition(script: Script, registry: EngineRegistry, voices: list[VoiceSpec], out_dir: Path,
-             store: TakeStore, settings: EngineSettings, seconds: float = AUDITION_SECONDS,
-             jobs: int | None = 1) -> list[CharacterAudition]:
+             store: TakeStore, settings: EngineSettings, casting: Casting | None = None,
+             seconds: float = AUDITION_SECONDS, jobs: int | None = 1) -> list[CharacterAudition]:
     """Voice every character's excerpt in every voice through `store`, write the clips under
-    `out_dir/takes/`, and return what the page shows."""
+    `out_dir/takes/`, and return what the page shows. `casting` (the script's cast) gives the
+    pronunciations, so the takes are the ones a render with the chosen voice reuses."""
     from radioplay.publish import write_audio
 
     directions = DirectionTable.load(None)
@@ -156,9 +157,11 @@ def audition(script: Script, registry: EngineRegistry, voices: list[VoiceSpec], 
         excerpt = first_lines(script, name, seconds)
         words = sum(len(s.text.split()) for cue in excerpt.cues for p in cue.parts for s in p.segments)
         takes = []
-        for v, spec in enumerate(voices):
-            casting = Casting(characters={name: spec})
-            plan = plan_takes(excerpt, casting, directions, registry, store)
+        own = casting.characters[name].lexicon if casting and name in casting.characters else ()
+        for v, voice in enumerate(voices):
+            spec = replace(voice, lexicon=own)
+            trial = Casting(characters={name: spec}, lexicon=dict(casting.lexicon) if casting else {})
+            plan = plan_takes(excerpt, trial, directions, registry, store)
             voiced = synthesize_takes(plan, store, registry, settings, jobs=jobs)
             rate = voiced[0].audio.sample_rate if voiced else 24_000
             gap = np.zeros(int(GAP_SECONDS * rate), np.float32)
@@ -217,11 +220,12 @@ def audition_html(title: str, characters: list[CharacterAudition]) -> str:
 
 
 def write_audition(script: Script, registry: EngineRegistry, voices: list[VoiceSpec], out_dir: Path,
-                   store: TakeStore, settings: EngineSettings, jobs: int | None = 1) -> tuple[Path, list[CharacterAudition]]:
+                   store: TakeStore, settings: EngineSettings, casting: Casting | None = None,
+                   jobs: int | None = 1) -> tuple[Path, list[CharacterAudition]]:
     """Voice the audition and write `out_dir/index.html` beside its clips."""
     from radioplay.io import write_text_atomic
 
-    characters = audition(script, registry, voices, out_dir, store, settings, jobs=jobs)
+    characters = audition(script, registry, voices, out_dir, store, settings, casting, jobs=jobs)
     page = out_dir / "index.html"
     write_text_atomic(page, audition_html(script.title or Path(script.path).stem, characters))
     return page, characters
