@@ -471,9 +471,9 @@ def audition(
     voices_listed: Optional[str] = typer.Option(None, "--voices", help="ENGINE:VOICE,... to audition (default: every voice that runs here)."),
     out_dir: Optional[Path] = typer.Option(None, "-o", "--output", help="Folder for index.html and the takes (default: output/<stem>-audition)."),
     cast: Optional[Path] = typer.Option(None, "--cast", help="Cast file for the pronunciations (default: <stem>.toml or cast.toml beside the script)."),
-    script_format: Optional[str] = typer.Option(None, "--format", help="markdown or fountain."),
+    script_format: Optional[ScriptFormat] = typer.Option(None, "--format", case_sensitive=False, help=FORMAT_HELP),
     cache: Optional[Path] = typer.Option(None, "--cache", help="Take store folder (default: $RADIOPLAY_CACHE or the user cache)."),
-    device: str = typer.Option("auto", "--device", help="auto, cpu or cuda."),
+    device: Device = typer.Option(Device.auto, "--device", case_sensitive=False, help=DEVICE_HELP),
     jobs: int = typer.Option(1, "--jobs", "-j", min=1, help="Synthesis worker processes."),
 ) -> None:
     """Voice each character's first lines in each candidate voice, side by side on one HTML page."""
@@ -484,8 +484,8 @@ def audition(
     from radioplay.voice.cast_file import cast_beside
     from radioplay.voice.synthesize import EngineSettings
 
-    parsed = load_script(script, script_format)
-    settings = EngineSettings(device=device)
+    parsed = load_script(script, script_format.value if script_format else None)
+    settings = EngineSettings(device=device.value)
     registry = settings.registry()
     config = load_config(cast if cast is not None else cast_beside(script), parsed, registry)
     candidates = candidate_voices(registry, voices_listed)

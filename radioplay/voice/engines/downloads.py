@@ -111,20 +111,24 @@ def fetch(url: str, target: Path, *, sha256: str | None = None, md5: str | None 
     if not sha256 and not md5:
         raise EngineError(f"{url}: the catalogue gives no digest for it, so it is not fetched")
     digest = hashlib.sha256() if sha256 else hashlib.md5()
-    try:
-        target.parent.mkdir(parents=True, exist_ok=True)
-        with atomic_path(target) as tmp:
-            with _open(url) as response, open(tmp, "wb") as out:
-                for block in iter(lambda: response.read(1 << 20), b""):
-                    digest.update(block)
-                    out.write(block)
-            if digest.hexdigest() != (sha256 or md5).lower():
-                raise EngineError(f"{url}: downloaded file's {digest.name} is {digest.hexdigest()}, not the "
-                                  f"catalogue's {(sha256 or md5).lower()}: refused")
-    except EngineError:
-        raise
-    except OSError as exc:
-        raise _offline(target.name, [(url, target)], exc) from None
+    with atomic_path(target) as tmp, open(tmp, "wb") as out:  # a refused or cut-off file never lands
+        try:
+            response = _open(url)
+        except OSError as exc:  # URLError, refused, timed out: offline
+            raise _offline(target.name, [(url, target)], exc) from None
+        with response:
+            while True:
+                try:
+                    block = response.read(1 << 20)
+                except OSError as exc:
+                    raise _offline(target.name, [(url, target)], exc) from None
+                if not block:
+                    break
+                digest.update(block)
+                out.write(block)
+        if digest.hexdigest() != (sha256 or md5).lower():
+            raise EngineError(f"{url}: downloaded file's {digest.name} is {digest.hexdigest()}, not the "
+                              f"catalogue's {(sha256 or md5).lower()}: refused")
     target.with_name(target.name + ".sha256").write_text(sha256_file(target) + "\n", encoding="utf-8")
     return target
 
