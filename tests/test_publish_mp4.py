@@ -9,9 +9,8 @@ from mutagen.mp4 import MP4
 
 from radioplay.errors import ExportError
 from radioplay.master import integrated_loudness, true_peak_db
-from radioplay.model import ChapterTiming
 from radioplay.pipeline import RenderOptions, render
-from radioplay.publish import EpisodeTags, write_audio
+from radioplay.publish import write_audio
 from radioplay.publish.audio import check_encoding, read_audio
 from radioplay.publish.mp4 import read_chapters
 from tests.conftest import DIALOGUE, tone_cast_text
