@@ -532,7 +532,7 @@ def publish(
     cast: Optional[Path] = typer.Option(None, "--cast", help="Cast file (TOML) for every episode."),
     show: Optional[Path] = typer.Option(None, "--show", help="The show's show.toml (default: show.toml beside the first script)."),
     renders: Path = typer.Option(Path("output"), "--renders", help="Where the episodes are rendered (reused when up to date)."),
-    audio: str = typer.Option("mp3", "--audio", help="The episodes' audio format: mp3, ogg, opus, wav or flac."),
+    audio: str = typer.Option("mp3", "--audio", help="The episodes' audio format: mp3, m4a, m4b, ogg, opus, wav or flac."),
     jobs: Optional[int] = typer.Option(None, "--jobs", "-j", min=1, help="Synthesis worker processes."),
     cache: Optional[Path] = typer.Option(None, "--cache", help="Take store folder."),
     device: str = typer.Option("auto", "--device", help="auto, cpu or cuda."),
