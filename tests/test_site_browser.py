@@ -160,3 +160,36 @@ def test_screenshot_is_written_beside_the_results(page, tmp_path):
         Path(folder).mkdir(parents=True, exist_ok=True)
         shutil.copyfile(shot, Path(folder) / shot.name)
     print(f"screenshot: {shot}")
+
+
+def test_the_audition_page_plays_every_voice_with_no_errors(browser, tmp_path, dialogue, store_dir):
+    from typer.testing import CliRunner
+
+    from radioplay.cli import app
+
+    out = tmp_path / "audition"
+    result = CliRunner().invoke(app, ["audition", str(dialogue), "--voices", "tone:low,tone:high", "-o", str(out)])
+    assert result.exit_code == 0, result.output
+    context = browser.new_context(viewport={"width": 1000, "height": 900})
+    page = context.new_page()
+    errors: list[str] = []
+    requests: list[str] = []
+    page.on("console", lambda m: errors.append(m.text) if m.type in ("error", "warning") else None)
+    page.on("pageerror", lambda e: errors.append(str(e)))
+    page.on("request", lambda r: requests.append(r.url))
+    page.goto((out / "index.html").as_uri())
+    # the players say preload="none": nothing loads until a listener presses play, as here
+    page.evaluate("Array.from(document.querySelectorAll('audio')).forEach(a => a.play())")
+    page.wait_for_function("Array.from(document.querySelectorAll('audio')).every(a => a.currentTime > 0)",
+                           timeout=15_000)
+    durations = page.evaluate("Array.from(document.querySelectorAll('audio')).map(a => a.duration)")
+    assert len(durations) == 4 and all(d > 0.1 for d in durations), durations
+    assert errors == []
+    assert all(url.startswith(out.as_uri()) for url in requests), requests
+    shot = tmp_path / "audition.png"
+    page.screenshot(path=str(shot), full_page=True)
+    if os.environ.get("RADIOPLAY_SCREENSHOTS"):
+        target = Path(os.environ["RADIOPLAY_SCREENSHOTS"])
+        target.mkdir(parents=True, exist_ok=True)
+        shutil.copy(shot, target / "audition.png")
+    context.close()
