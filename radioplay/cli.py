@@ -195,8 +195,8 @@ DEVICE_HELP = "auto (CUDA when usable), cpu or cuda."
 def render(
     script: Path = typer.Argument(..., help="The drama script (.md or .fountain)."),
     output: Optional[Path] = typer.Option(None, "-o", "--output",
-                                          help="Episode file; suffix picks the format (.mp3 .wav .flac .ogg .opus). Default: output/<stem>.mp3"),
-    cast: Optional[Path] = typer.Option(None, "--cast", help="Cast file (TOML)."),
+                                          help="Episode file; suffix picks the format (.mp3 .wav .flac .ogg .opus .m4a .m4b). Default: output/<stem>.mp3"),
+    cast: Optional[Path] = typer.Option(None, "--cast", help="Cast file (TOML). Default: <stem>.toml or cast.toml beside the script."),
     script_format: Optional[ScriptFormat] = typer.Option(None, "--format", case_sensitive=False, help=FORMAT_HELP),
     directions: Optional[Path] = typer.Option(None, "--directions", help="Extra directions table (TOML)."),
     device: Device = typer.Option(Device.auto, "--device", case_sensitive=False, help=DEVICE_HELP),
@@ -205,7 +205,7 @@ def render(
     sample_rate: int = typer.Option(44_100, "--sample-rate", min=8000, help="Output sample rate, Hz."),
     mono: bool = typer.Option(False, "--mono", help="Render mono (loudness target -19 LUFS)."),
     loudness: Optional[float] = typer.Option(None, "--loudness", help="Integrated loudness target, LUFS (default -16 stereo, -19 mono)."),
-    bitrate: Optional[int] = typer.Option(None, "--bitrate", help="MP3/Opus bitrate, kbit/s."),
+    bitrate: Optional[int] = typer.Option(None, "--bitrate", help="MP3/Opus/AAC bitrate, kbit/s."),
     stems: Optional[Path] = typer.Option(None, "--stems", help="Also write one aligned WAV per character here."),
     timeline: Optional[Path] = typer.Option(None, "--timeline", help="Also draw who speaks when to this PNG."),
     report: Optional[Path] = typer.Option(None, "--report", help="Write timings and counts as JSON ('-': to stdout)."),
@@ -238,6 +238,8 @@ def render(
                             limits=Limits(max_script_mb, max_cue_words, max_episode_hours, max_sound_minutes))
     prepared = prepare(script, options)
     _print_diagnostics(prepared.diagnostics, strict, quiet)
+    if not quiet:
+        _note_auto_cast(prepared.auto_cast, prepared.casting, script)
     if dry_run:
         _print_plan(plan_summary(prepared))
         return
@@ -265,6 +267,14 @@ def render(
         devices = ", ".join(f"{name} on {where}" for name, where in report_data.get("devices", {}).items())
         if devices:
             err.print(f"devices {devices}", markup=False)
+
+
+def _note_auto_cast(names, casting, script: Path) -> None:
+    if names:
+        voices = ", ".join(f"{name} ({casting.characters[name].engine}:{casting.characters[name].voice})"
+                           for name in names)
+        print(f"radioplay: note: auto-cast {voices}; `radioplay cast {script} --init` writes them to a "
+              f"cast file to edit", file=sys.stderr)
 
 
 def _note_device(prepared) -> None:
@@ -412,19 +422,34 @@ def _describe_engine(registry, name: str) -> dict:
 @app.command("cast")
 def cast_command(
     script: Path = typer.Argument(..., help="The drama script."),
-    cast: Optional[Path] = typer.Option(None, "--cast", help="Cast file (TOML)."),
+    cast: Optional[Path] = typer.Option(None, "--cast", help="Cast file (TOML). Default: <stem>.toml or cast.toml beside the script."),
     as_json: bool = typer.Option(False, "--json", help="Print JSON."),
     script_format: Optional[ScriptFormat] = typer.Option(None, "--format", case_sensitive=False, help=FORMAT_HELP),
+    init: bool = typer.Option(False, "--init", help="Write the resolved cast as an editable cast file, with comments."),
+    init_output: Optional[Path] = typer.Option(None, "-o", "--output", help="With --init: the file to write (default: cast.toml beside the script)."),
 ) -> None:
     """Show the resolved cast: who gets which engine, voice, speed, pitch, gain, pan and lexicon."""
     from radioplay.parse import load_script
-    from radioplay.voice.cast import cast_json, load_cast
+    from radioplay.voice.cast import cast_json, load_config
+    from radioplay.voice.cast_file import cast_beside
     from radioplay.voice.engines.base import EngineRegistry
 
     parsed = load_script(script, script_format.value if script_format else None)
-    casting = load_cast(cast, parsed, EngineRegistry.from_entry_points())
+    registry = EngineRegistry.from_entry_points()
+    config = load_config(cast if cast is not None else cast_beside(script), parsed, registry)
+    casting = config.casting
     for d in casting.diagnostics:
         print(d.format(), file=sys.stderr)
+    if init:
+        from radioplay.voice.cast_file import write_cast_template
+
+        path = write_cast_template(parsed, config, registry, init_output or script.parent / "cast.toml")
+        print(f"wrote {path}", file=sys.stderr)
+        beside = cast_beside(script)
+        if beside is not None and beside.resolve() != path.resolve():
+            print(f"radioplay: note: {beside} is the cast used for {script} without --cast, not {path}",
+                  file=sys.stderr)
+        return
     data = cast_json(casting)
     if as_json:
         _print_json(data)
@@ -440,6 +465,40 @@ def cast_command(
         table.add_row(escape(name), c["engine"], escape(c["voice"]), f"{c['speed']:g}", f"{c['pitch']:+g}", f"{c['gain']:+g}",
                       f"{c['pan']:+.2f}")
     _stdout().print(table)
+
+
+@app.command()
+def audition(
+    script: Path = typer.Argument(..., help="The drama script."),
+    voices_listed: Optional[str] = typer.Option(None, "--voices", help="ENGINE:VOICE,... to audition (default: every voice that runs here)."),
+    out_dir: Optional[Path] = typer.Option(None, "-o", "--output", help="Folder for index.html and the takes (default: output/<stem>-audition)."),
+    cast: Optional[Path] = typer.Option(None, "--cast", help="Cast file for the pronunciations (default: <stem>.toml or cast.toml beside the script)."),
+    script_format: Optional[ScriptFormat] = typer.Option(None, "--format", case_sensitive=False, help=FORMAT_HELP),
+    cache: Optional[Path] = typer.Option(None, "--cache", help="Take store folder (default: $RADIOPLAY_CACHE or the user cache)."),
+    device: Device = typer.Option(Device.auto, "--device", case_sensitive=False, help=DEVICE_HELP),
+    jobs: int = typer.Option(1, "--jobs", "-j", min=1, help="Synthesis worker processes."),
+) -> None:
+    """Voice each character's first lines in each candidate voice, side by side on one HTML page."""
+    from radioplay.cache import TakeStore, default_cache_dir
+    from radioplay.parse import load_script
+    from radioplay.voice.audition import candidate_voices, write_audition
+    from radioplay.voice.cast import load_config
+    from radioplay.voice.cast_file import cast_beside
+    from radioplay.voice.synthesize import EngineSettings
+
+    parsed = load_script(script, script_format.value if script_format else None)
+    settings = EngineSettings(device=device.value)
+    registry = settings.registry()
+    config = load_config(cast if cast is not None else cast_beside(script), parsed, registry)
+    candidates = candidate_voices(registry, voices_listed)
+    store = TakeStore(default_cache_dir(cache))
+    store.check_writable()
+    page, characters = write_audition(parsed, registry, candidates, out_dir or Path("output") / f"{script.stem}-audition",
+                                      store, settings, config.casting, jobs=jobs)
+    synthesized = sum(t.synthesized for c in characters for t in c.takes)
+    reused = sum(t.reused for c in characters for t in c.takes)
+    print(f"wrote {page} ({len(characters)} characters x {len(candidates)} voices; {synthesized} synthesized, "
+          f"{reused} reused)", file=sys.stderr)
 
 
 @app.command()
@@ -465,6 +524,40 @@ def say(
     audio = speak(request, registry, output)
     print(f"wrote {output} ({audio.duration:.2f} s, {request.spec.engine}:{request.spec.voice}): {request.text}",
           file=sys.stderr)
+
+
+@app.command()
+def publish(
+    scripts: list[Path] = typer.Argument(..., help="The episodes' scripts, in episode order."),
+    site: Path = typer.Option(Path("site"), "--site", help="The site folder (feed.xml, index.html, a folder per episode)."),
+    base_url: Optional[str] = typer.Option(None, "--base-url", help="Where the site will be served from, e.g. https://example.org/podcast/ (kept for next time)."),
+    cast: Optional[Path] = typer.Option(None, "--cast", help="Cast file (TOML) for every episode."),
+    show: Optional[Path] = typer.Option(None, "--show", help="The show's show.toml (default: show.toml beside the first script)."),
+    renders: Path = typer.Option(Path("output"), "--renders", help="Where the episodes are rendered (reused when up to date)."),
+    audio: str = typer.Option("mp3", "--audio", help="The episodes' audio format: mp3, m4a, m4b, ogg, opus, wav or flac."),
+    jobs: Optional[int] = typer.Option(None, "--jobs", "-j", min=1, help="Synthesis worker processes."),
+    cache: Optional[Path] = typer.Option(None, "--cache", help="Take store folder."),
+    device: str = typer.Option("auto", "--device", help="auto, cpu or cuda."),
+) -> None:
+    """Render (or reuse) each episode and write a static podcast site: feed.xml, index.html, a page per episode."""
+    from rich.markup import escape
+
+    from radioplay.pipeline import RenderOptions, execute
+    from radioplay.site.build import SiteOptions, plan_site, write_site
+
+    options = SiteOptions(site=site, base_url=base_url, show=show, renders=renders, audio_suffix=f".{audio.lstrip('.')}",
+                          render=RenderOptions(cast=cast, jobs=jobs, cache=cache, device=device))
+    plan = plan_site(scripts, options)
+    for prepared in plan.prepared:
+        _print_diagnostics(prepared.diagnostics, strict=False)
+    results = [_execute_with_progress(prepared, execute) for prepared in plan.prepared]
+    write_site(plan, results)
+    err = _stderr()
+    for episode, result in zip(plan.episodes, results):
+        state = "up to date" if result.report.get("up_to_date") else "rendered"
+        err.print(f"[green]{state}[/] {escape(str(episode.prepared.output))} -> {escape(str(site / episode.slug))}/")
+    err.print(f"[green]wrote[/] {escape(str(site / 'feed.xml'))}  ({len(plan.records.episodes)} episode(s), "
+              f"{escape(plan.show.base_url)}feed.xml)")
 
 
 @cache_app.command("info")

@@ -33,8 +33,33 @@ COVER_PIXELS = (300, 4096)
 TAG_MAX_CHARS = 1000
 EPISODE_NUMBERS = Rule((int,), 0, 1_000_000)
 _ISO_DATE = re.compile(r"^\d{4}(-\d{2}(-\d{2}([T ]\d{2}:\d{2}(:\d{2})?)?)?)?$")
-PRODUCTION_ALIASES = {"album": "show"}
-"""`album` is the ID3 name of what radioplay calls the show."""
+PRODUCTION_ALIASES = {"album": "show", "author": "artist"}
+"""`album` is the ID3 name of what radioplay calls the show; a podcast's `author` is its ID3 artist."""
+DESCRIPTION_MAX_CHARS = 4000
+"""Apple Podcasts' limit for a show's or an episode's description."""
+SEASONS = Rule((int,), 1, 100_000)
+_LANGUAGE = re.compile(r"^[A-Za-z]{2,3}(-[A-Za-z0-9]{2,8})*$")
+
+
+@dataclass(frozen=True)
+class FeedInfo:
+    """What `radioplay publish` writes into the feed besides the tags: `[production]` keys (or a
+    show.toml's). None means not given (radioplay.site says which the platforms require)."""
+
+    description: str | None = field(default=None, metadata={"rule": Rule((str,))})
+    """The show's description (the episode's is the `comment` tag)."""
+    language: str | None = field(default=None, metadata={"rule": Rule((str,))})
+    """BCP 47, e.g. "en" or "en-GB"."""
+    category: str | None = field(default=None, metadata={"rule": Rule((str,))})
+    """An Apple Podcasts category, "Fiction" or with its subcategory "Fiction > Drama"."""
+    explicit: bool | None = field(default=None, metadata={"rule": Rule((bool,))})
+    season: int | None = field(default=None, metadata={"rule": Rule((int, str))})
+    pub_date: str | None = field(default=None, metadata={"rule": Rule((str, date))})
+    """The episode's publication date, ISO 8601 "2026-11-26" or "2026-11-26T09:00:00Z"."""
+    email: str | None = field(default=None, metadata={"rule": Rule((str,))})
+    """The owner's address (itunes:owner), which directories use to verify the feed."""
+    link: str | None = field(default=None, metadata={"rule": Rule((str,))})
+    """The show's web site; default: the published site."""
 
 
 @dataclass(frozen=True)
@@ -44,6 +69,8 @@ class Production:
 
     tags: EpisodeTags = field(default_factory=EpisodeTags)
     beds: Beds = field(default_factory=Beds)
+    feed: FeedInfo = field(default_factory=FeedInfo, repr=False)
+    """Not in repr: the render key hashes repr(production), and the feed's text changes no audio."""
 
     def sound_files(self) -> list[Path]:
         """The files the episode is made from besides the takes: the beds' and the cover."""
@@ -94,7 +121,7 @@ def read_timing(source: TomlSource, table: Mapping[str, object]) -> dict[str, fl
 def read_production(source: TomlSource, table: Mapping[str, object]) -> Production:
     """A `[production]` table, checked: tags, the cover (a real JPEG or PNG) and the bed files,
     all inside the cast file's folder."""
-    tag_rules, bed_rules = rules(EpisodeTags), rules(Beds)
+    tag_rules, bed_rules, feed_rules = rules(EpisodeTags), rules(Beds), rules(FeedInfo)
     aliases = {alias: tag_rules[name] for alias, name in PRODUCTION_ALIASES.items()}
     folder = Path(source.path).resolve().parent if source.path else None
 
@@ -116,22 +143,76 @@ def read_production(source: TomlSource, table: Mapping[str, object]) -> Producti
     convert: dict[str, Callable[[object], object]] = {
         key: _tag_text for key in ("title", "show", "album", "artist", "comment", "genre")}
     convert.update(episode=_episode_number, date=_iso_date, cover=cover, intro=sound, outro=sound,
-                   room_tone=lambda name: PINK if name == PINK else sound(name))
-    values = read_fields(source, table, {**tag_rules, **bed_rules, **aliases}, "[production]", "production",
-                         allowed=[*tag_rules, *aliases, *bed_rules], convert=convert)
+                   room_tone=lambda name: PINK if name == PINK else sound(name), **FEED_CONVERTERS)
+    values = read_fields(source, table, {**tag_rules, **bed_rules, **feed_rules, **aliases}, "[production]",
+                         "production", allowed=[*tag_rules, *aliases, *bed_rules, *feed_rules], convert=convert)
     for alias, name in PRODUCTION_ALIASES.items():
         if alias in values:
             values.setdefault(name, values.pop(alias))
     tags = EpisodeTags(**{k: v for k, v in values.items() if k in tag_rules})
     beds = Beds(**{k: v for k, v in values.items() if k in bed_rules},
                 sounds_dir=str(folder) if folder else None)
-    return Production(tags, beds)
+    return Production(tags, beds, FeedInfo(**{k: v for k, v in values.items() if k in feed_rules}))
 
 
 def _tag_text(value: object) -> str:
     if not str(value).strip() or len(str(value)) > TAG_MAX_CHARS:
         raise ValueError(f"must be 1 to {TAG_MAX_CHARS} characters")
     return str(value)
+
+
+def _description(value: object) -> str:
+    if not str(value).strip() or len(str(value)) > DESCRIPTION_MAX_CHARS:
+        raise ValueError(f"must be 1 to {DESCRIPTION_MAX_CHARS} characters")
+    return str(value).strip()
+
+
+def _language(value: object) -> str:
+    if not _LANGUAGE.match(str(value)):
+        raise ValueError(f"must be a language tag such as \"en\" or \"en-GB\", not {value!r}")
+    return str(value)
+
+
+def _category(value: object) -> str:
+    from radioplay.site.categories import check_category
+
+    return check_category(str(value))
+
+
+def _season(value: object) -> int:
+    if isinstance(value, str) and value.strip().isdigit():
+        value = int(value.strip())
+    return int(SEASONS.check(value))
+
+
+def _pub_date(value: object) -> str:
+    """An ISO 8601 date or date and time (a TOML date or datetime too), kept as text."""
+    if isinstance(value, (date, datetime)):
+        return value.isoformat()
+    try:
+        datetime.fromisoformat(str(value).strip().replace("Z", "+00:00"))
+    except ValueError:
+        raise ValueError(f"must be an ISO 8601 date such as \"2026-11-26\" or \"2026-11-26T09:00:00Z\", "
+                         f"not {value!r}") from None
+    return str(value).strip()
+
+
+def _email(value: object) -> str:
+    if not re.fullmatch(r"[^@\s]+@[^@\s]+\.[^@\s]+", str(value)):
+        raise ValueError(f"must be an e-mail address, not {value!r}")
+    return str(value)
+
+
+def _web_address(value: object) -> str:
+    if not re.fullmatch(r"https?://[^\s/]+(/\S*)?", str(value)):
+        raise ValueError(f"must be an http:// or https:// address, not {value!r}")
+    return str(value)
+
+
+FEED_CONVERTERS: dict[str, Callable[[object], object]] = {
+    "description": _description, "language": _language, "category": _category, "season": _season,
+    "pub_date": _pub_date, "email": _email, "link": _web_address}
+"""How each FeedInfo key is checked beyond its type (radioplay.site reads show.toml with these too)."""
 
 
 def _episode_number(value: object) -> int:

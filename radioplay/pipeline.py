@@ -16,8 +16,6 @@ import time
 from dataclasses import dataclass, field
 from pathlib import Path
 
-import numpy as np
-
 from radioplay import JSON_SCHEMA
 from radioplay.cache import TakeStore, default_cache_dir
 from radioplay.config import Production, script_sounds
@@ -28,18 +26,16 @@ from radioplay.mix.timing import Timing
 from radioplay.model import Casting, Diagnostic, Episode, Script, Take
 from radioplay.parse import load_script
 from radioplay.publish.audio import SUPPORTED_SUFFIXES, check_encoding
+from radioplay.publish.delivery import CODEC_HEADROOM_DB, deliver_lossy, is_lossy
 from radioplay.publish.outputs import OutputSet, checked_outputs
 from radioplay.values import Rule
 from radioplay.voice.cast import load_config
+from radioplay.voice.cast_file import cast_beside
 from radioplay.voice.directions import DirectionTable
 from radioplay.voice.engines.base import EngineRegistry
 from radioplay.voice.synthesize import (EngineSettings, ProgressCallback, TakePlan, plan_takes,
                                         synthesize_takes, usable_cores)
 
-LOSSY_SUFFIXES = (".mp3", ".ogg", ".opus")
-CODEC_HEADROOM_DB = 0.5
-"""Lossy encoders overshoot the true peak (LAME -V2 by 0.2-0.3 dB on the seed): master this much lower."""
-DELIVERY_TOLERANCE_LU = 0.2
 STEREO_TARGET_LUFS = -16.0
 MONO_TARGET_LUFS = -19.0
 OPTION_RULES = {
@@ -108,6 +104,8 @@ class Prepared:
     sounds: tuple[Path, ...] = ()
     """Every sound file the episode is made from (SFX, beds, cover), resolved and checked."""
     seconds: dict[str, float] = field(default_factory=dict)
+    auto_cast: tuple[str, ...] = ()
+    """The characters the cast (if any) gave no voice, so the voice pool did."""
 
     @property
     def diagnostics(self) -> list[Diagnostic]:
@@ -165,11 +163,14 @@ def prepare(script_path: str | Path, options: RenderOptions | None = None) -> Pr
     check_options(options, output)
     check_writable(output)
     script = load_script(script_path, options.format, options.limits)
+    parsed = time.perf_counter()
     check_episode_length(script, options.limits)
     settings = EngineSettings(device=options.device,
                               threads=options.threads or threads_per_worker(worker_count(options)))
     registry = settings.registry()
     directions = DirectionTable.load(options.directions)
+    if options.cast is None:  # a cast file beside the script is the script's cast
+        options = dataclasses.replace(options, cast=cast_beside(script_path))
     config = load_config(options.cast, script, registry)
     sfx = script_sounds(script, Path(script.path).parent)
     check_sound_lengths([*sfx.values(), *config.production.bed_files()], options.limits)
@@ -180,8 +181,9 @@ def prepare(script_path: str | Path, options: RenderOptions | None = None) -> Pr
     prepared = Prepared(script, config.casting, directions, plan, store, registry, settings, options, output,
                         outputs,
                         timing=config.timing, production=config.production,
-                        sounds=(*sfx.values(), *config.production.sound_files()))
-    prepared.seconds["parse"] = time.perf_counter() - started
+                        sounds=(*sfx.values(), *config.production.sound_files()), auto_cast=config.auto_cast)
+    prepared.seconds["parse"] = parsed - started
+    prepared.seconds["plan"] = time.perf_counter() - parsed
     return prepared
 
 
@@ -259,9 +261,10 @@ def _up_to_date(prepared: Prepared, previous: dict, on_take: ProgressCallback | 
     if on_take:
         for request in prepared.plan.requests:
             on_take(request, True)
-    seconds = {k: 0.0 for k in ("synthesize", "mix", "master", "export")}
+    seconds = {k: 0.0 for k in ("synthesize", "mix", "master", "export", "check")}
     seconds["parse"] = prepared.seconds.get("parse", 0.0)
-    seconds["total"] = seconds["parse"]
+    seconds["plan"] = prepared.seconds.get("plan", 0.0)
+    seconds["total"] = seconds["parse"] + seconds["plan"]
     report = {**previous, "schema": JSON_SCHEMA, "synthesized": 0, "reused": len(prepared.plan.requests), "up_to_date": True,
               "seconds": {k: round(v, 3) for k, v in seconds.items()}}
     if prepared.options.report:
@@ -275,7 +278,7 @@ def _render(prepared: Prepared, key: str, on_take: ProgressCallback | None) -> R
     from radioplay.publish.publication import Publication
 
     options, seconds = prepared.options, prepared.seconds
-    started = time.perf_counter() - seconds.get("parse", 0.0)
+    started = time.perf_counter() - seconds.get("parse", 0.0) - seconds.get("plan", 0.0)
 
     t = time.perf_counter()
     takes = synthesize_takes(prepared.plan, prepared.store, prepared.registry, prepared.settings,
@@ -295,9 +298,10 @@ def _render(prepared: Prepared, key: str, on_take: ProgressCallback | None) -> R
     t = time.perf_counter()
     target = options.loudness if options.loudness is not None else (
         MONO_TARGET_LUFS if options.mono else STEREO_TARGET_LUFS)
-    lossy = prepared.output.suffix.lower() in LOSSY_SUFFIXES
+    lossy = is_lossy(prepared.output)
     ceiling = options.true_peak - (CODEC_HEADROOM_DB if lossy else 0.0)
-    mastered = master(mixed.samples, mixed.sample_rate, target_lufs=target, true_peak_db=ceiling)
+    # A lossy file is decoded and measured after encoding (publish.delivery): no need to measure twice.
+    mastered = master(mixed.samples, mixed.sample_rate, target_lufs=target, true_peak_db=ceiling, measure=not lossy)
     episode = Episode(mastered.samples, mixed.sample_rate, prepared.script.title, cues, chapters,
                       loudness=mastered.loudness, true_peak=mastered.true_peak)
     seconds["master"] = time.perf_counter() - t
@@ -325,7 +329,7 @@ def _report(prepared: Prepared, takes: list[Take], episode: Episode) -> dict:
         "loudness": round(episode.loudness, 2),
         "true_peak": round(episode.true_peak, 2),
         "seconds": {k: round(seconds.get(k, 0.0), 3)
-                    for k in ("parse", "synthesize", "mix", "master", "export", "total")},
+                    for k in ("parse", "plan", "synthesize", "mix", "master", "export", "check", "total")},
         "output": str(prepared.output),
         "up_to_date": False,
         "damaged_takes": [str(problem) for problem in prepared.store.problems],
@@ -352,8 +356,10 @@ def publish(prepared: Prepared, episode: Episode, mixed, target_lufs: float, pub
                         bitrate=options.bitrate, base_dir=Path(prepared.script.path).parent, atomic=False)
 
     write(episode.samples)
-    if out.suffix.lower() in LOSSY_SUFFIXES:
-        _deliver_lossy(episode_file, episode, target_lufs, options.true_peak, write)
+    if is_lossy(out):
+        started = time.perf_counter()
+        deliver_lossy(episode_file, episode, target_lufs, options.true_peak, write)
+        prepared.seconds["check"] = time.perf_counter() - started
     publication.write_text(sidecar_path(out, ".vtt"), vtt_text(episode.cues))
     publication.write_text(sidecar_path(out, ".srt"), srt_text(episode.cues))
     publication.write_text(sidecar_path(out, ".chapters.json"), chapters_json_text(episode.chapters, episode.title))
@@ -363,29 +369,6 @@ def publish(prepared: Prepared, episode: Episode, mixed, target_lufs: float, pub
         with publication.writing(options.timeline) as timeline_file:
             draw_timeline(timeline_file, episode.cues, episode.chapters, episode.duration,
                           title=episode.title, atomic=False)
-
-
-def _deliver_lossy(out: Path, episode: Episode, target_lufs: float, ceiling_db: float, write) -> None:
-    """Measure the encoded file as a listener's player decodes it; if the codec moved its loudness
-    or true peak out of spec, correct the gain once and encode again. The episode then reports the
-    delivered file's figures."""
-    loudness, peak = _measure_file(out)
-    error = target_lufs - loudness
-    if peak > ceiling_db or abs(error) > DELIVERY_TOLERANCE_LU:
-        gain_db = min(error, ceiling_db - 0.05 - peak)
-        episode.samples = (episode.samples * np.float32(10.0 ** (gain_db / 20.0))).astype(np.float32)
-        write(episode.samples)
-        loudness, peak = _measure_file(out)
-    episode.loudness, episode.true_peak = loudness, peak
-
-
-def _measure_file(path: Path) -> tuple[float, float]:
-    import soundfile as sf
-
-    from radioplay.master import integrated_loudness, true_peak_db
-
-    data, rate = sf.read(path, dtype="float32", always_2d=True)
-    return integrated_loudness(data, rate), true_peak_db(data, rate)
 
 
 def render(script_path: str | Path, options: RenderOptions | None = None,

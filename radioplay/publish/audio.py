@@ -4,6 +4,7 @@
     .flac  FLAC 16- or 24-bit (libsndfile), Vorbis comments (+ CHAPTERnnn tags)
     .mp3   MPEG Layer III (LAME through pedalboard, CBR), ID3v2.3 tags with CHAP + CTOC chapters
     .ogg / .opus  Ogg Opus at 48 kHz (resampled with soxr when needed), Vorbis comments (+ CHAPTERnnn)
+    .m4a / .m4b   AAC in MP4 (FFmpeg through PyAV), iTunes tags and cover, QuickTime + Nero chapters
 
 The file is encoded and tagged under a temporary name in the destination folder, then renamed into
 place (radioplay.io.atomic_path): a failure at any step leaves the previous file untouched.
@@ -23,9 +24,10 @@ import numpy as np
 from radioplay.errors import ExportError, failure
 from radioplay.io import atomic_path
 from radioplay.model import ChapterTiming
+from radioplay.publish.mp4 import MP4_SUFFIXES, check_aac, read_mp4, write_mp4
 from radioplay.values import Rule
 
-SUPPORTED_SUFFIXES = (".wav", ".flac", ".mp3", ".ogg", ".opus")
+SUPPORTED_SUFFIXES = (".wav", ".flac", ".mp3", ".ogg", ".opus", *MP4_SUFFIXES)
 OPUS_RATE = 48_000
 """Opus encodes at 48 kHz (or 8/12/16/24 kHz); podcasts use 48 kHz."""
 DEFAULT_MP3_KBPS = 128
@@ -68,11 +70,11 @@ def write_audio(path: str | os.PathLike, samples: np.ndarray, rate: int, *, tags
     """Write `samples` ((n,) or (n, channels) float in [-1, 1]) at `rate` Hz to `path`, format by suffix.
 
     A relative `tags.cover` is resolved against `base_dir` (the script's folder) when given.
-    `bitrate` is kbps for .mp3 (CBR; default: LAME's VBR -V2, about 150-190 kbps, which keeps the
+    `bitrate` is kbps for .m4a/.m4b (AAC; default 64 per channel), .mp3 (CBR; default: LAME's VBR -V2, about 150-190 kbps, which keeps the
     mastered loudness where 128 kbps CBR lost 0.4 LU on speech) and .ogg/.opus (default: the encoder's, about
     60 kbps per channel); `bits` is 16 or 24 for .wav and .flac. Values beyond [-1, 1] are clipped
     (mastered audio has none). For MP3, `chapters` become CHAP frames with a CTOC; with none given,
-    one chapter spans the whole episode. `atomic=False` writes `path` itself: for a caller that
+    one chapter spans the whole episode (MP4 too). `atomic=False` writes `path` itself: for a caller that
     already writes to a temporary (radioplay.publish.publication).
     """
     dest = Path(path)
@@ -88,7 +90,8 @@ def write_audio(path: str | os.PathLike, samples: np.ndarray, rate: int, *, tags
     if data.ndim != 2 or data.shape[1] < 1:
         raise ExportError(f"{dest}: samples must have shape (n,) or (n, channels), not {data.shape}")
     check_encoding(dest, rate, data.shape[1], bitrate)
-    data = np.clip(data, -1.0, 1.0)
+    if data.size and (data.max() > 1.0 or data.min() < -1.0):  # mastered audio never is: no episode-sized copy
+        data = np.clip(data, -1.0, 1.0)
     if tags and tags.cover is not None:
         cover = Path(tags.cover)
         if base_dir is not None and not cover.is_absolute():
@@ -104,6 +107,8 @@ def write_audio(path: str | os.PathLike, samples: np.ndarray, rate: int, *, tags
                 _write_flac(tmp, data, rate, bits, tags, chapters)
             elif suffix == ".mp3":
                 _write_mp3(tmp, data, rate, bitrate, tags, chapters)
+            elif suffix in MP4_SUFFIXES:
+                write_mp4(tmp, data, rate, bitrate, tags, chapters, _cover_mime)
             else:
                 _write_opus(tmp, data, rate, bitrate, tags, chapters)
     except _encoder_errors() as exc:  # libsndfile, LAME and mutagen report a full disk their own way
@@ -114,9 +119,11 @@ def write_audio(path: str | os.PathLike, samples: np.ndarray, rate: int, *, tags
 
 
 def _encoder_errors() -> tuple[type[BaseException], ...]:
+    from av import FFmpegError
     from mutagen import MutagenError
 
-    return RuntimeError, MutagenError  # soundfile.LibsndfileError and pedalboard's are RuntimeErrors
+    # soundfile.LibsndfileError and pedalboard's are RuntimeErrors; PyAV (.m4a/.m4b) has its own
+    return RuntimeError, MutagenError, FFmpegError
 
 
 def _soundfile():
@@ -218,7 +225,8 @@ def check_opus_bitrate(kbps: int, channels: int) -> None:
 
 def check_encoding(path: str | os.PathLike, rate: int, channels: int, kbps: int | None) -> None:
     """Raise ExportError, before anything is made, when `path`'s format cannot be encoded at `rate`
-    Hz and `kbps` (MP3: LAME's rates and bitrates; Opus: its bitrate range; WAV/FLAC: no bitrate)."""
+    Hz and `kbps` (MP3: LAME's rates and bitrates; Opus: its bitrate range; AAC: its rates and
+    bitrate range; WAV/FLAC: no bitrate)."""
     suffix = Path(path).suffix.lower()
     if suffix == ".mp3":
         if rate not in MP3_SAMPLE_RATES:
@@ -229,8 +237,20 @@ def check_encoding(path: str | os.PathLike, rate: int, channels: int, kbps: int 
     elif suffix in (".ogg", ".opus"):
         if kbps is not None:
             check_opus_bitrate(kbps, channels)
+    elif suffix in MP4_SUFFIXES:
+        check_aac(path, rate, channels, kbps)
     elif kbps is not None:
-        raise ExportError(f"{path}: a bitrate applies to .mp3, .ogg and .opus outputs only, not {suffix}")
+        raise ExportError(f"{path}: a bitrate applies to .mp3, .ogg, .opus, .m4a and .m4b outputs only, "
+                          f"not {suffix}")
+
+
+def read_audio(path: str | os.PathLike) -> tuple[np.ndarray, int]:
+    """Decode any format write_audio writes to ((n, channels) float32, rate), as a player would."""
+    path = Path(path)
+    if path.suffix.lower() in MP4_SUFFIXES:
+        return read_mp4(path)
+    data, rate = _soundfile().read(path, dtype="float32", always_2d=True)
+    return data, rate
 
 
 def _write_mp3(tmp: Path, data: np.ndarray, rate: int, kbps: int | None, tags: EpisodeTags | None,

@@ -376,6 +376,8 @@ class CastConfig:
     casting: Casting
     timing: Timing = field(default_factory=Timing)
     production: Production = field(default_factory=Production)
+    auto_cast: tuple[str, ...] = ()
+    """The characters whose voice came from the pool: the cast file named no voice for them."""
 
 
 # --------------------------------------------------------------------------- load_cast
@@ -548,7 +550,8 @@ def load_config(path: Path | None, script: Script, registry: EngineRegistry,
     characters = {name: specs[name] for name in script.speakers()}
     casting = Casting(characters=characters, lexicon=lexicon, diagnostics=diagnostics,
                       path=str(path) if path is not None else None)
-    return CastConfig(casting, Timing(**timing), user.production if user else Production())
+    auto_cast = tuple(name for name in script.speakers() if name not in explicit)
+    return CastConfig(casting, Timing(**timing), user.production if user else Production(), auto_cast)
 
 
 def _first_voice(engine: str, pool: list[_PoolVoice], used: set[tuple[str, str]],

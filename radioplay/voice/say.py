@@ -38,6 +38,18 @@ def parse_voice(value: str) -> tuple[str, str]:
     return engine.strip(), voice.strip()
 
 
+def usable_voice(registry: EngineRegistry, value: str) -> tuple[str, str]:
+    """(engine, voice) for "ENGINE:VOICE" when that engine runs here and has that voice; else
+    SayError or EngineError."""
+    engine_name, voice_name = parse_voice(value)
+    engine = registry.get(engine_name)
+    reason = engine.unavailable_reason()
+    if reason:
+        raise EngineError(f"engine {engine_name!r} is not usable here: {reason}")
+    engine.check_voice(voice_name)
+    return engine_name, voice_name
+
+
 def _one_line_script(speaker: str, text: str) -> Script:
     segment = Segment(text=text, direction=None, line=1, col=1)
     cue = Cue(kind="line", speakers=(speaker,), text=text, direction=None, line=1, col=1,
@@ -70,12 +82,7 @@ def say_request(text: str, registry: EngineRegistry, *, voice: str | None = None
     casting = load_cast(cast, _one_line_script(speaker, text), registry)
     spec = casting.characters[speaker]
     if voice is not None:
-        engine_name, voice_name = parse_voice(voice)
-        engine = registry.get(engine_name)
-        reason = engine.unavailable_reason()
-        if reason:
-            raise EngineError(f"engine {engine_name!r} is not usable here: {reason}")
-        engine.check_voice(voice_name)
+        engine_name, voice_name = usable_voice(registry, voice)
         if character is None:  # the auto-cast voice's speed and options were tuned for that voice
             spec = VoiceSpec(engine=engine_name, voice=voice_name)
         else:  # the character's speed, pitch and lexicon; its options only on its own engine

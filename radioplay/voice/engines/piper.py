@@ -66,10 +66,14 @@ def voice_paths(voice: str) -> tuple[Path, Path]:
     """(model, config) for a voice name or a path to a Piper .onnx file, or raise EngineError."""
     if voice in BUNDLED_ALIASES:
         return _bundled_paths()
+    from radioplay.voice.engines import downloads
+
+    if downloads.is_piper_catalogue_name(voice):  # en_GB-alan-medium: fetched on first use
+        return downloads.piper_voice(voice)
     path = Path(voice).expanduser()
     if path.suffix != ".onnx":
-        raise EngineError(f"piper has no voice {voice!r} (voices: {', '.join(BUNDLED_ALIASES)}, "
-                          "or a path to a Piper .onnx voice file)")
+        raise EngineError(f"piper has no voice {voice!r} (voices: {', '.join(BUNDLED_ALIASES)}, a catalogue "
+                          "name such as en_GB-alan-medium, or a path to a Piper .onnx voice file)")
     if not path.is_file():
         raise EngineError(f"piper voice file {path} does not exist")
     config = path.with_name(path.name + ".json")
