@@ -17,7 +17,7 @@ from radioplay.voice.audition import first_lines, median_f0
 from radioplay.voice.cast import load_config
 from radioplay.voice.engines.base import EngineRegistry
 from radioplay.voice.engines.tone import DEFAULT_RATE, tone_length
-from radioplay.voice.text import prepare_text
+from radioplay.voice.text import prepare_text, sentences
 
 runner = CliRunner()
 
@@ -49,8 +49,9 @@ def test_audition_page_pitch_speed_snippets_and_reuse(tmp_path, dialogue, store_
     first = runner.invoke(app, ["audition", str(dialogue), "--voices", "tone:low,tone:high", "-o", str(out)])
     assert first.exit_code == 0, first.output
     script = load_script(dialogue)
-    texts = {name: [prepare_text(seg.text, {}) for cue in first_lines(script, name).cues for p in cue.parts
-                    for seg in p.segments] for name in ("Ada", "Marlow")}
+    texts = {name: [said.spoken for cue in first_lines(script, name).cues for p in cue.parts
+                    for seg in p.segments for said in sentences(seg.text, {})]  # one take per sentence
+             for name in ("Ada", "Marlow")}
     takes = 2 * (len(texts["Ada"]) + len(texts["Marlow"]))
     assert takes >= 8
     assert f"2 characters x 2 voices; {takes} synthesized, 0 reused" in first.stderr
