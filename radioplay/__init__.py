@@ -8,3 +8,6 @@ The pipeline, importable stage by stage:
 """
 
 __version__ = "0.1.0"
+
+JSON_SCHEMA = 1
+"""The `"schema"` of every JSON object radioplay prints or writes; raised when a field changes meaning."""

@@ -1,51 +1,168 @@
 """The `radioplay` command: thin typer commands over radioplay.pipeline and friends.
 
-Every RadioplayError becomes one line on stderr, `radioplay: error: ...`, and exit status 2.
+Every failure a user can meet is one line on stderr, `radioplay: error: ...`, and an exit status:
+2 for bad input or usage, 1 for a failure while running (see radioplay.errors), 130 after Ctrl-C
+and 143 after SIGTERM (finished takes are kept either way).
 """
 
 from __future__ import annotations
 
+import errno
+import gc
 import json
+import logging
+import signal
 import sys
+from enum import Enum
 from pathlib import Path
 from typing import Optional
 
 import typer
 from typer.core import TyperGroup
 
-from radioplay.errors import RadioplayError
+from radioplay import JSON_SCHEMA
+from radioplay.errors import EXIT_BAD_INPUT, EXIT_RUN_FAILED, RadioplayError, failure
+from radioplay.limits import Limits
 
-EXIT_USAGE = 2
+try:  # typer >= 0.20 carries its own copy of click
+    from typer._click import exceptions as _click_errors
+except ImportError:  # pragma: no cover - older typer on the real click
+    from click import exceptions as _click_errors
+
+EXIT_USAGE = EXIT_BAD_INPUT
+LOGGER = "radioplay"
+
+
+class Device(str, Enum):
+    auto = "auto"
+    cpu = "cpu"
+    cuda = "cuda"
+
+
+class ScriptFormat(str, Enum):
+    markdown = "markdown"
+    fountain = "fountain"
+
+
+class Terminated(KeyboardInterrupt):
+    """SIGTERM, raised in the main thread so that it unwinds like Ctrl-C."""
+
+
+def _raise_terminated(signum, frame) -> None:
+    raise Terminated()
 
 
 class _ErrorsAsOneLine(TyperGroup):
-    """Turns every RadioplayError from any subcommand into one line on stderr and exit 2."""
+    """Every error from any command (usage, bad input, a failure while running) becomes one line on
+    stderr and its exit status; Ctrl-C and SIGTERM become one line too."""
+
+    def main(self, args=None, prog_name=None, **extra):
+        extra.pop("standalone_mode", None)
+        try:
+            code = super().main(args, prog_name, standalone_mode=False, **extra)
+        except _click_errors.NoArgsIsHelpError as exc:
+            typer.echo(exc.ctx.get_help(), err=True)
+            sys.exit(exc.exit_code)
+        except _click_errors.ClickException as exc:  # an unknown option, a bad choice, a missing argument
+            ctx = getattr(exc, "ctx", None)
+            hint = f" (see '{ctx.command_path} -h')" if ctx is not None else ""
+            message = " ".join(exc.format_message().split())
+            typer.echo(f"radioplay: error: {message}{hint}", err=True)
+            sys.exit(exc.exit_code)
+        except typer.Abort:
+            sys.exit(EXIT_RUN_FAILED)
+        sys.exit(code if isinstance(code, int) else 0)
 
     def invoke(self, ctx):
+        handler = _LogLines()
+        logger = logging.getLogger(LOGGER)
+        level = logger.level
+        logger.addHandler(handler)
         try:
             return super().invoke(ctx)
         except RadioplayError as exc:
             typer.echo(f"radioplay: error: {_error_text(exc)}", err=True)
-            raise typer.Exit(EXIT_USAGE) from None
+            raise typer.Exit(exc.exit_status) from None
+        except OSError as exc:  # one the library did not name itself
+            if exc.errno == errno.EPIPE:
+                raise  # stdout closed early (`| head`): typer exits quietly
+            typer.echo(f"radioplay: error: {failure(exc, doing=None)}", err=True)
+            raise typer.Exit(EXIT_RUN_FAILED) from None
+        except KeyboardInterrupt as exc:
+            signum, name = (signal.SIGTERM, "SIGTERM") if isinstance(exc, Terminated) else (signal.SIGINT, "Ctrl-C")
+            typer.echo(f"radioplay: interrupted ({name}); finished takes are kept in the store", err=True)
+            raise typer.Exit(128 + signum) from None
+        finally:
+            logger.removeHandler(handler)
+            logger.setLevel(level)
 
 
-app = typer.Typer(cls=_ErrorsAsOneLine, add_completion=False, no_args_is_help=True,
-                  pretty_exceptions_enable=False,
+class _LogLines(logging.Handler):
+    """The library's log records as `radioplay: warning: ...` lines, on whatever sys.stderr is at
+    the time (inside the progress bar it is rich's, which prints above the bar)."""
+
+    def __init__(self) -> None:
+        super().__init__(logging.WARNING)
+
+    def emit(self, record: logging.LogRecord) -> None:
+        try:
+            print(f"radioplay: {record.levelname.lower()}: {record.getMessage()}", file=sys.stderr)
+        except Exception:  # noqa: BLE001 - a log line must never break a render
+            self.handleError(record)
+
+
+def _set_log_level(level: int) -> None:
+    for handler in logging.getLogger(LOGGER).handlers:
+        if isinstance(handler, _LogLines):
+            handler.setLevel(level)
+    if level < logging.WARNING:
+        logging.getLogger(LOGGER).setLevel(level)
+
+
+def _show_version(value: bool) -> None:
+    if value:
+        from radioplay import __version__
+
+        typer.echo(f"radioplay {__version__}")
+        raise typer.Exit()
+
+
+app = typer.Typer(cls=_ErrorsAsOneLine, no_args_is_help=True, pretty_exceptions_enable=False,
+                  context_settings={"help_option_names": ["-h", "--help"]},
                   help="Turn a written dialogue into a finished audio-drama episode.")
 cache_app = typer.Typer(no_args_is_help=True, help="Inspect and trim the take store.")
 app.add_typer(cache_app, name="cache")
 
 
-def _stderr():
+@app.callback()
+def _main_options(
+    version: bool = typer.Option(False, "--version", callback=_show_version, is_eager=True,
+                                 help="Print radioplay's version and exit."),
+) -> None:
+    """Turn a written dialogue into a finished audio-drama episode."""
+
+
+def _console(stderr: bool):
+    """A rich console that wraps for a terminal only: piped or logged output keeps each message
+    on one line, however long its paths."""
     from rich.console import Console
 
-    return Console(stderr=True, highlight=False)
+    console = Console(stderr=stderr, highlight=False, soft_wrap=True)
+    if not console.is_terminal:
+        console.width = 10_000
+    return console
+
+
+def _stderr():
+    return _console(stderr=True)
 
 
 def _stdout():
-    from rich.console import Console
+    return _console(stderr=False)
 
-    return Console(highlight=False, soft_wrap=True)
+
+def _print_json(data: dict) -> None:
+    print(json.dumps({"schema": JSON_SCHEMA, **data}, ensure_ascii=False, indent=2))
 
 
 def fail(message: str) -> None:
@@ -60,37 +177,50 @@ def _error_text(exc: RadioplayError) -> str:
     return str(exc)
 
 
-def _print_diagnostics(diagnostics, strict: bool) -> None:
+def _print_diagnostics(diagnostics, strict: bool, quiet: bool = False) -> None:
     for d in diagnostics:
-        print(d.format(), file=sys.stderr)
+        if not quiet or strict or d.severity != "warning":  # under --strict a warning is an error
+            print(d.format(), file=sys.stderr)
     if strict:
         warnings = [d for d in diagnostics if d.severity == "warning"]
         if warnings:
             fail(f"{len(warnings)} warning(s) and --strict is set")
 
 
+FORMAT_HELP = "markdown or fountain (default: by suffix)."
+DEVICE_HELP = "auto (CUDA when usable), cpu or cuda."
+
+
 @app.command()
 def render(
     scripts: list[Path] = typer.Argument(..., help="The drama script (.md or .fountain); several scripts or a folder render a season.", metavar="SCRIPT..."),
     output: Optional[Path] = typer.Option(None, "-o", "--output",
-                                          help="Episode file; suffix picks the format (.mp3 .wav .flac .ogg .opus). Default: output/<stem>.mp3. For a season: the folder the episodes (.mp3) go into."),
-    cast: Optional[Path] = typer.Option(None, "--cast", help="Cast file (TOML)."),
-    script_format: Optional[str] = typer.Option(None, "--format", help="markdown or fountain (default: by suffix)."),
+                                          help="Episode file; suffix picks the format (.mp3 .wav .flac .ogg .opus .m4a .m4b). Default: output/<stem>.mp3. For a season: the folder the episodes (.mp3) go into."),
+    cast: Optional[Path] = typer.Option(None, "--cast", help="Cast file (TOML). Default: <stem>.toml or cast.toml beside the script."),
+    script_format: Optional[ScriptFormat] = typer.Option(None, "--format", case_sensitive=False, help=FORMAT_HELP),
     directions: Optional[Path] = typer.Option(None, "--directions", help="Extra directions table (TOML)."),
-    device: str = typer.Option("auto", "--device", help="auto, cpu or cuda."),
+    device: Device = typer.Option(Device.auto, "--device", case_sensitive=False, help=DEVICE_HELP),
     jobs: Optional[int] = typer.Option(None, "--jobs", "-j", min=1, help="Synthesis worker processes (default: usable cores)."),
     cache: Optional[Path] = typer.Option(None, "--cache", help="Take store folder (default: $RADIOPLAY_CACHE or the user cache)."),
     sample_rate: int = typer.Option(44_100, "--sample-rate", min=8000, help="Output sample rate, Hz."),
     mono: bool = typer.Option(False, "--mono", help="Render mono (loudness target -19 LUFS)."),
     loudness: Optional[float] = typer.Option(None, "--loudness", help="Integrated loudness target, LUFS (default -16 stereo, -19 mono)."),
-    bitrate: Optional[int] = typer.Option(None, "--bitrate", help="MP3/Opus bitrate, kbit/s."),
+    bitrate: Optional[int] = typer.Option(None, "--bitrate", help="MP3/Opus/AAC bitrate, kbit/s."),
     stems: Optional[Path] = typer.Option(None, "--stems", help="Also write one aligned WAV per character here."),
     timeline: Optional[Path] = typer.Option(None, "--timeline", help="Also draw who speaks when to this PNG."),
-    report: Optional[Path] = typer.Option(None, "--report", help="Write timings and counts as JSON."),
+    report: Optional[Path] = typer.Option(None, "--report", help="Write timings and counts as JSON ('-': to stdout)."),
     dry_run: bool = typer.Option(False, "--dry-run", help="Print the plan (what is synthesized, what is reused) and stop."),
     strict: bool = typer.Option(False, "--strict", help="Treat warnings as errors."),
     seed: int = typer.Option(0, "--seed", help="Seed for engines that draw noise."),
     force: bool = typer.Option(False, "--force", help="Mix, master and publish even when the outputs are up to date."),
+    max_script_mb: float = typer.Option(Limits.script_mb, "--max-script-mb", help="Refuse a larger script file, MB."),
+    max_cue_words: int = typer.Option(Limits.cue_words, "--max-cue-words", help="Refuse a longer cue, words."),
+    max_episode_hours: float = typer.Option(Limits.episode_hours, "--max-episode-hours",
+                                            help="Refuse a script whose estimated running time is longer, hours."),
+    max_sound_minutes: float = typer.Option(Limits.sound_minutes, "--max-sound-minutes",
+                                            help="Refuse a longer SFX or bed file, minutes."),
+    quiet: bool = typer.Option(False, "--quiet", "-q", help="Print errors only: no progress, notes, warnings or summary."),
+    verbose: bool = typer.Option(False, "--verbose", "-v", help="Also print each stage's time, the devices and the library's log."),
     executor: str = typer.Option("local", "--executor", help="Where takes are voiced: local (process pool) or ray (a Ray cluster; pip install 'radioplay[ray]')."),
     ray_address: Optional[str] = typer.Option(None, "--ray-address", help="Ray cluster to join (HEAD:PORT); default: start a local one."),
 ) -> None:
@@ -100,41 +230,61 @@ def render(
 
     from radioplay.pipeline import RenderOptions, execute, plan_summary, prepare
 
+    if quiet and verbose:
+        fail("--quiet and --verbose contradict each other; give one")
     if executor not in ("local", "ray"):
         fail(f"--executor must be local or ray, not {executor!r}")
     if ray_address and executor != "ray":
         fail("--ray-address needs --executor ray")
-    options = RenderOptions(output=output, cast=cast, format=script_format, directions=directions,
-                            device=device, jobs=jobs, cache=cache, sample_rate=sample_rate, mono=mono,
-                            loudness=loudness, bitrate=bitrate, stems=stems, timeline=timeline,
-                            report=report, seed=seed, force=force, executor=executor, ray_address=ray_address)
+    _set_log_level(logging.ERROR if quiet else logging.INFO if verbose else logging.WARNING)
+    report_to_stdout = report is not None and str(report) == "-"
+    options = RenderOptions(output=output, cast=cast, format=script_format.value if script_format else None,
+                            directions=directions, device=device.value, jobs=jobs, cache=cache,
+                            sample_rate=sample_rate, mono=mono, loudness=loudness, bitrate=bitrate, stems=stems,
+                            timeline=timeline, report=None if report_to_stdout else report, seed=seed, force=force,
+                            limits=Limits(max_script_mb, max_cue_words, max_episode_hours, max_sound_minutes),
+                            executor=executor, ray_address=ray_address)
     if len(scripts) > 1 or scripts[0].is_dir():
-        _render_season(scripts, options, dry_run, strict)
+        season = _render_season(scripts, options, dry_run, strict, quiet)
+        if season is not None and report_to_stdout:
+            print(json.dumps(season, indent=2))
         return
     script = scripts[0]
     prepared = prepare(script, options)
-    _print_diagnostics(prepared.diagnostics, strict)
+    _print_diagnostics(prepared.diagnostics, strict, quiet)
+    if not quiet:
+        _note_auto_cast(prepared.auto_cast, prepared.casting, script)
     if dry_run:
         _print_plan(plan_summary(prepared))
         return
-    _note_device(prepared)
-    result = _execute_with_progress(prepared, execute)
-    err, report = _stderr(), result.report
-    summary = (f"{report['audio_seconds'] / 60:.1f} min, {report['loudness']:.1f} LUFS, "
-               f"{report['true_peak']:.1f} dBTP")
-    if report.get("up_to_date"):
+    if not quiet:
+        _note_device(prepared)
+    result = _execute_with_progress(prepared, execute, show=not quiet)
+    if report_to_stdout:
+        print(json.dumps(result.report, indent=2))
+    if quiet:
+        return
+    err, report_data = _stderr(), result.report
+    summary = (f"{report_data['audio_seconds'] / 60:.1f} min, {report_data['loudness']:.1f} LUFS, "
+               f"{report_data['true_peak']:.1f} dBTP")
+    if report_data.get("up_to_date"):
         err.print(f"[green]up to date[/] {escape(str(prepared.output))}  ({summary}; nothing changed, "
                   f"--force to render again)")
-        return
-    for problem in report.get("damaged_takes", []):
-        print(f"radioplay: warning: damaged {problem}", file=sys.stderr)
-    err.print(f"[green]wrote[/] {escape(str(prepared.output))}  ({summary}; {report['synthesized']} synthesized, "
-              f"{report['reused']} reused, {report['seconds']['total']:.1f} s)")
-    for path in result.outputs[1:]:
-        err.print(f"      {escape(str(path))}")
+    else:  # damaged takes were already named, once each, as the store found them
+        err.print(f"[green]wrote[/] {escape(str(prepared.output))}  ({summary}; {report_data['synthesized']} "
+                  f"synthesized, {report_data['reused']} reused, {report_data['seconds']['total']:.1f} s)")
+        for path in result.outputs[1:]:
+            err.print(f"      {escape(str(path))}")
+    if verbose:
+        stages = ", ".join(f"{name} {seconds:.2f} s" for name, seconds in report_data["seconds"].items())
+        err.print(f"stages  {stages}", markup=False)
+        devices = ", ".join(f"{name} on {where}" for name, where in report_data.get("devices", {}).items())
+        if devices:
+            err.print(f"devices {devices}", markup=False)
 
 
-def _render_season(scripts: list[Path], options, dry_run: bool, strict: bool) -> None:
+def _render_season(scripts: list[Path], options, dry_run: bool, strict: bool, quiet: bool) -> dict | None:
+    """Render a season; returns its report (None for --dry-run)."""
     import dataclasses
 
     from rich.markup import escape
@@ -143,7 +293,7 @@ def _render_season(scripts: list[Path], options, dry_run: bool, strict: bool) ->
     from radioplay.season import execute_season, prepare_season, season_plan
 
     episodes = prepare_season(scripts, dataclasses.replace(options, report=None))
-    _print_diagnostics([d for e in episodes for d in e.diagnostics], strict)
+    _print_diagnostics([d for e in episodes for d in e.diagnostics], strict, quiet)
     if dry_run:
         plan = season_plan(episodes)
         for episode in plan["episodes"]:
@@ -152,7 +302,9 @@ def _render_season(scripts: list[Path], options, dry_run: bool, strict: bool) ->
         _stdout().print(f"season: {len(plan['episodes'])} episodes, {plan['takes']} takes; {plan['synthesize']} to "
                         f"synthesize ({plan['shared']} shared between episodes voiced once), {plan['reuse']} to reuse; "
                         f"estimated synthesis time {plan['estimated_seconds']:.0f} s")
-        return
+        return None
+    if quiet:
+        return execute_season(episodes, report=options.report).report
     noted: set[str] = set()
     for episode in episodes:  # one note per engine, not one per episode
         if not {r.spec.engine for r in episode.plan.requests} <= noted:
@@ -180,20 +332,41 @@ def _render_season(scripts: list[Path], options, dry_run: bool, strict: bool) ->
                     f"{totals['synthesized']} takes synthesized, {totals['takes']} in all, {totals['seconds']:.1f} s")
     if options.report:
         _stderr().print(f"      {escape(str(options.report))}")
+    return result.report
+
+
+def _note_auto_cast(names, casting, script: Path) -> None:
+    if names:
+        voices = ", ".join(f"{name} ({casting.characters[name].engine}:{casting.characters[name].voice})"
+                           for name in names)
+        print(f"radioplay: note: auto-cast {voices}; `radioplay cast {script} --init` writes them to a "
+              f"cast file to edit", file=sys.stderr)
 
 
 def _note_device(prepared) -> None:
-    if prepared.options.device == "cpu":
+    """Say so when a GPU build is installed but cannot be used: the user meant to use it. A CPU
+    install, or an engine that only runs on the CPU, is nothing to note."""
+    from radioplay.voice.engines.devices import gpu_build_unusable_reason
+
+    if prepared.options.device == "cpu" or not prepared.to_synthesize:
         return
-    engines = sorted({r.spec.engine for r in prepared.plan.requests})
-    on_cpu = [name for name in engines if prepared.registry.get(name).device() == "cpu"]
-    if on_cpu and prepared.to_synthesize:
-        print(f"radioplay: note: no usable CUDA device for {', '.join(on_cpu)}; synthesizing on the CPU",
-              file=sys.stderr)
+    reasons: dict[str, list[str]] = {}
+    for name in sorted({r.spec.engine for r in prepared.plan.requests}):
+        engine = prepared.registry.get(name)
+        if engine.device() == "cpu":
+            reason = gpu_build_unusable_reason(getattr(engine, "gpu_backend", None))
+            if reason:
+                reasons.setdefault(reason, []).append(name)
+    for reason, names in reasons.items():
+        print(f"radioplay: note: the GPU build cannot be used ({reason}); synthesizing "
+              f"{', '.join(names)} on the CPU", file=sys.stderr)
 
 
-def _execute_with_progress(prepared, execute):
+def _execute_with_progress(prepared, execute, show: bool = True):
     from rich.progress import BarColumn, MofNCompleteColumn, Progress, TextColumn, TimeRemainingColumn
+
+    if not show:
+        return execute(prepared)
 
     # The bar counts cues; a cue is done when all of its takes (paragraphs, unison voices) are.
     counts = {"synthesized": 0, "reused": 0}
@@ -237,22 +410,26 @@ def _print_plan(plan: dict) -> None:
 def inspect(
     script: Path = typer.Argument(..., help="The drama script."),
     as_json: bool = typer.Option(False, "--json", help="Print one JSON object."),
-    script_format: Optional[str] = typer.Option(None, "--format", help="markdown or fountain."),
+    script_format: Optional[ScriptFormat] = typer.Option(None, "--format", case_sensitive=False, help=FORMAT_HELP),
     directions: Optional[Path] = typer.Option(None, "--directions", help="Extra directions table (TOML)."),
     strict: bool = typer.Option(False, "--strict", help="Treat warnings as errors (exit 2)."),
+    show_all: bool = typer.Option(False, "--all", help="Show every row of each table (default: the first 200)."),
+    max_script_mb: float = typer.Option(Limits.script_mb, "--max-script-mb", help="Refuse a larger script file, MB."),
+    max_cue_words: int = typer.Option(Limits.cue_words, "--max-cue-words", help="Refuse a longer cue, words."),
 ) -> None:
     """Show what will be spoken, by whom, and everything that will not be."""
     from radioplay.parse import load_script
-    from radioplay.parse.report import inspect_json, print_inspect
+    from radioplay.parse.report import TABLE_ROWS, print_inspect, write_inspect_json
     from radioplay.voice.directions import DirectionTable
 
-    parsed = load_script(script, script_format)
+    parsed = load_script(script, script_format.value if script_format else None,
+                         Limits(script_mb=max_script_mb, cue_words=max_cue_words))
     table = DirectionTable.load(directions)
     not_voiced = lambda text: not table.voiced(text)  # noqa: E731
     if as_json:
-        print(json.dumps(inspect_json(parsed, not_voiced=not_voiced), ensure_ascii=False, indent=2))
+        write_inspect_json(parsed, sys.stdout, not_voiced=not_voiced, schema=JSON_SCHEMA)
     else:
-        print_inspect(parsed, _stdout(), not_voiced=not_voiced)
+        print_inspect(parsed, _stdout(), not_voiced=not_voiced, max_rows=None if show_all else TABLE_ROWS)
     if strict:
         from radioplay.voice.synthesize import spoken_sentences
 
@@ -262,12 +439,12 @@ def inspect(
 @app.command()
 def voices(
     as_json: bool = typer.Option(False, "--json", help="Print JSON."),
-    device: str = typer.Option("auto", "--device", help="auto, cpu or cuda."),
+    device: Device = typer.Option(Device.auto, "--device", case_sensitive=False, help=DEVICE_HELP),
 ) -> None:
     """List the engines and voices usable on this machine, and the device each would use."""
     from radioplay.voice.engines.base import EngineRegistry
 
-    registry = EngineRegistry.from_entry_points(device=device)
+    registry = EngineRegistry.from_entry_points(device=device.value)
     engines = []
     for name in registry.names():
         try:
@@ -276,7 +453,7 @@ def voices(
             engines.append({"engine": name, "available": False, "reason": str(exc), "version": None,
                             "device": None, "voices": []})
     if as_json:
-        print(json.dumps({"engines": engines}, indent=2))
+        _print_json({"engines": engines})
         return
     from rich.markup import escape
     from rich.table import Table
@@ -311,22 +488,37 @@ def _describe_engine(registry, name: str) -> dict:
 @app.command("cast")
 def cast_command(
     script: Path = typer.Argument(..., help="The drama script."),
-    cast: Optional[Path] = typer.Option(None, "--cast", help="Cast file (TOML)."),
+    cast: Optional[Path] = typer.Option(None, "--cast", help="Cast file (TOML). Default: <stem>.toml or cast.toml beside the script."),
     as_json: bool = typer.Option(False, "--json", help="Print JSON."),
-    script_format: Optional[str] = typer.Option(None, "--format", help="markdown or fountain."),
+    script_format: Optional[ScriptFormat] = typer.Option(None, "--format", case_sensitive=False, help=FORMAT_HELP),
+    init: bool = typer.Option(False, "--init", help="Write the resolved cast as an editable cast file, with comments."),
+    init_output: Optional[Path] = typer.Option(None, "-o", "--output", help="With --init: the file to write (default: cast.toml beside the script)."),
 ) -> None:
     """Show the resolved cast: who gets which engine, voice, speed, pitch, gain, pan and lexicon."""
     from radioplay.parse import load_script
-    from radioplay.voice.cast import cast_json, load_cast
+    from radioplay.voice.cast import cast_json, load_config
+    from radioplay.voice.cast_file import cast_beside
     from radioplay.voice.engines.base import EngineRegistry
 
-    parsed = load_script(script, script_format)
-    casting = load_cast(cast, parsed, EngineRegistry.from_entry_points())
+    parsed = load_script(script, script_format.value if script_format else None)
+    registry = EngineRegistry.from_entry_points()
+    config = load_config(cast if cast is not None else cast_beside(script), parsed, registry)
+    casting = config.casting
     for d in casting.diagnostics:
         print(d.format(), file=sys.stderr)
+    if init:
+        from radioplay.voice.cast_file import write_cast_template
+
+        path = write_cast_template(parsed, config, registry, init_output or script.parent / "cast.toml")
+        print(f"wrote {path}", file=sys.stderr)
+        beside = cast_beside(script)
+        if beside is not None and beside.resolve() != path.resolve():
+            print(f"radioplay: note: {beside} is the cast used for {script} without --cast, not {path}",
+                  file=sys.stderr)
+        return
     data = cast_json(casting)
     if as_json:
-        print(json.dumps(data, ensure_ascii=False, indent=2))
+        _print_json(data)
         return
     from rich.table import Table
 
@@ -341,6 +533,99 @@ def cast_command(
     _stdout().print(table)
 
 
+@app.command()
+def audition(
+    script: Path = typer.Argument(..., help="The drama script."),
+    voices_listed: Optional[str] = typer.Option(None, "--voices", help="ENGINE:VOICE,... to audition (default: every voice that runs here)."),
+    out_dir: Optional[Path] = typer.Option(None, "-o", "--output", help="Folder for index.html and the takes (default: output/<stem>-audition)."),
+    cast: Optional[Path] = typer.Option(None, "--cast", help="Cast file for the pronunciations (default: <stem>.toml or cast.toml beside the script)."),
+    script_format: Optional[ScriptFormat] = typer.Option(None, "--format", case_sensitive=False, help=FORMAT_HELP),
+    cache: Optional[Path] = typer.Option(None, "--cache", help="Take store folder (default: $RADIOPLAY_CACHE or the user cache)."),
+    device: Device = typer.Option(Device.auto, "--device", case_sensitive=False, help=DEVICE_HELP),
+    jobs: int = typer.Option(1, "--jobs", "-j", min=1, help="Synthesis worker processes."),
+) -> None:
+    """Voice each character's first lines in each candidate voice, side by side on one HTML page."""
+    from radioplay.cache import TakeStore, default_cache_dir
+    from radioplay.parse import load_script
+    from radioplay.voice.audition import candidate_voices, write_audition
+    from radioplay.voice.cast import load_config
+    from radioplay.voice.cast_file import cast_beside
+    from radioplay.voice.synthesize import EngineSettings
+
+    parsed = load_script(script, script_format.value if script_format else None)
+    settings = EngineSettings(device=device.value)
+    registry = settings.registry()
+    config = load_config(cast if cast is not None else cast_beside(script), parsed, registry)
+    candidates = candidate_voices(registry, voices_listed)
+    store = TakeStore(default_cache_dir(cache))
+    store.check_writable()
+    page, characters = write_audition(parsed, registry, candidates, out_dir or Path("output") / f"{script.stem}-audition",
+                                      store, settings, config.casting, jobs=jobs)
+    synthesized = sum(t.synthesized for c in characters for t in c.takes)
+    reused = sum(t.reused for c in characters for t in c.takes)
+    print(f"wrote {page} ({len(characters)} characters x {len(candidates)} voices; {synthesized} synthesized, "
+          f"{reused} reused)", file=sys.stderr)
+
+
+@app.command()
+def say(
+    text: str = typer.Argument(..., help="The words to speak."),
+    voice: Optional[str] = typer.Option(None, "--voice", help="ENGINE:VOICE, e.g. piper:joe (default: the first auto-cast voice)."),
+    output: Path = typer.Option(Path("output/say.wav"), "-o", "--output", help="Audio file; suffix picks the format."),
+    text_only: bool = typer.Option(False, "--text-only", help="Print the text the engine would get, and stop."),
+    cast: Optional[Path] = typer.Option(None, "--cast", help="Cast file: its lexicon, and --character's voice."),
+    character: Optional[str] = typer.Option(None, "--character", help="Speak as this character of --cast."),
+    device: Device = typer.Option(Device.auto, "--device", case_sensitive=False, help=DEVICE_HELP),
+    seed: int = typer.Option(0, "--seed", help="Seed for engines that draw noise."),
+) -> None:
+    """Speak TEXT in one voice to a file, or print exactly what the engine would be given."""
+    from radioplay.voice.engines.base import EngineRegistry
+    from radioplay.voice.say import say as speak, say_request
+
+    registry = EngineRegistry.from_entry_points(device=device.value)
+    request = say_request(text, registry, voice=voice, cast=cast, character=character, seed=seed)
+    if text_only:
+        print(request.text)
+        return
+    audio = speak(request, registry, output)
+    print(f"wrote {output} ({audio.duration:.2f} s, {request.spec.engine}:{request.spec.voice}): {request.text}",
+          file=sys.stderr)
+
+
+@app.command()
+def publish(
+    scripts: list[Path] = typer.Argument(..., help="The episodes' scripts, in episode order."),
+    site: Path = typer.Option(Path("site"), "--site", help="The site folder (feed.xml, index.html, a folder per episode)."),
+    base_url: Optional[str] = typer.Option(None, "--base-url", help="Where the site will be served from, e.g. https://example.org/podcast/ (kept for next time)."),
+    cast: Optional[Path] = typer.Option(None, "--cast", help="Cast file (TOML) for every episode."),
+    show: Optional[Path] = typer.Option(None, "--show", help="The show's show.toml (default: show.toml beside the first script)."),
+    renders: Path = typer.Option(Path("output"), "--renders", help="Where the episodes are rendered (reused when up to date)."),
+    audio: str = typer.Option("mp3", "--audio", help="The episodes' audio format: mp3, m4a, m4b, ogg, opus, wav or flac."),
+    jobs: Optional[int] = typer.Option(None, "--jobs", "-j", min=1, help="Synthesis worker processes."),
+    cache: Optional[Path] = typer.Option(None, "--cache", help="Take store folder."),
+    device: str = typer.Option("auto", "--device", help="auto, cpu or cuda."),
+) -> None:
+    """Render (or reuse) each episode and write a static podcast site: feed.xml, index.html, a page per episode."""
+    from rich.markup import escape
+
+    from radioplay.pipeline import RenderOptions, execute
+    from radioplay.site.build import SiteOptions, plan_site, write_site
+
+    options = SiteOptions(site=site, base_url=base_url, show=show, renders=renders, audio_suffix=f".{audio.lstrip('.')}",
+                          render=RenderOptions(cast=cast, jobs=jobs, cache=cache, device=device))
+    plan = plan_site(scripts, options)
+    for prepared in plan.prepared:
+        _print_diagnostics(prepared.diagnostics, strict=False)
+    results = [_execute_with_progress(prepared, execute) for prepared in plan.prepared]
+    write_site(plan, results)
+    err = _stderr()
+    for episode, result in zip(plan.episodes, results):
+        state = "up to date" if result.report.get("up_to_date") else "rendered"
+        err.print(f"[green]{state}[/] {escape(str(episode.prepared.output))} -> {escape(str(site / episode.slug))}/")
+    err.print(f"[green]wrote[/] {escape(str(site / 'feed.xml'))}  ({len(plan.records.episodes)} episode(s), "
+              f"{escape(plan.show.base_url)}feed.xml)")
+
+
 @cache_app.command("info")
 def cache_info(
     cache: Optional[Path] = typer.Option(None, "--cache", help="Take store folder."),
@@ -351,7 +636,7 @@ def cache_info(
 
     info = TakeStore(default_cache_dir(cache)).info()
     if as_json:
-        print(json.dumps(info.to_dict(), indent=2))
+        _print_json(info.to_dict())
         return
     out = _stdout()
     out.print(f"store   {info.root}", markup=False)
@@ -378,12 +663,20 @@ def cache_prune(
                     f"{result.remaining} left")
 
 
+GC_THRESHOLDS = (700, 10, 1000)
+"""The CLI owns its process, so it may tune the collector (a library call must not): a big script
+makes a million long-lived objects and no cycles, and with the default third threshold (10) the full
+collections that walk them all cost a third of a 10 MB parse (bench/parse.py)."""
+
+
 def main() -> None:
+    gc.set_threshold(*GC_THRESHOLDS)
+    signal.signal(signal.SIGTERM, _raise_terminated)  # a `timeout` or a CI cancel: stop like Ctrl-C
     try:
         app()
-    except KeyboardInterrupt:
-        print("radioplay: interrupted; finished takes are kept in the store", file=sys.stderr)
-        sys.exit(130)
+    except KeyboardInterrupt as exc:  # before or after a command ran
+        print("radioplay: interrupted", file=sys.stderr)
+        sys.exit(128 + (signal.SIGTERM if isinstance(exc, Terminated) else signal.SIGINT))
 
 
 if __name__ == "__main__":

@@ -310,14 +310,9 @@ class Casting:
     """Keyed by the script's canonical speaker names."""
     lexicon: dict[str, str] = field(default_factory=dict)
     """Global pronunciations: word -> respelling or /IPA/."""
-    timing: dict[str, float] = field(default_factory=dict)
-    """Overrides for the mixer's timing model (see radioplay.mix.Timing)."""
     diagnostics: list[Diagnostic] = field(default_factory=list)
     path: str | None = None
     """The cast file, when there was one."""
-    production: dict[str, object] = field(default_factory=dict)
-    """Episode metadata and beds from the cast file's [production] table (title, show, episode,
-    artist, date, comment, cover, intro, outro, room_tone); paths relative to the cast file."""
 
 
 # --------------------------------------------------------------------------- synthesis

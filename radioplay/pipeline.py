@@ -9,6 +9,7 @@
 
 from __future__ import annotations
 
+import dataclasses
 import hashlib
 import json
 import time
@@ -17,26 +18,37 @@ from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Iterator
 
-import numpy as np
-
+from radioplay import JSON_SCHEMA
 from radioplay.cache import TakeStore, default_cache_dir
+from radioplay.config import Production, script_sounds
 from radioplay.errors import InputError, RadioplayError
-from radioplay.io import check_writable, sha256_file, write_text_atomic
+from radioplay.io import check_writable, write_text_atomic
+from radioplay.limits import Limits, check_episode_length, check_sound_lengths
+from radioplay.mix.timing import Timing
 from radioplay.model import Casting, Diagnostic, Episode, Script, Take, TakeRequest
 from radioplay.parse import load_script
-from radioplay.publish.audio import SUPPORTED_SUFFIXES
-from radioplay.voice.cast import PRODUCTION_PATH_KEYS, load_cast
+from radioplay.publish.audio import SUPPORTED_SUFFIXES, check_encoding
+from radioplay.publish.delivery import CODEC_HEADROOM_DB, deliver_lossy, is_lossy
+from radioplay.publish.outputs import OutputSet, checked_outputs
+from radioplay.values import Rule
+from radioplay.voice.cast import load_config
+from radioplay.voice.cast_file import cast_beside
 from radioplay.voice.directions import DirectionTable
 from radioplay.voice.engines.base import EngineRegistry
 from radioplay.voice.synthesize import (EngineSettings, LocalExecutor, ProgressCallback, TakeExecutor, TakePlan,
                                         plan_takes, synthesize_takes, usable_cores)
 
-LOSSY_SUFFIXES = (".mp3", ".ogg", ".opus")
-CODEC_HEADROOM_DB = 0.5
-"""Lossy encoders overshoot the true peak (LAME -V2 by 0.2-0.3 dB on the seed): master this much lower."""
-DELIVERY_TOLERANCE_LU = 0.2
 STEREO_TARGET_LUFS = -16.0
 MONO_TARGET_LUFS = -19.0
+OPTION_RULES = {
+    "sample_rate": Rule((int,), 8_000, 192_000),
+    "loudness": Rule((float,), -50.0, -5.0),
+    "true_peak": Rule((float,), -20.0, 0.0),
+    "jobs": Rule((int,), 1, 256),
+    "threads": Rule((int,), 1, 256),
+    "seed": Rule((int,), 0, 2**63 - 1),
+}
+"""RenderOptions' numbers (None, where allowed, means the default); the bitrate depends on the format."""
 # Rough real-time factors on a 2-core machine (offline-voices.md), for the plan's time estimate only.
 ESTIMATED_RTF = {"piper": 0.09, "kokoro": 0.5, "tone": 0.001}
 SPOKEN_CHARS_PER_SECOND = 14.0
@@ -70,6 +82,8 @@ class RenderOptions:
     seed: int = 0
     force: bool = False
     """Mix, master and publish even when the outputs are up to date."""
+    limits: Limits = field(default_factory=Limits)
+    """Script size, cue length, episode length and sound-file length bounds."""
     executor: str = "local"
     """Where takes are voiced: "local" (this machine's process pool) or "ray" (a Ray cluster)."""
     ray_address: str | None = None
@@ -89,7 +103,15 @@ class Prepared:
     settings: EngineSettings
     options: RenderOptions
     output: Path
+    outputs: OutputSet
+    """Every file the render writes, checked against its inputs and each other."""
+    timing: Timing = field(default_factory=Timing)
+    production: Production = field(default_factory=Production)
+    sounds: tuple[Path, ...] = ()
+    """Every sound file the episode is made from (SFX, beds, cover), resolved and checked."""
     seconds: dict[str, float] = field(default_factory=dict)
+    auto_cast: tuple[str, ...] = ()
+    """The characters the cast (if any) gave no voice, so the voice pool did."""
 
     @property
     def diagnostics(self) -> list[Diagnostic]:
@@ -148,19 +170,46 @@ def prepare(script_path: str | Path, options: RenderOptions | None = None) -> Pr
     if output.suffix.lower() not in SUPPORTED_SUFFIXES:
         raise InputError(f"{output}: unknown audio format {output.suffix or '(no suffix)'!r}; "
                          f"use one of {', '.join(SUPPORTED_SUFFIXES)}")
+    check_options(options, output)
     check_writable(output)
-    script = load_script(script_path, options.format)
+    script = load_script(script_path, options.format, options.limits)
+    parsed = time.perf_counter()
+    check_episode_length(script, options.limits)
     # A Ray worker holds one CPU of its node, so its engine gets one thread.
     threads = options.threads or (1 if options.executor == "ray" else threads_per_worker(worker_count(options)))
     settings = EngineSettings(device=options.device, threads=threads)
     registry = settings.registry()
     directions = DirectionTable.load(options.directions)
-    casting = load_cast(options.cast, script, registry)
+    if options.cast is None:  # a cast file beside the script is the script's cast
+        options = dataclasses.replace(options, cast=cast_beside(script_path))
+    config = load_config(options.cast, script, registry)
+    sfx = script_sounds(script, Path(script.path).parent)
+    check_sound_lengths([*sfx.values(), *config.production.bed_files()], options.limits)
     store = TakeStore(default_cache_dir(options.cache))
-    plan = plan_takes(script, casting, directions, registry, store, seed=options.seed)
-    prepared = Prepared(script, casting, directions, plan, store, registry, settings, options, output)
-    prepared.seconds["parse"] = time.perf_counter() - started
+    store.check_writable()
+    outputs = checked_outputs(output, script, config, sfx, options)
+    plan = plan_takes(script, config.casting, directions, registry, store, seed=options.seed)
+    prepared = Prepared(script, config.casting, directions, plan, store, registry, settings, options, output,
+                        outputs,
+                        timing=config.timing, production=config.production,
+                        sounds=(*sfx.values(), *config.production.sound_files()), auto_cast=config.auto_cast)
+    prepared.seconds["parse"] = parsed - started
+    prepared.seconds["plan"] = time.perf_counter() - parsed
     return prepared
+
+
+def check_options(options: RenderOptions, output: Path) -> None:
+    """Every render option against its rule (OPTION_RULES) and the output format's encoder, so a
+    bad value fails here, before the first take, and never reaches the mixer or master."""
+    for name, rule in OPTION_RULES.items():
+        value = getattr(options, name)
+        if value is None and name in ("loudness", "jobs", "threads"):
+            continue
+        try:
+            rule.check(value)
+        except ValueError as exc:
+            raise InputError(f"{name} {exc}") from None
+    check_encoding(output, options.sample_rate, 1 if options.mono else 2, options.bitrate)
 
 
 def plan_summary(prepared: Prepared) -> dict:
@@ -180,23 +229,17 @@ def plan_summary(prepared: Prepared) -> dict:
 def render_key(prepared: Prepared) -> str:
     """Everything that decides the published files: the takes, the script's layout, the cast's mix
     settings, the sound files, the options and radioplay's own code. Equal keys, equal files."""
-    from radioplay.mix import sfx_file
-
     options, script, casting = prepared.options, prepared.script, prepared.casting
-    script_dir = Path(script.path).parent
-    sounds = [script_dir / name for name in filter(None, map(sfx_file, script.cues))]
-    sounds += [Path(str(casting.production[k])) for k in PRODUCTION_PATH_KEYS
-               if k in casting.production and Path(str(casting.production[k])).is_file()]
     settings = {k: str(v) for k, v in vars(options).items()
-                if k not in ("jobs", "threads", "cache", "device", "report", "force", "executor", "ray_address")}
+                if k not in ("jobs", "threads", "cache", "device", "report", "force", "limits", "executor",
+                             "ray_address")}
     identity = {
         "code": _code_digest(),
         "takes": prepared.plan.keys,
         "script": repr((script.title, script.cues, script.chapters)),
         "deliveries": repr(prepared.plan.deliveries),
-        "cast": repr((sorted(casting.characters.items()), sorted(casting.timing.items()),
-                      sorted((k, str(v)) for k, v in casting.production.items()))),
-        "sounds": [prepared.store.file_digest(p) if p.is_file() else f"missing:{p}" for p in sounds],
+        "cast": repr((sorted(casting.characters.items()), prepared.timing, prepared.production)),
+        "sounds": [prepared.store.file_digest(p) for p in prepared.sounds],
         "options": settings,
     }
     return hashlib.sha256(json.dumps(identity, sort_keys=True, default=str).encode()).hexdigest()
@@ -213,49 +256,20 @@ def _code_digest() -> str:
     return h.hexdigest()
 
 
-def _manifest_path(prepared: Prepared) -> Path:
-    where = hashlib.sha256(str(prepared.output.resolve()).encode()).hexdigest()[:32]
-    return Path(prepared.store.root) / "renders" / f"{where}.json"
-
-
-def up_to_date_report(prepared: Prepared, key: str) -> dict | None:
-    """The previous report when every output exists, unchanged, from a render with the same key."""
-    try:
-        manifest = json.loads(_manifest_path(prepared).read_text(encoding="utf-8"))
-    except (OSError, ValueError):
-        return None
-    if manifest.get("key") != key:
-        return None
-    for name, digest in manifest.get("outputs", {}).items():
-        path = Path(name)
-        if not path.is_file() or sha256_file(path) != digest:
-            return None
-    return manifest.get("report")
-
-
-def _record_manifest(prepared: Prepared, key: str, outputs: list[Path], report: dict) -> None:
-    files = {str(p.resolve()): sha256_file(p) for p in outputs if p.is_file()}
-    write_text_atomic(_manifest_path(prepared), json.dumps({"key": key, "outputs": files, "report": report}))
-
-
 def execute(prepared: Prepared, on_take: ProgressCallback | None = None,
             executor: TakeExecutor | None = None) -> RenderResult:
     """Voice what is missing, mix, master and publish. When the outputs are already those of a render
     with the same inputs (and `force` is off), nothing is redone and the result has no episode.
     `executor` voices the takes (default: the local process pool, or the one `options.executor` names)."""
+    from radioplay.publish.manifest import up_to_date_report
+
     key = render_key(prepared)
     if not prepared.options.force:
-        previous = up_to_date_report(prepared, key)
+        previous = up_to_date_report(prepared.outputs, key)
         if previous is not None:
             return up_to_date_result(prepared, previous, on_take)
     with open_executor(prepared, executor) as voicing:
-        result = _render(prepared, on_take, voicing)
-    record_render(prepared, key, result)
-    return result
-
-
-def record_render(prepared: Prepared, key: str, result: RenderResult) -> None:
-    _record_manifest(prepared, key, [p for p in result.outputs if p != prepared.options.report], result.report)
+        return _render(prepared, key, on_take, voicing)
 
 
 @contextmanager
@@ -283,43 +297,41 @@ def up_to_date_result(prepared: Prepared, previous: dict, on_take: ProgressCallb
     if on_take:
         for request in prepared.plan.requests:
             on_take(request, True)
-    seconds = {k: 0.0 for k in ("synthesize", "mix", "master", "export")}
+    seconds = {k: 0.0 for k in ("synthesize", "mix", "master", "export", "check")}
     seconds["parse"] = prepared.seconds.get("parse", 0.0)
-    seconds["total"] = seconds["parse"]
-    report = {**previous, "synthesized": 0, "reused": len(prepared.plan.requests), "up_to_date": True,
+    seconds["plan"] = prepared.seconds.get("plan", 0.0)
+    seconds["total"] = seconds["parse"] + seconds["plan"]
+    report = {**previous, "schema": JSON_SCHEMA, "synthesized": 0, "reused": len(prepared.plan.requests), "up_to_date": True,
               "seconds": {k: round(v, 3) for k, v in seconds.items()}}
     if prepared.options.report:
         write_text_atomic(prepared.options.report, json.dumps(report, indent=2) + "\n")
     return RenderResult(None, [], [], report)
 
 
-def _render(prepared: Prepared, on_take: ProgressCallback | None,
+def _render(prepared: Prepared, key: str, on_take: ProgressCallback | None,
             executor: TakeExecutor | None = None) -> RenderResult:
-    started = time.perf_counter() - prepared.seconds.get("parse", 0.0)
+    started = time.perf_counter() - prepared.seconds.get("parse", 0.0) - prepared.seconds.get("plan", 0.0)
     t = time.perf_counter()
     takes = synthesize_takes(prepared.plan, prepared.store, prepared.registry, prepared.settings,
                              jobs=prepared.jobs, on_take=on_take, executor=executor)
     prepared.seconds["synthesize"] = time.perf_counter() - t
-    return finish(prepared, takes, started)
+    return finish(prepared, takes, key, started)
 
 
-def finish(prepared: Prepared, takes: list[Take], started: float) -> RenderResult:
-    """Mix, master and publish an episode whose takes all exist; always on the driver."""
-    import dataclasses
-
+def finish(prepared: Prepared, takes: list[Take], key: str, started: float) -> RenderResult:
+    """Mix, master and publish an episode whose takes all exist (always on the driver); `key` is
+    its render_key, `started` when its render began (perf_counter)."""
     from radioplay.master import master
-    from radioplay.mix import Beds, Timing, chapter_timings, cue_timings, mix
+    from radioplay.mix import chapter_timings, cue_timings, mix
+    from radioplay.publish.publication import Publication
 
     options, seconds = prepared.options, prepared.seconds
     t = time.perf_counter()
-    timing = Timing.from_mapping(prepared.casting.timing, path=prepared.casting.path)
     channels = 1 if options.mono else 2
-    beds = Beds.from_mapping(prepared.casting.production, path=prepared.casting.path, ignore_unknown=True)
-    if prepared.casting.path:  # bed files sit beside the production (cast) file that names them
-        beds = dataclasses.replace(beds, sounds_dir=str(Path(prepared.casting.path).parent))
-    mixed = mix(prepared.script, takes, prepared.casting, prepared.plan.deliveries, timing,
+    mixed = mix(prepared.script, takes, prepared.casting, prepared.plan.deliveries, prepared.timing,
                 sample_rate=options.sample_rate, channels=channels,
-                base_dir=Path(prepared.script.path).parent, beds=beds, silent=prepared.plan.silent)
+                base_dir=Path(prepared.script.path).parent, beds=prepared.production.beds,
+                silent=prepared.plan.silent)
     cues = cue_timings(prepared.script, mixed)
     chapters = chapter_timings(prepared.script, mixed, cues)
     seconds["mix"] = time.perf_counter() - t
@@ -327,20 +339,29 @@ def finish(prepared: Prepared, takes: list[Take], started: float) -> RenderResul
     t = time.perf_counter()
     target = options.loudness if options.loudness is not None else (
         MONO_TARGET_LUFS if options.mono else STEREO_TARGET_LUFS)
-    lossy = prepared.output.suffix.lower() in LOSSY_SUFFIXES
+    lossy = is_lossy(prepared.output)
     ceiling = options.true_peak - (CODEC_HEADROOM_DB if lossy else 0.0)
-    mastered = master(mixed.samples, mixed.sample_rate, target_lufs=target, true_peak_db=ceiling)
+    # A lossy file is decoded and measured after encoding (publish.delivery): no need to measure twice.
+    mastered = master(mixed.samples, mixed.sample_rate, target_lufs=target, true_peak_db=ceiling, measure=not lossy)
     episode = Episode(mastered.samples, mixed.sample_rate, prepared.script.title, cues, chapters,
                       loudness=mastered.loudness, true_peak=mastered.true_peak)
     seconds["master"] = time.perf_counter() - t
 
     t = time.perf_counter()
-    outputs = publish(prepared, episode, mixed, target)
-    seconds["export"] = time.perf_counter() - t
-    seconds["total"] = time.perf_counter() - started
+    with Publication(prepared.outputs) as publication:
+        publish(prepared, episode, mixed, target, publication)
+        seconds["export"] = time.perf_counter() - t
+        seconds["total"] = time.perf_counter() - started
+        report = _report(prepared, takes, episode)
+        outputs = publication.commit(key, report)
+    return RenderResult(episode, takes, outputs, report)
 
+
+def _report(prepared: Prepared, takes: list[Take], episode: Episode) -> dict:
+    seconds = prepared.seconds
     synthesized = len({take.key for take in takes if not take.reused})
-    report = {
+    return {
+        "schema": JSON_SCHEMA,
         "cues": len(prepared.script.lines),
         "synthesized": synthesized,
         "reused": len(takes) - sum(1 for take in takes if not take.reused),
@@ -349,69 +370,46 @@ def finish(prepared: Prepared, takes: list[Take], started: float) -> RenderResul
         "loudness": round(episode.loudness, 2),
         "true_peak": round(episode.true_peak, 2),
         "seconds": {k: round(seconds.get(k, 0.0), 3)
-                    for k in ("parse", "synthesize", "mix", "master", "export", "total")},
+                    for k in ("parse", "plan", "synthesize", "mix", "master", "export", "check", "total")},
         "output": str(prepared.output),
         "up_to_date": False,
         "damaged_takes": [str(problem) for problem in prepared.store.problems],
         "devices": {name: prepared.registry.get(name).device()
                     for name in sorted({take_req.spec.engine for take_req in prepared.plan.requests})},
     }
-    if options.report:
-        write_text_atomic(options.report, json.dumps(report, indent=2) + "\n")
-        outputs.append(Path(options.report))
-    return RenderResult(episode, takes, outputs, report)
 
 
-def publish(prepared: Prepared, episode: Episode, mixed, target_lufs: float) -> list[Path]:
-    from radioplay.publish import (EpisodeTags, draw_timeline, write_audio, write_chapters_json, write_srt,
-                                   write_stems, write_vtt)
+def publish(prepared: Prepared, episode: Episode, mixed, target_lufs: float, publication) -> None:
+    """Write the episode, its transcripts and chapters, and the stems and timeline asked for, into
+    `publication` (a radioplay.publish.publication.Publication), which publishes them as one set."""
+    from radioplay.publish import draw_timeline, write_audio
+    from radioplay.publish.outputs import sidecar_path
+    from radioplay.publish.transcript import chapters_json_text, srt_text, vtt_text
 
     options, out = prepared.options, prepared.output
-    tags = EpisodeTags.from_mapping(prepared.casting.production, title=episode.title)
+    tags = prepared.production.tags
+    tags = dataclasses.replace(tags, title=tags.title or episode.title)
+    episode_file = publication.path(out)
 
     def write(samples) -> None:
-        write_audio(out, samples, episode.sample_rate, tags=tags, chapters=episode.chapters,
-                    bitrate=options.bitrate, base_dir=Path(prepared.script.path).parent)
+        with publication.writing(out, f"encode {out.suffix[1:].upper()}"):
+            write_audio(episode_file, samples, episode.sample_rate, tags=tags, chapters=episode.chapters,
+                        bitrate=options.bitrate, base_dir=Path(prepared.script.path).parent, atomic=False)
 
     write(episode.samples)
-    if out.suffix.lower() in LOSSY_SUFFIXES:
-        _deliver_lossy(out, episode, target_lufs, options.true_peak, write)
-    outputs = [out]
-    for suffix, writer in ((".vtt", write_vtt), (".srt", write_srt)):
-        writer(out.with_suffix(suffix), episode.cues)
-        outputs.append(out.with_suffix(suffix))
-    chapters_path = out.with_suffix(".chapters.json")
-    write_chapters_json(chapters_path, episode.chapters, episode.title)
-    outputs.append(chapters_path)
+    if is_lossy(out):
+        started = time.perf_counter()
+        deliver_lossy(episode_file, episode, target_lufs, options.true_peak, write)
+        prepared.seconds["check"] = time.perf_counter() - started
+    publication.write_text(sidecar_path(out, ".vtt"), vtt_text(episode.cues))
+    publication.write_text(sidecar_path(out, ".srt"), srt_text(episode.cues))
+    publication.write_text(sidecar_path(out, ".chapters.json"), chapters_json_text(episode.chapters, episode.title))
     if options.stems:
-        outputs.extend(write_stems(options.stems, mixed.stems, mixed.sample_rate))
+        publication.write_stems(mixed.stems, mixed.sample_rate)
     if options.timeline:
-        draw_timeline(options.timeline, episode.cues, episode.chapters, episode.duration, title=episode.title)
-        outputs.append(Path(options.timeline))
-    return outputs
-
-
-def _deliver_lossy(out: Path, episode: Episode, target_lufs: float, ceiling_db: float, write) -> None:
-    """Measure the encoded file as a listener's player decodes it; if the codec moved its loudness
-    or true peak out of spec, correct the gain once and encode again. The episode then reports the
-    delivered file's figures."""
-    loudness, peak = _measure_file(out)
-    error = target_lufs - loudness
-    if peak > ceiling_db or abs(error) > DELIVERY_TOLERANCE_LU:
-        gain_db = min(error, ceiling_db - 0.05 - peak)
-        episode.samples = (episode.samples * np.float32(10.0 ** (gain_db / 20.0))).astype(np.float32)
-        write(episode.samples)
-        loudness, peak = _measure_file(out)
-    episode.loudness, episode.true_peak = loudness, peak
-
-
-def _measure_file(path: Path) -> tuple[float, float]:
-    import soundfile as sf
-
-    from radioplay.master import integrated_loudness, true_peak_db
-
-    data, rate = sf.read(path, dtype="float32", always_2d=True)
-    return integrated_loudness(data, rate), true_peak_db(data, rate)
+        with publication.writing(options.timeline) as timeline_file:
+            draw_timeline(timeline_file, episode.cues, episode.chapters, episode.duration,
+                          title=episode.title, atomic=False)
 
 
 def render(script_path: str | Path, options: RenderOptions | None = None,

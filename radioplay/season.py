@@ -20,8 +20,8 @@ from typing import Callable, Sequence
 from radioplay.errors import InputError
 from radioplay.io import write_text_atomic
 from radioplay.pipeline import (Prepared, RenderOptions, RenderResult, estimated_synthesis_seconds, finish,
-                                open_executor, plan_summary, prepare, record_render, render_key,
-                                up_to_date_report, up_to_date_result)
+                                open_executor, plan_summary, prepare, render_key, up_to_date_result)
+from radioplay.publish.manifest import up_to_date_report
 from radioplay.voice.synthesize import ProgressCallback, TakeExecutor, synthesize_plans
 
 SCRIPT_SUFFIXES = (".md", ".markdown", ".fountain", ".spmd")
@@ -96,7 +96,7 @@ def execute_season(episodes: Sequence[Prepared], on_take: ProgressCallback | Non
     keys = [render_key(e) for e in episodes]
     to_render = []
     for n, episode in enumerate(episodes):
-        previous = None if episode.options.force else up_to_date_report(episode, keys[n])
+        previous = None if episode.options.force else up_to_date_report(episode.outputs, keys[n])
         if previous is None:
             to_render.append(n)
             continue
@@ -108,8 +108,8 @@ def execute_season(episodes: Sequence[Prepared], on_take: ProgressCallback | Non
         n = to_render[i]
         episode = episodes[n]
         episode.seconds["synthesize"] = time.perf_counter() - voicing_started
-        results[n] = finish(episode, takes, voicing_started - episode.seconds.get("parse", 0.0))
-        record_render(episode, keys[n], results[n])
+        started = voicing_started - episode.seconds.get("parse", 0.0) - episode.seconds.get("plan", 0.0)
+        results[n] = finish(episode, takes, keys[n], started)
         if on_episode:
             on_episode(episode, results[n])
 

@@ -32,6 +32,16 @@ def tone_cast_text(**options: float) -> str:
             f'[characters.Marlow]\nengine = "tone"\nvoice = "low"\npan = 0.4\n{extra}')
 
 
+@pytest.fixture(autouse=True)
+def no_voice_downloads(monkeypatch) -> None:
+    """Voices fetched on first use go to a closed local port in every test: nothing leaves the
+    machine (tests/test_voice_downloads.py serves its own catalogue)."""
+    closed = "http://127.0.0.1:9"  # the discard port: nothing listens there
+    monkeypatch.setenv("RADIOPLAY_PIPER_CATALOGUE", f"{closed}/voices.json")
+    monkeypatch.setenv("RADIOPLAY_KOKORO_VOICES", f"{closed}/voices-v1.0.bin")
+    monkeypatch.setenv("RADIOPLAY_KOKORO_VOICES_SHA256", "0" * 64)
+
+
 @pytest.fixture
 def seed_path() -> Path:
     if not SEED.exists():

@@ -185,6 +185,15 @@ def test_prune_rejects_negative_limits(tmp_path):
         store.prune(max_size_bytes=-1)
 
 
+def test_prune_rejects_nan_and_infinite_ages(tmp_path):
+    store = TakeStore(tmp_path)
+    fill(store, [1])
+    for days in (float("nan"), float("inf")):
+        with pytest.raises(CacheError, match="--older-than must be a finite number"):
+            store.prune(older_than_days=days)
+    assert store.info().count == 1
+
+
 def test_info_and_prune_ignore_foreign_files(tmp_path):
     store = TakeStore(tmp_path)
     fill(store, [1])

@@ -12,13 +12,12 @@ import pytest
 
 from radioplay.errors import CastError
 from radioplay.parse import parse_script
-from radioplay.voice.cast import (cast_json, character_key, default_cast_path, load_cast, rank_characters,
-                                  words_spoken)
+from radioplay.voice.cast import (cast_json, character_key, default_cast_path, load_cast, load_config,
+                                  rank_characters, words_spoken)
 from radioplay.voice.engines.base import EngineRegistry
 from radioplay.voice.engines.tone import ToneEngine
 
 REPO = Path(__file__).resolve().parents[1]
-SEED = Path("/work/shared/seeds/000_bce81a884f985e50.txt")
 
 TONE_POOL = """
 [autocast]
@@ -133,7 +132,7 @@ def test_autocast_contrasts_the_leads_and_spreads_pans(registry, pool):
     assert casting.path is None and casting.lexicon == {}
 
 
-def test_autocast_is_independent_of_cue_order():
+def test_autocast_is_independent_of_cue_order(pool):
     cues = [f"**{name}**: {' '.join(['word'] * n)}." for name, n in
             [("Ada", 9), ("Marlow", 7), ("Quill", 5), ("Bo", 3), ("Cy", 3)]]
     registry = EngineRegistry({"tone": ToneEngine})
@@ -141,17 +140,9 @@ def test_autocast_is_independent_of_cue_order():
     for trial in range(6):
         random.Random(trial).shuffle(cues)
         casting = load_cast(None, parse_script("\n\n".join(cues) + "\n"), registry,
-                            defaults_path=_pool_file())
+                            defaults_path=pool)
         results.add(tuple(sorted((n, s.voice, s.pan, s.pitch) for n, s in casting.characters.items())))
     assert len(results) == 1
-
-
-def _pool_file() -> Path:
-    import tempfile
-
-    path = Path(tempfile.mkdtemp()) / "pool.toml"
-    path.write_text(TONE_POOL, encoding="utf-8")
-    return path
 
 
 def test_autocast_is_the_same_in_another_process_with_another_hash_seed(tmp_path, pool):
@@ -202,21 +193,40 @@ def test_precedence_character_then_pool_then_defaults(tmp_path, registry):
     assert (ada.option("sample_rate"), quill.option("sample_rate")) == (8000, 22050)
 
 
-def test_timing_and_production_pass_through(tmp_path, registry, pool):
-    (tmp_path / "art.png").write_bytes(b"png")
-    casting = cast(tmp_path, registry, pool,
-                   '[timing]\nturn_gap = 0.5\ninterrupt_overlap = 1\n\n'
-                   '[production]\ntitle = "Ep"\nepisode = 3\ncover = "art.png"\nroom_tone = "pink"\n')
-    assert casting.timing == {"turn_gap": 0.5, "interrupt_overlap": 1.0}
-    assert casting.production == {"title": "Ep", "episode": 3, "cover": str(tmp_path / "art.png"),
-                                  "room_tone": "pink"}
-    assert casting.path == str(tmp_path / "cast.toml")
+def test_timing_and_production_are_typed_once(tmp_path, registry, pool):
+    from PIL import Image
+
+    from radioplay.config import Production
+    from radioplay.mix import Beds, Timing
+    from radioplay.publish import EpisodeTags
+
+    Image.new("RGB", (400, 400)).save(tmp_path / "art.png")
+    config = load_config(write(tmp_path, '[timing]\nturn_gap = 0.5\ninterrupt_overlap = 1\n\n'
+                                         '[production]\ntitle = "Ep"\nepisode = "3"\ncover = "art.png"\n'
+                                         'room_tone = "pink"\nroom_tone_db = -50\nalbum = "Show"\n'),
+                         parse_script(SCRIPT), registry, defaults_path=pool)
+    assert config.timing == Timing(turn_gap=0.5, interrupt_overlap=1.0)
+    assert config.production == Production(
+        EpisodeTags(title="Ep", show="Show", episode=3, cover=str(tmp_path / "art.png")),
+        Beds(room_tone="pink", room_tone_db=-50.0, sounds_dir=str(tmp_path)))
+    assert config.casting.path == str(tmp_path / "cast.toml")
 
 
 # --------------------------------------------------------------------------- errors with file and line
 
 ERRORS = [
     ('[characters.Ada]\nengine = "tone"\nvoice = "low"\ncolour = "red"\n', 4, 1, "unknown key 'colour'"),
+    ('[characters.Ada]\nengine = "tone"\nvoice = "low"\nsped = 1.1\n', 4, 1,
+     "unknown key 'sped' (did you mean 'speed'?)"),
+    ('[characters.Ada]\nengine = "tone"\nvoice = "low"\nsample_rate = 0\n', 4, 1,
+     "tone option sample_rate = 0 is outside [8000, 192000]"),
+    ('[characters.Ada]\nengine = "tone"\nvoice = "low"\nsample_rate = 8000.5\n', 4, 1,
+     "sample_rate must be a whole number"),
+    ('[characters.Ada]\nengine = "tone"\nvoice = "low"\ndelay = 0.5\n', 4, 1, "unknown key 'delay'"),
+    ('[characters.Nobody]\nengine = "tone"\nsample_rate = "fast"\n', 3, 1, "sample_rate must be a whole number"),
+    ('[characters.Ada]\nengine = "tone"\nvoice = "low"\ntemperature = 0.5\n', 4, 1, "unknown key 'temperature'"),
+    ('[defaults.tone]\nsample_rat = 8000\n', 2, 1, "unknown key 'sample_rat' (did you mean 'sample_rate'?)"),
+    ('[defaults.tnoe]\nsample_rate = 8000\n', 1, 1, "unknown engine 'tnoe' (did you mean 'tone'?)"),
     ('[characters.Ada]\nengine = "nope"\n', 2, 1, "engine 'nope'"),
     ('[characters.Ada]\nengine = "tone"\n  voice = "soprano"\n', 3, 3, "unknown voice 'soprano'"),
     ('[characters.Ada]\nengine = "tone"\nvoice = "low"\npan = 1.5\n', 4, 1, "pan = 1.5 is outside [-1, 1]"),
@@ -224,12 +234,23 @@ ERRORS = [
     ('[characters]\nAda = { engine = "tone", voice = "low", pan = -3 }\n', 2, 41, "pan = -3 is outside"),
     ('[characters.Ada]\nvoice = "low"\n', 2, 1, "gives a voice but no engine"),
     ('\n[cast]\nx = 1\n', 2, 1, "top level: unknown key 'cast'"),
-    ('[timing]\nturn_gap = 0.3\nturn_gapp = 0.3\n', 3, 1, "[timing]: unknown key 'turn_gapp'"),
-    ('[timing]\nturn_gap = -1\n', 2, 1, "must be >= 0"),
+    ('[timing]\nturn_gap = 0.3\nturn_gapp = 0.3\n', 3, 1,
+     "[timing]: unknown key 'turn_gapp' (did you mean 'turn_gap'?)"),
+    ('[timing]\nturn_gap = -1\n', 2, 1, "turn_gap = -1 is outside [0, 60]"),
+    ('[timing]\nlead_in = 1e9\n', 2, 1, "lead_in = 1000000000.0 is outside [0, 60]"),
+    ('[timing]\ntail = nan\n', 2, 1, "tail must be a finite number"),
+    ('[production]\nepisode = "abc"\n', 2, 1, "[production] episode must be a whole number"),
+    ('[production]\nepisode = "abc"\nroom_tone_db = 300\n', 2, 1, "episode must be a whole number"),  # file order
+    ('[production]\nepisode = -2\n', 2, 1, "[production] episode = -2 is outside [0, 1000000]"),
+    ('[production]\nroom_tone_db = "loud"\n', 2, 1, "room_tone_db must be a number in [-100, 0], not 'loud'"),
+    ('[production]\nroom_tone_db = 300\n', 2, 1, "room_tone_db = 300 is outside [-100, 0]"),
+    ('[production]\ntitel = "x"\n', 2, 1, "unknown key 'titel' (did you mean 'title'?)"),
+    ('[production]\ndate = "last week"\n', 2, 1, "date must be an ISO 8601 date"),
+    ('[production]\nroom_tone = "hum.wav"\n', 2, 1, "hum.wav: no such file"),
     ('[lexicon]\nfoo = ""\n', 2, 1, "lexicon entry 'foo' is empty"),
     ('[characters.Ada]\nengine = "tone"\nvoice = "low"\n\n[characters.ADA]\nengine = "tone"\nvoice = "mid"\n',
      5, 1, "cast twice"),
-    ('[production]\ncover = "missing.png"\n', 2, 1, "does not exist"),
+    ('[production]\ncover = "missing.png"\n', 2, 1, "missing.png: no such file"),
     ('[characters.Ada\nengine = "tone"\n', 1, 16, "invalid TOML"),
     ('[characters.Ada]\nengine = "tone"\nvoice = "low"\nvoice = "mid"\n', 4, 14, "invalid TOML"),
 ]
@@ -274,11 +295,11 @@ def test_package_copies_match_voices_folder(name):
     assert (REPO / "voices" / name).read_bytes() == (REPO / "radioplay" / "voice" / name).read_bytes()
 
 
-def test_default_cast_casts_the_seed_as_a_female_and_male_pair():
+def test_default_cast_casts_the_seed_as_a_female_and_male_pair(seed_path):
     from radioplay.parse import load_script
 
     registry = EngineRegistry.from_entry_points()
-    casting = load_cast(None, load_script(SEED), registry)
+    casting = load_cast(None, load_script(seed_path), registry)
     simplicia, doomer = casting.characters["Simplicia"], casting.characters["Doomer"]
     genders = {v.name: v.gender for e in ("piper", "kokoro") for v in registry.get(e).voices()}
     assert {genders[simplicia.voice], genders[doomer.voice]} == {"female", "male"}
@@ -300,7 +321,16 @@ def test_sample_cast_fits_both_sample_scripts(name):
 
 
 @pytest.mark.parametrize("text, line, message", [
-    ('[characters.Ada]\nengine = "piper"\nvoice = "joe"\ntemperature = 0.7\n', 4, "engine 'piper' has no option"),
+    ('[characters.Ada]\nengine = "piper"\nvoice = "joe"\ntemperature = 0.7\n', 4,
+     "unknown key 'temperature': not a character key nor an option of engine 'piper'"),
+    ('[characters.Ada]\nengine = "piper"\nvoice = "joe"\nlength_scale = -3\n', 4,
+     "piper option length_scale = -3 is outside [0.1, 10]"),
+    ('[characters.Ada]\nengine = "piper"\nvoice = "joe"\nnoise_scale = "abc"\n', 4,
+     "piper option noise_scale must be a number in [0, 2], not 'abc'"),
+    ('[defaults.piper]\nnoise_w = 9\n\n[characters.Ada]\nengine = "tone"\nvoice = "low"\n', 2,
+     "piper option noise_w = 9 is outside [0, 2]"),
+    ('[characters.Ada]\nengine = "kokoro"\nvoice = "jm_kumo"\nvoices_file = 3\n', 4,
+     "kokoro option voices_file must be a string"),
     ('[characters.Ada]\nengine = "kokoro"\nvoice = "af_heart"\n', 3, "unknown voice 'af_heart'"),
     ('[characters.Ada]\nengine = "piper"\nvoice = "voices/missing.onnx"\n', 3, "does not exist"),
 ])
@@ -311,11 +341,9 @@ def test_real_engines_reject_what_they_cannot_do(tmp_path, text, line, message):
     assert caught.value.line == line and message in caught.value.reason
 
 
-def test_kokoro_blend_is_accepted():
+def test_kokoro_blend_is_accepted(tmp_path):
     script = parse_script(SCRIPT)
-    import tempfile
-
-    path = Path(tempfile.mkdtemp()) / "c.toml"
+    path = tmp_path / "c.toml"
     path.write_text('[characters.Ada]\nengine = "kokoro"\nvoice = "jf_gongitsune*0.7 + jm_kumo*0.3"\n',
                     encoding="utf-8")
     casting = load_cast(path, script, EngineRegistry.from_entry_points())

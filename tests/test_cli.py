@@ -97,7 +97,7 @@ def test_render_writes_episode_and_transcripts(dialogue, tone_cast, tmp_path, st
     assert vtt.count("<v ") == 5
     data = json.loads(report.read_text())
     assert data["cues"] == 5 and data["synthesized"] + data["reused"] == data["takes"]
-    assert set(data["seconds"]) == {"parse", "synthesize", "mix", "master", "export", "total"}
+    assert set(data["seconds"]) == {"parse", "plan", "synthesize", "mix", "master", "export", "check", "total"}
 
     again = run("render", dialogue, "--cast", tone_cast, "-o", out, "--report", report, "--jobs", "1")
     assert again.exit_code == 0, again.stderr
@@ -139,8 +139,9 @@ def test_production_beds_and_stems_reach_the_render(dialogue, tmp_path, store_di
     out, stems = tmp_path / "ep.wav", tmp_path / "stems"
     result = run("render", dialogue, "--cast", cast, "-o", out, "--stems", stems, "--jobs", "1")
     assert result.exit_code == 0, result.stderr
-    names = sorted(p.name for p in stems.iterdir())
+    names = sorted(p.name for p in stems.iterdir() if not p.name.startswith("."))
     assert names == ["Ada.wav", "Marlow.wav", "_beds.wav"]
+    assert sorted(json.loads((stems / ".radioplay-stems.json").read_text())["files"]) == names
     bed, _ = sf.read(stems / "_beds.wav", dtype="float32")
     assert abs(bed).max() > 0  # the room tone is really there, under the whole episode
     assert sf.info(stems / "Ada.wav").frames == sf.info(stems / "_beds.wav").frames

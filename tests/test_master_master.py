@@ -134,3 +134,16 @@ def test_predicted_loudness_after_limiting_matches_the_measurement():
     exact = loudness_of_channels(out, RATE)
     assert exact < profile.integrated() + gain_db - 0.3  # the limiter cost real loudness...
     assert _predicted_loudness(power, profile, gain_db, curve) == pytest.approx(exact, abs=0.05)  # ...foreseen
+
+
+@pytest.mark.parametrize("signal", [speech_like, peaky])
+def test_unmeasured_master_is_the_same_audio_with_its_predicted_loudness(signal):
+    x = signal()
+    measured = master(x, RATE, target_lufs=-16.0, true_peak_db=-1.5)
+    unmeasured = master(x, RATE, target_lufs=-16.0, true_peak_db=-1.5, measure=False)
+    # The first pass lands, so skipping its measurement changes no sample.
+    assert np.array_equal(unmeasured.samples, measured.samples)
+    assert unmeasured.loudness != measured.loudness  # a prediction, not the measurement...
+    # ...close to it
+    assert unmeasured.loudness == pytest.approx(integrated_loudness(unmeasured.samples, RATE), abs=0.05)
+    assert unmeasured.true_peak == measured.true_peak <= -1.5

@@ -73,14 +73,14 @@ def test_sound_paths_may_not_escape_the_script_folder(tmp_path):
     secret = write_tone(tmp_path / "secret.wav", 0.1)
     os.symlink(secret, story / "link.wav")
     for name in ("../secret.wav", str(secret), "link.wav", "sub/../../secret.wav"):
-        with pytest.raises(InputError, match="outside the script's folder"):
+        with pytest.raises(InputError, match="is outside the script's folder"):
             resolve_sound(name, story)
     with pytest.raises(InputError, match="outside"):
         run(script(stage("SFX: ../secret.wav"), line("A", "Hm.")), story)
 
 
 def test_a_missing_sound_file_is_named(tmp_path):
-    with pytest.raises(InputError, match="missing.wav: no such sound file"):
+    with pytest.raises(InputError, match="missing.wav: no such file"):
         run(script(line("A", "Hm."), stage("SFX: missing.wav")), tmp_path)
     (tmp_path / "notes.txt").write_text("not audio")
     with pytest.raises(InputError, match="notes.txt: cannot read sound file"):
@@ -175,18 +175,27 @@ def test_ducking_looks_ahead_and_releases():
     assert np.all(duck_gain(speech, RATE, Beds(duck_db=0.0)) == 1.0)
 
 
-def test_bed_keys_can_be_read_from_a_production_table():
-    production = {"title": "Pilot", "cover": "cover.jpg", "intro": "theme.wav", "duck_db": 10}
-    assert Beds.from_mapping(production, ignore_unknown=True) == Beds(intro="theme.wav", duck_db=10.0)
-    assert not Beds.from_mapping({"title": "x"}, ignore_unknown=True).enabled
-    with pytest.raises(InputError, match="title"):
-        Beds.from_mapping(production)
+def test_production_beds_are_checked_with_their_position(tmp_path):
+    from radioplay.config import read_production
+    from radioplay.errors import CastError
+    from radioplay.voice.cast import TomlSource
 
-
-def test_beds_table_is_checked():
-    assert Beds.from_mapping({"room_tone": "pink", "duck_db": 9, "seed": 3}) == \
-        Beds(room_tone="pink", duck_db=9.0, seed=3)
+    write_tone(tmp_path / "theme.wav", 0.5)
+    source = TomlSource("[production]\n", str(tmp_path / "show.toml"))
+    production = read_production(source, {"title": "Pilot", "intro": "theme.wav", "duck_db": 10})
+    assert production.beds == Beds(intro=str(tmp_path / "theme.wav"), duck_db=10.0, sounds_dir=str(tmp_path))
+    assert not read_production(source, {"title": "x"}).beds.enabled
     for bad, key in (({"rooom": 1}, "rooom"), ({"intro": 3}, "intro"), ({"duck_attack": -1}, "duck_attack"),
                      ({"seed": 1.5}, "seed"), ({"music_db": "loud"}, "music_db")):
-        with pytest.raises(InputError, match=key):
-            Beds.from_mapping(bad, path="show.toml")
+        with pytest.raises(CastError, match=key) as caught:
+            read_production(source, bad)
+        assert caught.value.path == str(tmp_path / "show.toml")
+
+
+def test_bed_outside_the_cast_folder_names_the_cast_folder(tmp_path):
+    show = tmp_path / "show"
+    show.mkdir()
+    write_tone(tmp_path / "theme.wav", 0.2)
+    beds = Beds(intro="../theme.wav", sounds_dir=str(show))
+    with pytest.raises(InputError, match="outside the cast file's folder"):
+        run(script(line("A", "Hm.")), tmp_path, beds=beds)

@@ -66,6 +66,29 @@ def test_stems_are_aligned_and_sum_to_the_mix():
     assert np.abs(m.samples).max() > 0.1
 
 
+def test_stems_take_memory_only_when_read():
+    import tracemalloc
+
+    s = script(line("A", "One, and a longer line to make the buffers big."), line("B", "Two, and another."),
+               line("C", "Three, and a third line."))
+    casting = cast(A=("low", -0.7), B=("mid", 0.1), C=("high", 0.9))
+    takes = tone_takes(s, casting)
+    tracemalloc.start()
+    try:
+        m = mix(s, takes, casting, identity(s), T, sample_rate=RATE, channels=2)
+        _, during_mix = tracemalloc.get_traced_memory()
+        tracemalloc.reset_peak()
+        stems = dict(m.stems)
+        _, reading_stems = tracemalloc.get_traced_memory()
+    finally:
+        tracemalloc.stop()
+    size = m.samples.nbytes
+    assert during_mix < 1.5 * size  # the mix buffer and clip-sized temporaries, no buffer per voice
+    assert reading_stems >= 3 * size  # each stem is made when read...
+    assert all(m.stems[name] is stem for name, stem in stems.items())  # ...once
+    np.testing.assert_array_equal(stems["A"] + stems["B"] + stems["C"], m.samples)
+
+
 def test_mono_renders_one_channel_without_panning():
     s = script(line("A", "Left."), line("B", "Right."))
     casting = cast(A=("low", -1.0), B=("high", 1.0, -3.0))

@@ -5,9 +5,11 @@ from __future__ import annotations
 import numpy as np
 import pytest
 
+from radioplay.config import read_timing
 from radioplay.errors import CastError
 from radioplay.mix import Timing, chapter_timings, cue_timings, mix
 from radioplay.model import Audio, Chapter, ChapterTiming, Delivery, Take
+from radioplay.voice.cast import TomlSource
 from radioplay.voice.engines.tone import tone_length
 from tests.test_mix_fixtures import (RATE, cast, identity, line, placement, script, seconds, stage,
                                tone_takes)
@@ -93,7 +95,7 @@ def test_only_the_last_paragraph_of_an_interrupted_speech_is_cut():
 
 
 def test_an_interruption_never_starts_before_the_cut_line_itself():
-    timing = Timing.from_mapping({"interrupt_overlap": 10.0})
+    timing = Timing(interrupt_overlap=10.0)
     s = script(line("A", "No\u2014", interrupted=True), line("B", "Yes."))
     m = run(s, timing=timing)
     assert placement(m, 1).start == placement(m, 0).start
@@ -115,7 +117,7 @@ def test_a_stage_direction_after_an_interrupted_line_cancels_the_cut():
 
 
 def test_timing_overrides_move_every_clip():
-    timing = Timing.from_mapping({"turn_gap": 1, "lead_in": 0.0, "tail": 0.25})
+    timing = Timing(turn_gap=1, lead_in=0.0, tail=0.25)
     s = script(line("A", "One."), line("B", "Two."))
     m = run(s, timing=timing)
     assert placement(m, 0).start == 0
@@ -132,7 +134,7 @@ def test_timing_overrides_move_every_clip():
 ])
 def test_bad_timing_tables_are_refused_with_the_key(values, words):
     with pytest.raises(CastError, match=words) as info:
-        Timing.from_mapping(values, path="cast.toml")
+        read_timing(TomlSource("[timing]\n", "cast.toml"), values)
     assert "cast.toml" in str(info.value)
 
 
@@ -183,7 +185,7 @@ def test_chapters_start_at_their_first_spoken_cue():
 
 def test_two_thousand_cues_mix_in_one_pass():
     # mono and gapless to keep the buffers small; the layout code path is the same
-    timing = Timing.from_mapping({"turn_gap": 0.01})
+    timing = Timing(turn_gap=0.01)
     lines = [line("AB"[i % 2], f"L{i}.") for i in range(2_000)]
     s = script(*lines)
     casting = cast(A=("low",), B=("high",))
@@ -212,7 +214,7 @@ def test_engine_padding_is_trimmed_so_gaps_are_between_voices():
     assert a.end - a.start == b.end - b.start == 4_800 + 2 * margin - 1  # sin(0) = 0 is silence
     assert b.start == a.end + seconds(T.turn_gap)
     # a large margin keeps the engine's padding whole
-    keep = Timing.from_mapping({"take_margin": 10.0})
+    keep = Timing(take_margin=10.0)
     m = mix(s, takes, cast(A=("low",), B=("high",)), identity(s), keep, sample_rate=RATE)
     assert placement(m, 0).end - placement(m, 0).start == len(takes[0].audio.samples)
 

@@ -129,3 +129,123 @@ def test_sample_fountain():
     reasons = {u.reason for u in script.unspoken}
     assert {"note", "boneyard", "action", "transition", "synopsis", "title page", "page break"} <= reasons
     assert not script.diagnostics
+
+
+# --------------------------------------------------------------------------- checked against real screenplays
+
+
+def test_a_line_of_two_spaces_keeps_the_speech_together():
+    # fountain.io "Line Breaks": two spaces on the 'blank' line connect the element.
+    script = fountain("ADA\nFirst part.\n  \nSecond part, after a pause.\n\nBO\nYes.\n")
+    assert [c.speakers for c in script.lines] == [("ADA",), ("BO",)]
+    ada = script.lines[0]
+    assert [(s.text, s.line, s.paragraph_break) for s in ada.parts[0].segments] == [
+        ("First part.", 2, False), ("Second part, after a pause.", 4, True)]
+    assert not script.unspoken and not script.diagnostics
+
+
+def test_a_line_of_two_spaces_keeps_an_action_paragraph_together():
+    script = fountain("The wind.\n  \nADA\nstill action.\n\nBO\nHi.\n")
+    assert [c.speakers for c in script.lines] == [("BO",)]
+    assert [(u.reason, u.text) for u in script.unspoken] == [("action", "The wind. ADA still action.")]
+
+
+def test_a_truly_blank_line_is_still_a_break():
+    script = fountain("ADA\nFirst.\n \nBO\nSecond.\n")
+    assert [c.speakers for c in script.lines] == [("ADA",), ("BO",)]
+
+
+def test_a_stray_note_opener_does_not_swallow_the_next_speeches():
+    src = "ADA\nWait [[ what was I saying.\n\nBO\nNothing.\n\nADA\nFine [[a real note]] then.\n"
+    script = fountain(src)
+    assert [(c.speakers, c.text) for c in script.lines] == [
+        (("ADA",), "Wait [[ what was I saying."), (("BO",), "Nothing."), (("ADA",), "Fine then.")]
+    assert [(u.reason, u.text) for u in script.unspoken] == [("note", "a real note")]
+    assert [d.format() for d in script.diagnostics] == [
+        "t.fountain:2:6: warning: unclosed '[[' (no ']]' before the next blank line): "
+        "read as text, not as a note"]
+
+
+def test_a_note_may_hold_a_line_of_two_spaces_but_not_a_blank_line():
+    script = fountain("ADA\nHi [[one\n  \ntwo]] there.\n")
+    assert script.lines[0].text == "Hi there."
+    assert [(u.reason, u.text) for u in script.unspoken] == [("note", "one two")]
+    script = fountain("The sea [[a note that\n\nnever closes.\n\nADA\nHello]] you.\n")
+    assert [c.text for c in script.lines] == ["Hello]] you."]
+    assert [(u.reason, u.text) for u in script.unspoken] == [
+        ("action", "The sea [[a note that"), ("action", "never closes.")]
+    assert "unclosed '[['" in script.diagnostics[0].message and script.diagnostics[0].line == 1
+
+
+def test_an_unclosed_note_at_the_end_is_text_with_a_warning():
+    script = fountain("ADA\nHi.\n\nThe end [[ of it")
+    assert [(u.reason, u.text) for u in script.unspoken] == [("action", "The end [[ of it")]
+    assert [(d.line, d.col) for d in script.diagnostics] == [(4, 9)]
+
+
+def test_dual_dialogue_after_an_action_line_does_not_pair_with_the_earlier_speech():
+    src = "INT. ONE - DAY\n\nADA\nHi.\n\nThe door opens.\n\nBO ^\nHello.\n"
+    script = fountain(src)
+    assert [(c.speakers, c.simultaneous) for c in script.lines] == [(("ADA",), False), (("BO",), False)]
+    assert [d.format() for d in script.diagnostics] == [
+        "t.fountain:8:1: warning: dual dialogue '^' after action, not after a speech: spoken on its own"]
+
+
+def test_dual_dialogue_after_a_scene_heading_stays_in_its_scene():
+    src = "INT. ONE - DAY\n\nADA\nHi.\n\nINT. TWO - NIGHT\n\nBO ^\nHello.\n"
+    script = fountain(src)
+    assert [c.speakers for c in script.lines] == [("ADA",), ("BO",)]
+    assert [(c.title, c.cue) for c in script.chapters] == [("INT. ONE - DAY", 0), ("INT. TWO - NIGHT", 1)]
+    assert "after a scene heading" in script.diagnostics[0].message
+
+
+def test_dual_dialogue_right_after_a_speech_still_pairs():
+    script = fountain("ADA\nHi.\n[[a note between]]\n\nBO ^\nHello.\n")
+    assert [c.speakers for c in script.lines] == [("ADA", "BO")]
+    assert not script.diagnostics
+
+
+def test_a_transition_then_a_one_line_boneyard_then_a_scene_heading():
+    src = "ADA\nHi.\n\nCUT TO:\n/* old scene */\nINT. HOUSE - DAY\n\nBO\nYes.\n"
+    script = fountain(src)
+    assert [(c.speakers, c.text) for c in script.lines] == [(("ADA",), "Hi."), (("BO",), "Yes.")]
+    assert [(c.title, c.cue) for c in script.chapters] == [("INT. HOUSE - DAY", 1)]
+    assert [(u.reason, u.text) for u in script.unspoken] == [("transition", "CUT TO:"), ("boneyard", "old scene")]
+
+
+def test_a_transition_line_is_never_a_speaker():
+    script = fountain("ADA\nHi.\n\nSMASH CUT TO:\nThe street.\n\nBO\nYes.\n")
+    assert [c.speakers for c in script.lines] == [("ADA",), ("BO",)]
+    assert [(u.reason, u.text) for u in script.unspoken] == [("transition", "SMASH CUT TO:"), ("action", "The street.")]
+
+
+@pytest.mark.parametrize("action", ["他走进房间。\n他坐下了。", "彼は部屋に入る。\n彼は座る。", "يدخل الغرفة.\nيجلس."])
+def test_a_two_line_action_paragraph_without_letter_case_is_not_dialogue(action):
+    script = fountain(f"{action}\n\n@ADA\nHi.\n")
+    assert [c.speakers for c in script.lines] == [("ADA",)]
+    assert [u.reason for u in script.unspoken] == ["action"]
+
+
+def test_at_forces_a_character_in_a_script_without_letter_case():
+    script = fountain("@张三\n你好。\n\n@李四 (V.O.)\n再见。\n")
+    assert [(c.speakers, c.extensions, c.text) for c in script.lines] == [
+        (("张三",), (), "你好。"), (("李四",), ("V.O.",), "再见。")]
+
+
+def test_a_parenthetical_wrapped_over_two_lines_is_a_direction():
+    script = fountain("ADA\n(looking out at the\nwater, quietly)\nThe lamp is out.\n")
+    cue = script.lines[0]
+    assert cue.text == "The lamp is out."
+    assert cue.direction == "looking out at the water, quietly"
+    assert [(s.line, s.direction) for s in cue.parts[0].segments] == [(4, "looking out at the water, quietly")]
+
+
+def test_a_parenthetical_wrapped_in_the_middle_of_a_speech():
+    script = fountain("ADA\nOne.\n(a long\nbeat)\nTwo.\n")
+    segments = script.lines[0].parts[0].segments
+    assert [(s.text, s.direction) for s in segments] == [("One.", None), ("Two.", "a long beat")]
+
+
+def test_brackets_that_do_not_wrap_one_parenthetical_are_spoken():
+    script = fountain("ADA\n(laughs) All right,\nthen (beat) fine.\n")
+    assert script.lines[0].text == "(laughs) All right, then (beat) fine."

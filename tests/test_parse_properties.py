@@ -174,12 +174,19 @@ def fountain_dialogue(draw, unique):
     dual = " ^" if draw(st.integers(0, 4)) == 0 else ""
     lines = [f"{forced}{name}{ext}{dual}"]
     for _ in range(draw(st.integers(1, 4))):
-        kind = draw(st.sampled_from(["speech", "speech", "paren", "note", "lyric", "emph"]))
+        kind = draw(st.sampled_from(["speech", "speech", "paren", "note", "lyric", "emph", "gap", "wrapped paren",
+                                     "stray note"]))
         w = draw(words)
         if kind == "speech":
             lines.append(w + draw(st.sampled_from(["", ".", "--", "!"])))
         elif kind == "paren":
             lines.append(f"({unique(w)})")
+        elif kind == "gap":  # fountain.io "Line Breaks": two spaces connect the speech
+            lines.append("  ")
+        elif kind == "wrapped paren":
+            lines.append(f"({w}\n{unique(draw(words))})")
+        elif kind == "stray note":
+            lines.append(f"{w} [[ {draw(words)}")
         elif kind == "note":
             lines.append(f"{w} [[{draw(words)}]]")
         elif kind == "lyric":
@@ -192,7 +199,8 @@ def fountain_dialogue(draw, unique):
 @st.composite
 def fountain_block(draw, unique):
     kind = draw(st.sampled_from(["dialogue", "dialogue", "dialogue", "scene", "section", "action", "forced action",
-                                 "transition", "centered", "boneyard", "note", "page break", "synopsis"]))
+                                 "transition", "centered", "boneyard", "note", "page break", "synopsis",
+                                 "caseless action", "caseless dialogue", "transition and boneyard"]))
     w = draw(words)
     return {
         "dialogue": lambda: draw(fountain_dialogue(unique)),
@@ -206,6 +214,9 @@ def fountain_block(draw, unique):
         "note": lambda: f"[[{w}]]",
         "page break": lambda: "===",
         "synopsis": lambda: f"= {w}",
+        "caseless action": lambda: "他走进房间。\n他坐下了。",
+        "caseless dialogue": lambda: f"@张三\n{w}",
+        "transition and boneyard": lambda: f"CUT TO:\n/* {w} */\nINT. {draw(words).upper()} - DAY",
     }[kind]()
 
 
@@ -238,7 +249,8 @@ MD_FRAGMENTS = ["**", "*", "_", "[", "]", "(", ")", "<", ">", "!", "`", "```", "
                 "word", "é", "’", "\u00a0", "\u2028", "|", "=", "^", "@", "~", "{", "}", "[[", "]]", "/*", "*/"]
 FOUNTAIN_FRAGMENTS = ["ADA", "BO (V.O.)", "@mc", "^", "(", ")", "(beat)", "INT. ", "EXT ", ".", "#", "=", "===",
                       ">", "<", "!", "~", "[[", "]]", "/*", "*/", "*", "_", "\\", "TO:", "Title:", "Author:", " ",
-                      "\n", "\n\n", "  \n", "\t", "word", "--", "—", "é"]
+                      "\n", "\n\n", "  \n", "\n  \n", "\t", "word", "--", "—", "é", "(a\nb)", "他", "@张三\n",
+                      "CUT TO:\n"]
 
 
 def fragments(pieces: list[str]):

@@ -93,3 +93,79 @@ def test_seed_json_matches_the_acceptance_checks():
 def test_sample_estimate_is_about_a_minute():
     seconds = estimate_seconds(load_script(SAMPLE))
     assert 40 <= seconds <= 90, seconds
+
+
+def test_parsing_leaves_the_garbage_collector_alone():
+    # parse_script once switched the collector off and froze the heap: a process-wide side effect.
+    import gc
+
+    from radioplay.parse import parse_script
+
+    collections: list[int] = []
+
+    def record(phase, info):
+        if phase == "start":
+            collections.append(info["generation"])
+
+    thresholds, enabled = gc.get_threshold(), gc.isenabled()
+    gc.callbacks.append(record)
+    try:
+        parse_script("".join(f"**Ada**: line {n} of many.\n\n" for n in range(3000)), "big.md")
+    finally:
+        gc.callbacks.remove(record)
+    assert collections, "no collection could run during the parse"
+    assert (gc.get_threshold(), gc.isenabled(), gc.get_freeze_count()) == (thresholds, enabled, 0)
+
+
+def test_streamed_json_is_the_whole_object_with_a_line_per_cue():
+    from radioplay.parse.report import write_inspect_json
+
+    for script in (parse_script(SRC, "s.md"), load_script(SAMPLE)):
+        out = io.StringIO()
+        write_inspect_json(script, out, not_voiced=lambda d: d == "together", schema=1)
+        whole = {"schema": 1, **inspect_json(script, not_voiced=lambda d: d == "together")}
+        assert json.loads(out.getvalue()) == whole
+        assert list(json.loads(out.getvalue())) == list(whole)  # the same order of keys
+        lines = out.getvalue().splitlines()
+        assert [json.loads(line.strip().rstrip(",")) for line in lines if line.startswith('    {"kind"')] == whole["cues"]
+        assert lines[:2] == ["{", '  "schema": 1,'] and lines[-1] == "}"
+
+
+def test_streamed_json_of_a_script_with_no_unspoken_items():
+    from radioplay.parse.report import write_inspect_json
+
+    out = io.StringIO()
+    write_inspect_json(parse_script("**Ada**: Hi.", "s.md"), out)
+    assert json.loads(out.getvalue())["unspoken"] == [] and '"unspoken": []' in out.getvalue()
+
+
+def test_the_readable_report_shows_the_first_rows_and_says_how_many_more():
+    src = "".join(f"**Ada**: line {n}.\n\n[TODO note {n}]\n\n" for n in range(250))
+    script = parse_script(src, "many.md")
+    out = io.StringIO()
+    print_inspect(script, Console(file=out, width=200, color_system=None), max_rows=100)
+    text = out.getvalue()
+    assert "line 99." in text and "line 100." not in text and "note 99" in text and "note 100" not in text
+    assert "… and 150 more cues (--all shows them all; --json has everything)" in text
+    assert "… and 150 more unspoken items" in text
+    out = io.StringIO()
+    print_inspect(script, Console(file=out, width=200, color_system=None), max_rows=None)
+    assert "line 249." in out.getvalue() and "more cues" not in out.getvalue()
+
+
+def test_the_cli_process_entry_tunes_the_collector(monkeypatch):
+    # The process owner may do what a library call must not: see radioplay.cli.GC_THRESHOLDS.
+    import gc
+
+    import pytest
+
+    from radioplay import cli
+
+    before = gc.get_threshold()
+    monkeypatch.setattr("sys.argv", ["radioplay", "--help"])
+    try:
+        with pytest.raises(SystemExit):
+            cli.main()
+        assert gc.get_threshold() == cli.GC_THRESHOLDS != before
+    finally:
+        gc.set_threshold(*before)

@@ -182,7 +182,9 @@ def test_failure_midway_leaves_previous_file_and_no_temp(tmp_path, monkeypatch):
 
     # The encode succeeds; the tag step (on the temporary file) fails.
     monkeypatch.setattr("mutagen.id3.ID3.save", broken_tagging)
-    with pytest.raises(OSError, match="disk full"):
+    from radioplay.errors import RuntimeFailure
+
+    with pytest.raises(RuntimeFailure, match=f"{dest}: cannot write: disk full while tagging"):
         write_audio(dest, tone(seconds=1.0), RATE, tags=TAGS)
     assert dest.read_bytes() == before
     assert [p.name for p in tmp_path.iterdir()] == ["episode.mp3"]
@@ -194,14 +196,10 @@ def test_samples_beyond_full_scale_are_clipped_not_wrapped(tmp_path):
     assert back.max() == pytest.approx(1.0, abs=1e-4) and back.min() == pytest.approx(-1.0, abs=1e-4)
 
 
-def test_tags_from_a_production_table_and_cover_beside_the_script(tmp_path):
+def test_tags_and_a_cover_beside_the_script(tmp_path):
     png(tmp_path / "art.png")
-    tags = EpisodeTags.from_mapping({"album": "Debates", "episode": "12", "artist": "A", "cover": "art.png",
-                                     "genre": "Podcast", "intro": "music.wav"}, title="From the script")
-    assert (tags.title, tags.show, tags.episode, tags.artist) == ("From the script", "Debates", 12, "A")
-    assert EpisodeTags.from_mapping({"title": "Own title"}, title="From the script").title == "Own title"
+    tags = EpisodeTags(title="From the script", show="Debates", episode=12, artist="A", cover="art.png",
+                       genre="Podcast")
     path = write_audio(tmp_path / "out" / "e.mp3", tone(), RATE, tags=tags, base_dir=tmp_path)
     assert ID3(path).getall("APIC")[0].data == (tmp_path / "art.png").read_bytes()
     assert str(ID3(path)["TCON"]) == "Podcast"
-    with pytest.raises(ExportError, match="whole number"):
-        EpisodeTags.from_mapping({"episode": "seven"})

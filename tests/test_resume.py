@@ -14,6 +14,7 @@ import numpy as np
 import soundfile as sf
 
 from radioplay.cache import TakeStore
+from radioplay.voice.engines.tone import DELAY_ENV
 from tests.conftest import tone_cast_text
 
 LINES = 12
@@ -33,22 +34,27 @@ def render_cmd(script: Path, cast: Path, out: Path, store: Path, *extra: str) ->
             "--cache", str(store), *extra]
 
 
+def slow_env(seconds: float) -> dict[str, str]:
+    """The tone engine sleeps this long per take, in every worker (a test-only setting)."""
+    return {**os.environ, DELAY_ENV: str(seconds)}
+
+
 def committed_takes(store: Path) -> int:
     return TakeStore(store).info().count if store.exists() else 0
 
 
 def test_kill_9_mid_synthesis_then_resume(tmp_path):
     script, store, out = long_script(tmp_path), tmp_path / "takes", tmp_path / "episode.wav"
-    fast_cast = tmp_path / "fast.toml"
-    fast_cast.write_text(tone_cast_text(), encoding="utf-8")
-    slow_cast = tmp_path / "slow.toml"
-    slow_cast.write_text(tone_cast_text(delay=0.5), encoding="utf-8")
+    cast = tmp_path / "cast.toml"
+    cast.write_text(tone_cast_text(), encoding="utf-8")
 
-    subprocess.run(render_cmd(script, fast_cast, out, store), check=True, capture_output=True)
+    # the first episode from its own store, so the slow render below voices every take again
+    subprocess.run(render_cmd(script, cast, out, tmp_path / "first-takes"), check=True, capture_output=True)
     previous = out.read_bytes()
     before = committed_takes(store)
 
-    proc = subprocess.Popen(render_cmd(script, slow_cast, out, store, "--jobs", "2"),
+    # --force: the episode is up to date (its record sits beside it, whatever the store); render anyway
+    proc = subprocess.Popen(render_cmd(script, cast, out, store, "--jobs", "2", "--force"), env=slow_env(0.5),
                             stdout=subprocess.PIPE, stderr=subprocess.PIPE, start_new_session=True)
     deadline = time.monotonic() + 60
     while committed_takes(store) - before < 3:
@@ -64,22 +70,22 @@ def test_kill_9_mid_synthesis_then_resume(tmp_path):
     assert 3 <= finished < LINES
 
     report = tmp_path / "report.json"
-    subprocess.run(render_cmd(script, slow_cast, out, store, "--report", str(report)), check=True,
-                   capture_output=True)
+    subprocess.run(render_cmd(script, cast, out, store, "--report", str(report), "--force"), check=True,
+                   capture_output=True, env=slow_env(0.5))
     data = json.loads(report.read_text())
     assert data["reused"] == finished
     assert data["synthesized"] == LINES - finished
-    # `delay` changes the take keys but not the samples: the resumed episode equals the first one.
+    # the resumed episode equals the first one, to the byte
     assert out.read_bytes() == previous
 
 
 def test_two_renders_at_once_share_the_store(tmp_path):
     script, store = long_script(tmp_path), tmp_path / "takes"
     cast = tmp_path / "cast.toml"
-    cast.write_text(tone_cast_text(delay=0.05), encoding="utf-8")
+    cast.write_text(tone_cast_text(), encoding="utf-8")
     outs = [tmp_path / "a.wav", tmp_path / "b.wav"]
     procs = [subprocess.Popen(render_cmd(script, cast, out, store, "--jobs", "1"), stdout=subprocess.PIPE,
-                              stderr=subprocess.PIPE) for out in outs]
+                              stderr=subprocess.PIPE, env=slow_env(0.05)) for out in outs]
     for proc in procs:
         _, err = proc.communicate(timeout=120)
         assert proc.returncode == 0, err.decode()

@@ -296,3 +296,15 @@ def test_random_scripts_with_silent_lines_plan_and_mix_without_error(tmp_path, l
                                       for c, q, g in p.silent})
     assert sorted((x.cue, x.part, x.segment, x.sentence) for x in m.placements) == \
         sorted((r.cue, r.part, r.segment, r.sentence) for r in p.requests)
+
+
+def test_a_cast_files_sentence_gap_reaches_the_mix(tmp_path):
+    path = tmp_path / "s.md"
+    path.write_text("**Ada**: One two. Three four five.\n", encoding="utf-8")
+    cast_path = tmp_path / "tone.toml"
+    cast_path.write_text("[timing]\nsentence_gap = 0.4\n\n" + tone_cast_text(), encoding="utf-8")
+    result = render(path, RenderOptions(output=tmp_path / "o.wav", cast=cast_path, cache=tmp_path / "store",
+                                        jobs=1, sample_rate=24_000))
+    (first, _, end), (second, start, _) = result.episode.cues[0].sentences
+    assert (first, second) == ("One two.", "Three four five.")
+    assert start - end == pytest.approx(0.4, abs=1e-6)

@@ -31,7 +31,7 @@ CASES = [
     ("many LLMs", "many LLMs"),
     ("the AI's actual motivations", "the AI's actual motivations"),
     ("DON'T GO", "DON'T GO"),
-    ("OK, STOP that. World War II", "okay, STOP that. World War II"),
+    ("OK, STOP that. World War II", "okay, STOP that. World War Two"),  # was left as "II"
     # abbreviations and symbols
     ("e.g., this; i.e. that", "for example, this; that is that"),
     ("Dr. Smith vs. Mr. Jones, etc. The end", "Doctor Smith versus Mister Jones, et cetera. The end"),
@@ -56,9 +56,10 @@ def test_normalize(text, spoken):
 
 
 def test_number_words():
-    assert [cardinal(n) for n in (0, 13, 40, 99, 100, 101, 1000, 1_000_001)] == [
+    assert [cardinal(n) for n in (0, 13, 40, 99, 100, 101, 1000, 1_000_001, 1205, 10**15 + 7)] == [
         "zero", "thirteen", "forty", "ninety-nine", "one hundred", "one hundred one", "one thousand",
-        "one million one"]
+        "one million one", "one thousand two hundred five",
+        "one zero zero zero zero zero zero zero zero zero zero zero zero zero zero seven"]
     assert [ordinal(n) for n in (1, 2, 3, 5, 8, 9, 12, 20, 40, 100)] == [
         "first", "second", "third", "fifth", "eighth", "ninth", "twelfth", "twentieth", "fortieth", "one hundredth"]
     assert [year(n) for n in (1066, 1900, 2000, 2010)] == ["ten sixty-six", "nineteen hundred", "two thousand",

@@ -35,8 +35,9 @@ from typing import Callable, Mapping, Sequence
 import numpy as np
 
 from radioplay.cache.digests import FileDigestIndex
-from radioplay.errors import CacheError
+from radioplay.errors import CacheError, CacheFailure, failure
 from radioplay.model import Audio, TakeRequest
+from radioplay.values import Rule
 
 STORE_FORMAT = 1
 """Part of every key: bump it when the stored bytes or the key recipe change."""
@@ -134,7 +135,7 @@ class CacheProblem:
     reason: str
 
     def __str__(self) -> str:
-        return f"take {self.key[:12]} in {self.path}: {self.reason}; it will be synthesized again"
+        return f"damaged take {self.key[:12]} in {self.path}: {self.reason}; it will be synthesized again"
 
 
 @dataclass(frozen=True)
@@ -223,6 +224,23 @@ class TakeStore:
 
     take_key = staticmethod(take_key)
 
+    def check_writable(self) -> None:
+        """Raise CacheError now, before any take is voiced, when takes could not be stored here."""
+        if self.root.exists() and not self.root.is_dir():
+            raise self._not_a_folder()
+        try:
+            self.root.mkdir(parents=True, exist_ok=True)
+        except OSError as exc:
+            raise CacheError(f"{self.root}: cannot create the take store: {exc.strerror or exc}; "
+                             "give another folder with --cache or $RADIOPLAY_CACHE") from None
+        if not os.access(self.root, os.W_OK | os.X_OK):
+            raise CacheError(f"{self.root}: the take store's folder is not writable; "
+                             "give another folder with --cache or $RADIOPLAY_CACHE")
+
+    def _not_a_folder(self) -> CacheError:
+        return CacheError(f"{self.root}: the take store is not a folder; "
+                          "give another folder with --cache or $RADIOPLAY_CACHE")
+
     def file_digest(self, path: str | os.PathLike) -> str:
         """sha256 of a model or voice file, hashed once per (resolved path, size, mtime_ns):
         remembered in memory and in `root/file-digests.json` for later runs."""
@@ -301,8 +319,9 @@ class TakeStore:
         except BaseException as exc:
             with contextlib.suppress(FileNotFoundError):
                 os.unlink(tmp_name)
-            if isinstance(exc, OSError):
-                raise CacheError(f"cannot write take to {path}: {exc.strerror or exc}") from exc
+            if isinstance(exc, OSError):  # a full disk while voicing: a failure at run time
+                raise CacheFailure(f"cannot write take to {path}: {exc.strerror or exc}; "
+                                   "free some space there or give --cache another folder") from exc
             raise
 
     def info(self, oldest: int = 5, snippet: int = 60) -> StoreInfo:
@@ -323,10 +342,13 @@ class TakeStore:
         """Remove takes not used for `older_than_days`, then the least recently used ones until the
         takes fit in `max_size_bytes`; always remove unfinished writes older than an hour and
         forget digests of model files that are gone."""
-        if older_than_days is not None and older_than_days < 0:
-            raise CacheError(f"--older-than must not be negative (got {older_than_days})")
-        if max_size_bytes is not None and max_size_bytes < 0:
-            raise CacheError(f"--max-size must not be negative (got {max_size_bytes})")
+        for name, value, rule in (("--older-than", older_than_days, Rule((float,), 0.0, 100_000.0)),
+                                  ("--max-size", max_size_bytes, Rule((int,), 0))):
+            try:
+                if value is not None:
+                    rule.check(value)
+            except ValueError as exc:
+                raise CacheError(f"{name} {exc}") from None
         now = time.time() if now is None else now
         entries, partials = self._scan()
         entries.sort(key=lambda e: e.mtime)
@@ -383,6 +405,10 @@ class TakeStore:
             shards = [d for d in os.scandir(self.root) if _SHARD_RE.fullmatch(d.name) and d.is_dir()]
         except FileNotFoundError:
             return entries, partials
+        except NotADirectoryError:
+            raise self._not_a_folder() from None
+        except OSError as exc:
+            raise failure(exc, self.root, "read the take store") from exc
         for shard in shards:
             try:
                 files = list(os.scandir(shard.path))

@@ -48,12 +48,17 @@ class Mastered:
 
 
 def master(samples: np.ndarray, sample_rate: int, target_lufs: float = -16.0,
-           true_peak_db: float = -1.0) -> Mastered:
+           true_peak_db: float = -1.0, measure: bool = True) -> Mastered:
     """Remove DC, fade the ends, normalize to `target_lufs` and limit true peaks to `true_peak_db`.
 
     `samples` is (n,) or (n, channels). Loudness lost to the limiter is made up by raising the gain
     in front of it and limiting again (a few passes at most), so the result lands within
     +-0.1 LU of the target whenever the ceiling allows it.
+
+    With `measure` off, the result's loudness is not measured again: `Mastered.loudness` is the
+    prediction the gain was chosen by (within hundredths of a LU), and no correcting pass is made.
+    For a caller that measures what it delivers anyway (the lossy delivery check decodes and
+    measures the encoded file); the true-peak ceiling is still met and measured.
 
     Long episodes are memory-bound: every stage works in place on the one (n, channels) buffer
     that is returned, in cache-sized blocks; no other per-frame array is kept (the K-weighted power
@@ -96,20 +101,24 @@ def master(samples: np.ndarray, sample_rate: int, target_lufs: float = -16.0,
                 break
             gain_db += (aim - predicted) / _loudness_slope(tried)
         # ...then render it in place and measure exactly; a miss moves the aim by the prediction's error.
-        loudness = _render(out, np.float32(10.0 ** (gain_db / 20.0)), curve, sample_rate)
+        loudness = _render(out, np.float32(10.0 ** (gain_db / 20.0)), curve, sample_rate, measure)
+        if loudness is None:
+            loudness = predicted
+            break
         if abs(target_lufs - loudness) <= LOUDNESS_TOLERANCE_LU:
             break
         aim += target_lufs - loudness
     del power
     peak, changed = _meet_ceiling(x, sample_rate, ceiling_db)
-    if changed:
+    if changed and measure:
         loudness = loudness_of_channels(x, sample_rate)
     return Mastered(out, float(loudness), peak, float(gain_db))
 
 
-def _render(out: np.ndarray, gain: np.float32, curve: GainCurve | None, rate: int) -> float:
+def _render(out: np.ndarray, gain: np.float32, curve: GainCurve | None, rate: int,
+            measure: bool = True) -> float | None:
     """Scale (n, ch) `out` by `gain`, apply the limiter's `curve`, both in place, and return the
-    integrated loudness of the result; one cache-sized block at a time."""
+    integrated loudness of the result (None without `measure`); one cache-sized block at a time."""
     n = out.shape[0]
     x = out.T
     if curve is None:
@@ -126,7 +135,7 @@ def _render(out: np.ndarray, gain: np.float32, curve: GainCurve | None, rate: in
             if hi > lo:
                 GainCurve(min(n, start + step) - start, cells[lo:hi] - start // GRID_FRAMES,
                           curve.gain[lo:hi]).apply(x[:, start:start + step])
-    return loudness_of_channels(x, rate)
+    return loudness_of_channels(x, rate) if measure else None
 
 
 def _predicted_loudness(power: "np.ndarray | _FramePower", profile: PowerProfile, gain_db: float,

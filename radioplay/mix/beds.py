@@ -1,19 +1,18 @@
 """Beds: a room-tone bed under the whole episode, intro and outro music ducked under speech.
 
-All of it is off by default: `mix(..., beds=None)` adds nothing. A production file can give a
-`[beds]` table, read with `Beds.from_mapping`.
+All of it is off by default: `mix(..., beds=None)` adds nothing. A cast file's `[production]`
+table sets these fields (radioplay.config.read_production checks them against their rules).
 """
 
 from __future__ import annotations
 
 import math
-from dataclasses import dataclass, fields
-from typing import Mapping
+from dataclasses import dataclass, field
 
 import numpy as np
 
-from radioplay.errors import InputError
 from radioplay.mix.dsp import db_to_gain
+from radioplay.values import Rule
 
 PINK = "pink"
 """`room_tone = "pink"` generates pink noise instead of looping a file."""
@@ -27,73 +26,41 @@ _DUCK_BLOCK_SECONDS = 0.01
 
 @dataclass(frozen=True)
 class Beds:
-    """What plays under and around the dialogue. Sound file names are relative to the script."""
+    """What plays under and around the dialogue. Sound file names are relative to `sounds_dir`."""
 
-    room_tone: str | None = None
+    room_tone: str | None = field(default=None, metadata={"rule": Rule((str,))})
     """A sound file looped under the whole episode, or "pink" for generated pink noise."""
-    room_tone_db: float = -55.0
+    room_tone_db: float = field(default=-55.0, metadata={"rule": Rule((float,), -100.0, 0.0)})
     """Room-tone level, dBFS RMS (a file is scaled to it too)."""
-    intro: str | None = None
+    intro: str | None = field(default=None, metadata={"rule": Rule((str,))})
     """Music file that opens the episode."""
-    outro: str | None = None
+    outro: str | None = field(default=None, metadata={"rule": Rule((str,))})
     """Music file that closes the episode."""
-    music_db: float = 0.0
+    music_db: float = field(default=0.0, metadata={"rule": Rule((float,), -60.0, 24.0)})
     """Gain applied to the intro and outro files, dB."""
-    intro_overlap: float = 2.0
+    intro_overlap: float = field(default=2.0, metadata={"rule": Rule((float,), 0.0, 60.0)})
     """Seconds before the intro's end at which the first line starts (over the ducked music)."""
-    outro_overlap: float = 2.0
+    outro_overlap: float = field(default=2.0, metadata={"rule": Rule((float,), 0.0, 60.0)})
     """Seconds before the last line's end at which the outro starts."""
-    duck_db: float = 12.0
+    duck_db: float = field(default=12.0, metadata={"rule": Rule((float,), 0.0, 60.0)})
     """How far music is turned down under speech, dB (0 turns ducking off)."""
-    duck_attack: float = 0.08
+    duck_attack: float = field(default=0.08, metadata={"rule": Rule((float,), 0.0, 10.0)})
     """Seconds for the music to go down; it starts that long before the speech (look-ahead)."""
-    duck_release: float = 0.6
+    duck_release: float = field(default=0.6, metadata={"rule": Rule((float,), 0.0, 10.0)})
     """Seconds for the music to come back up after the speech."""
-    duck_hold: float = 0.4
+    duck_hold: float = field(default=0.4, metadata={"rule": Rule((float,), 0.0, 10.0)})
     """Seconds the music stays down after speech stops, so short gaps between lines do not pump."""
-    duck_threshold_db: float = -45.0
+    duck_threshold_db: float = field(default=-45.0, metadata={"rule": Rule((float,), -100.0, 0.0)})
     """Speech level (dBFS RMS over 10 ms) above which music ducks."""
-    seed: int = 0
+    seed: int = field(default=0, metadata={"rule": Rule((int,), 0, 2**32 - 1)})
     """Seed of the generated pink noise (the same seed gives the same bed)."""
     sounds_dir: str | None = None
-    """Folder the bed files are found in (the production file's); None: the script's folder."""
+    """Folder the bed files are found in (the cast file's); None: the script's folder. Not a cast key."""
 
     @property
     def enabled(self) -> bool:
         """True when there is something to play: a room tone, an intro or an outro."""
         return bool(self.room_tone or self.intro or self.outro)
-
-    @classmethod
-    def from_mapping(cls, values: Mapping[str, object] | None, path: str | None = None,
-                     ignore_unknown: bool = False) -> "Beds":
-        """Defaults overridden by `values` (a `[beds]` table); InputError names a bad key.
-
-        `ignore_unknown=True` reads the bed keys out of a wider table, such as a production
-        file's `[production]` with its title and cover."""
-        where = f"{path}: " if path else ""
-        types = {f.name: f.type for f in fields(cls)}
-        settings: dict[str, object] = {}
-        for key, value in (values or {}).items():
-            if key not in types:
-                if ignore_unknown:
-                    continue
-                raise InputError(f"{where}[beds]: unknown key {key!r} (known: {', '.join(types)})")
-            kind = types[key]
-            if kind == "str | None":
-                if not isinstance(value, str) or not value.strip():
-                    raise InputError(f"{where}[beds] {key}: expected a file name, got {value!r}")
-            elif kind == "int":
-                if isinstance(value, bool) or not isinstance(value, int):
-                    raise InputError(f"{where}[beds] {key}: expected an integer, got {value!r}")
-            else:
-                if isinstance(value, bool) or not isinstance(value, (int, float)) \
-                        or not math.isfinite(value):
-                    raise InputError(f"{where}[beds] {key}: expected a number, got {value!r}")
-                if not key.endswith("_db") and value < 0:
-                    raise InputError(f"{where}[beds] {key}: seconds must be >= 0, got {value!r}")
-                value = float(value)
-            settings[key] = value
-        return cls(**settings)
 
 
 def pink_noise(length: int, channels: int, rms_db: float, seed: int) -> np.ndarray:

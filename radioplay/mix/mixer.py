@@ -2,9 +2,10 @@
 
 The layout walks the cues once and decides every clip's start (in output samples) and final
 samples (resampled once, trimmed of engine padding, stretched for unison, faded where a line is
-cut off). Only then are the stem
-buffers allocated, and each clip is added in place into its stem and into the mix; the mix is
-the sum of the stems. The cost is linear in the number of cues, with no concatenation of growing buffers.
+cut off). A clip is one sentence take; the sentences of a paragraph follow each other by
+`sentence_gap`. Only then is the mix buffer allocated, and each clip is added in place into it; a
+stem (the clips of one voice, or of the effects or beds) is rendered the same way when it is
+first read, so the mix is the sum of the stems. The cost is linear in the number of cues, with no concatenation of growing buffers.
 """
 
 from __future__ import annotations
@@ -14,7 +15,7 @@ import re
 import statistics
 from dataclasses import dataclass
 from pathlib import Path
-from typing import Collection, Sequence
+from typing import Collection, Mapping, MutableMapping, Sequence
 
 import numpy as np
 
@@ -318,9 +319,10 @@ def mix(script: Script, takes: Sequence[Take], casting: Casting, deliveries: Seq
         silent: Collection[tuple[int, int, int]] = ()) -> Mix:
     """Assemble the episode: every take placed to the sample, panned, gained, in stems.
 
-    `takes` holds one take per sentence of each (cue, part, segment) at any rate; `silent` names the
-    segments that planning found nothing speakable in (no take: `timing.unspoken_beat` of silence); `deliveries` one Delivery per
-    cue (None: no directions). Sound files (SFX, beds) are found in `base_dir`, by default the
+    `takes` holds one take per sentence of each (cue, part, segment) at any rate; a segment's
+    sentences are joined by `timing.sentence_gap`. `silent` names the segments planning found
+    nothing speakable in: they have no take and are heard as `timing.unspoken_beat` of silence.
+    `deliveries` holds one Delivery per cue (None: no directions). Sound files (SFX, beds) are found in `base_dir`, by default the
     script's folder. Returns a Mix whose `stems` hold one (n, channels) array per character,
     plus SFX_STEM and BEDS_STEM when used; all stems sum to `samples`.
     """
@@ -337,6 +339,7 @@ def mix(script: Script, takes: Sequence[Take], casting: Casting, deliveries: Seq
     if beds is not None and not beds.enabled:
         beds = None  # no stem of silence
     bed_folder = Path(beds.sounds_dir) if beds is not None and beds.sounds_dir else folder
+    bed_place = "the cast file's folder" if beds is not None and beds.sounds_dir else "the script's folder"
     seconds = lambda value: int(round(value * sample_rate))  # noqa: E731
 
     def music(name: str | None) -> np.ndarray | None:
@@ -344,7 +347,7 @@ def mix(script: Script, takes: Sequence[Take], casting: Casting, deliveries: Seq
             return None
         if bed_folder is None:
             raise InputError(f"{name}: cannot find sound files for a script that has no folder")
-        sound = read_sound(resolve_sound(name, bed_folder), sample_rate, channels)
+        sound = read_sound(resolve_sound(name, bed_folder, bed_place), sample_rate, channels)
         return sound * np.float32(db_to_gain(beds.music_db))
 
     intro = outro = None
@@ -365,35 +368,68 @@ def mix(script: Script, takes: Sequence[Take], casting: Casting, deliveries: Seq
         outro_start = max(len(intro) if intro is not None else 0, last_end - seconds(beds.outro_overlap))
         length = max(length, outro_start + len(outro))
 
-    # allocate once, then add every clip in place, into its stem and into the mix together: the
-    # mix is never re-read from the stems (on a long episode each stem is a gigabyte)
+    # allocate once, then add every clip in place into the mix; a stem is rendered only when it is
+    # read (--stems, ducking), so a render without them touches one episode-sized buffer, not one per voice
     samples = zeros((length, channels))
-    stems: dict[str, np.ndarray] = {name: zeros((length, channels))
-                                    for name in script.speakers()}
     for clip in clips:
-        stem = stems.get(clip.stem)
-        if stem is None:
-            stem = stems[clip.stem] = zeros((length, channels))
-        if clip.samples.ndim == 1:
-            gains = (clip.gain * pan_gains(clip.pan, channels)).astype(np.float32)
-            sound = clip.samples[:, np.newaxis] * gains
-        else:
-            sound = clip.samples * np.float32(clip.gain)
-        stem[clip.start:clip.end] += sound
-        samples[clip.start:clip.end] += sound
+        samples[clip.start:clip.end] += _clip_sound(clip, channels)
+    stems = _Stems(length, channels, script.speakers(), clips)
 
     if beds is not None:
         stems[BEDS_STEM] = _render_beds(beds, stems, intro, outro, outro_start, length, sample_rate,
-                                        channels, bed_folder)
+                                        channels, bed_folder, bed_place)
         samples += stems[BEDS_STEM]
     placements = [Placement(c.cue, c.part, c.segment, c.stem, c.start, c.end, c.sentence, c.text)
                   for c in clips if not c.silent]
     return Mix(samples=samples, sample_rate=sample_rate, placements=placements, stems=stems)
 
 
-def _render_beds(beds: Beds, stems: dict[str, np.ndarray], intro: np.ndarray | None,
+def _clip_sound(clip: _Clip, channels: int) -> np.ndarray:
+    """The clip as it sounds in the mix: (n, channels), gained and panned."""
+    if clip.samples.ndim == 1:
+        gains = (clip.gain * pan_gains(clip.pan, channels)).astype(np.float32)
+        return clip.samples[:, np.newaxis] * gains
+    return clip.samples * np.float32(clip.gain)
+
+
+class _Stems(MutableMapping):
+    """The stems of a mix by name (the speakers, then other stems in order of first use), each
+    rendered from its clips, exactly as they were added into the mix, when first read."""
+
+    def __init__(self, length: int, channels: int, speakers: Sequence[str], clips: Sequence[_Clip]):
+        self.length, self.channels = length, channels
+        self.clips: dict[str, list[_Clip]] = {name: [] for name in speakers}
+        for clip in clips:
+            self.clips.setdefault(clip.stem, []).append(clip)
+        self.rendered: dict[str, np.ndarray] = {}
+
+    def __getitem__(self, name: str) -> np.ndarray:
+        stem = self.rendered.get(name)
+        if stem is None:
+            stem = zeros((self.length, self.channels))
+            for clip in self.clips[name]:  # KeyError for an unknown stem
+                stem[clip.start:clip.end] += _clip_sound(clip, self.channels)
+            self.rendered[name] = stem
+        return stem
+
+    def __setitem__(self, name: str, stem: np.ndarray) -> None:
+        self.clips.setdefault(name, [])
+        self.rendered[name] = stem
+
+    def __delitem__(self, name: str) -> None:
+        del self.clips[name]
+        self.rendered.pop(name, None)
+
+    def __iter__(self):
+        return iter(self.clips)
+
+    def __len__(self) -> int:
+        return len(self.clips)
+
+
+def _render_beds(beds: Beds, stems: Mapping[str, np.ndarray], intro: np.ndarray | None,
                  outro: np.ndarray | None, outro_start: int, length: int, sample_rate: int,
-                 channels: int, folder: Path | None) -> np.ndarray:
+                 channels: int, folder: Path | None, place: str) -> np.ndarray:
     """Room tone under everything, plus the intro and outro ducked under the speech."""
     bed = zeros((length, channels))
     if intro is not None or outro is not None:
@@ -415,7 +451,7 @@ def _render_beds(beds: Beds, stems: dict[str, np.ndarray], intro: np.ndarray | N
         elif folder is None:
             raise InputError(f"{beds.room_tone}: cannot find sound files for a script that has no folder")
         else:
-            tone = read_sound(resolve_sound(beds.room_tone, folder), sample_rate, channels)
+            tone = read_sound(resolve_sound(beds.room_tone, folder, place), sample_rate, channels)
         level = rms(tone)
         if level > 0:
             tone *= np.float32(db_to_gain(beds.room_tone_db) / level)

@@ -1,4 +1,5 @@
-"""Sound files (SFX, music, room tone): found relative to the script, never outside its folder."""
+"""Sound files (SFX, music, room tone): found relative to the file that names them (the script,
+or the cast file for beds), never outside its folder."""
 
 from __future__ import annotations
 
@@ -11,11 +12,13 @@ from radioplay.errors import InputError
 from radioplay.mix.dsp import pan_gains, resample
 
 
-def resolve_sound(name: str | os.PathLike, base_dir: str | os.PathLike) -> Path:
-    """The file `name` inside `base_dir` (the script's folder).
+def resolve_sound(name: str | os.PathLike, base_dir: str | os.PathLike,
+                  folder: str = "the script's folder") -> Path:
+    """The file `name` inside `base_dir`, which the messages call `folder`.
 
     A name that escapes the folder (`../x.wav`, an absolute path elsewhere, a symlink that points
-    out) raises InputError, and so does a missing file: both name the path.
+    out) raises InputError with the same message whether or not that file exists; a missing
+    file inside the folder raises InputError too.
     """
     raw = str(name).strip()
     if not raw:
@@ -26,13 +29,27 @@ def resolve_sound(name: str | os.PathLike, base_dir: str | os.PathLike) -> Path:
         candidate = base / candidate
     resolved = candidate.resolve()
     if not resolved.is_relative_to(base):
-        raise InputError(f"{raw}: sound file is outside the script's folder {base}; "
-                         "copy it next to the script")
+        raise InputError(f"{raw}: is outside {folder} {base}; copy it into that folder")
     if not resolved.exists():
-        raise InputError(f"{resolved}: no such sound file")
+        raise InputError(f"{resolved}: no such file")
     if not resolved.is_file():
         raise InputError(f"{resolved}: is not a file")
     return resolved
+
+
+def check_sound(path: str | os.PathLike, max_minutes: float | None = None) -> None:
+    """Raise InputError unless libsndfile can open `path`, or when it lasts longer than `max_minutes`
+    (reads the header only)."""
+    import soundfile
+
+    try:
+        info = soundfile.info(str(path))
+    except (soundfile.LibsndfileError, RuntimeError, OSError) as exc:
+        raise InputError(f"{path}: cannot read sound file: {exc}") from None
+    minutes = info.frames / max(info.samplerate, 1) / 60.0
+    if max_minutes is not None and minutes > max_minutes:
+        raise InputError(f"{path}: sound file is {minutes:.1f} min long, longer than the limit of "
+                         f"{max_minutes:g} min; raise it with --max-sound-minutes")
 
 
 def read_sound(path: str | os.PathLike, sample_rate: int, channels: int) -> np.ndarray:

@@ -2,12 +2,12 @@
 
 from __future__ import annotations
 
-import gc
 import os
 from pathlib import Path
 
 from radioplay.errors import ScriptError
 from radioplay.io import read_text
+from radioplay.limits import Limits, check_cue_words
 from radioplay.model import Script
 from radioplay.parse.speech import source_text
 
@@ -26,16 +26,13 @@ def format_for(path: str | os.PathLike, format: str | None = None) -> str:
     return "fountain" if Path(str(path)).suffix.lower() == ".fountain" else "markdown"
 
 
-def parse_script(text: str, path: str = "<script>", format: str | None = None) -> Script:
-    """Parse script text. Raises ScriptError for an empty script or one with no spoken line."""
+def parse_script(text: str, path: str = "<script>", format: str | None = None, limits: Limits | None = None) -> Script:
+    """Parse script text. Raises ScriptError for an empty script, one with no spoken line, or a cue
+    longer than `limits.cue_words` (default: Limits())."""
     kind = format_for(path, format)
     text = source_text(text)
     if not text.strip():
         raise ScriptError("empty script: there is nothing in it", path, 1, 1)
-    # A parse makes many small objects and no garbage cycles worth collecting: the cyclic collector
-    # would only walk the growing Script again and again (about a tenth of a big script's time).
-    collecting = gc.isenabled()
-    gc.disable()
     try:
         if kind == "fountain":
             from radioplay.parse.fountain import parse_fountain
@@ -45,28 +42,18 @@ def parse_script(text: str, path: str = "<script>", format: str | None = None) -
             script = parse_markdown(text, path)
     except RecursionError:
         raise ScriptError("the script is nested too deeply to parse", path, 1, 1) from None
-    finally:
-        if collecting:
-            _promote_new_objects()
-            gc.enable()
     if not any(cue.kind == "line" for cue in script.cues):
         first = script.unspoken[0] if script.unspoken else None
         hint = (" (dialogue is written as **Name**: text)" if kind == "markdown"
                 else " (dialogue is a CHARACTER NAME line followed by the speech)")
         raise ScriptError(f"no cues: nothing in the script is spoken{hint}", path,
                           first.line if first else 1, first.col if first else 1)
+    check_cue_words(script, limits or Limits())
     return script
 
 
-def _promote_new_objects() -> None:
-    """Move what the parse made straight to the oldest generation. Left in the youngest, the first
-    collection after gc.enable() would walk every one of them (a tenth of a 10 MB parse) only to
-    promote them all: a Script holds no cycles. Skipped if the program uses gc.freeze itself."""
-    if gc.get_freeze_count() == 0:
-        gc.freeze()
-        gc.unfreeze()
-
-
-def load_script(path: str | os.PathLike, format: str | None = None) -> Script:
-    """Read and parse a script file (UTF-8; a BOM and CRLF line endings are fine)."""
-    return parse_script(read_text(path), str(path), format)
+def load_script(path: str | os.PathLike, format: str | None = None, limits: Limits | None = None) -> Script:
+    """Read and parse a script file (UTF-8; a BOM and CRLF line endings are fine), refusing one larger
+    than `limits.script_mb`."""
+    limits = limits or Limits()
+    return parse_script(read_text(path, limits.script_bytes), str(path), format, limits)

@@ -10,6 +10,7 @@ from __future__ import annotations
 
 import re
 from dataclasses import dataclass
+from typing import Iterator
 
 from radioplay.model import Chapter, Cue, Script, Segment
 from radioplay.parse.speech import Findings, SpeechBuilder, direction_cue, make_line_cue, source_text, tidy
@@ -24,6 +25,10 @@ _ESCAPE = re.compile(r"\\([*_\\])")
 _NOT_NEWLINE = re.compile(r"[^\n]")
 _NOT_DIALOGUE_LEADS = frozenset("=#.>")
 _SPEECH_MARKUP = re.compile(r"[*_\\]")
+# A truly blank line: whitespace only, but not the two spaces that connect an element ("Line Breaks").
+_BLANK_LINE = re.compile(r"\n(?!  \n)[^\S\n]*\n")
+CONNECTING_LINE = "  "
+"""fountain.io "Line Breaks": a line of two spaces keeps dialogue or action together."""
 
 
 def strip_emphasis(text: str) -> str:
@@ -58,6 +63,9 @@ class FountainParser(Findings):
         self.last_speakers: tuple[str, ...] | None = None
         self.last_extensions: tuple[str, ...] = ()
         self.character_cues: dict[str, tuple[str, tuple[str, ...], bool] | None] = {}
+        self.previous: str | None = None
+        """The element before the current one ("speech", "action", "a scene heading", ...): a `^` cue
+        pairs only with a speech right before it."""
 
     # ------------------------------------------------------------------ masking
 
@@ -72,6 +80,8 @@ class FountainParser(Findings):
         kept_until = 0
         touched: list[int] = []
         """Lines that had something blanked out: only these can be left holding nothing."""
+        covered: list[int] = []
+        """Lines wholly inside a note or boneyard, blank ones too: they are not there at all."""
         counted_until, line_number = 0, 1
 
         def where(offset: int) -> tuple[int, int]:
@@ -89,10 +99,12 @@ class FountainParser(Findings):
             kept.append(_NOT_NEWLINE.sub(" ", region) if newlines else " " * len(region))
             kept_until = end
             touched.extend(range(line - 1, line + newlines))
+            covered.extend(range(line, line + newlines - 1))
 
         k = 0
         n = len(text)
         next_boneyard, next_note = text.find("/*"), text.find("[[")
+        next_close = next_blank = -2  # found when a note first needs them
         while k < n:
             # Two plain finds (memchr fast) rather than one regex that steps through every character.
             if next_boneyard != -1 and next_boneyard < k:
@@ -112,16 +124,19 @@ class FountainParser(Findings):
                     body, end = text[k + 2:close], close + 2
                 self.leave_out("boneyard", tidy(body), line, col)
             else:
-                end = text.find("]]", k + 2)
-                if end < 0:
-                    line_end = text.find("\n", k)
-                    end = n if line_end < 0 else line_end
-                    self.warn("unclosed '[[': the rest of the line is a note (never spoken)", line, col)
-                    body = text[k + 2:end]
-                else:
-                    body = text[k + 2:end]
-                    end += 2
-                self.leave_out("note", tidy(body), line, col)
+                # A note ends at the next `]]`, but cannot hold a truly blank line: a stray `[[` is text.
+                if next_close != -1 and next_close < k + 2:
+                    next_close = text.find("]]", k + 2)
+                if next_blank != -1 and next_blank < k:
+                    found = _BLANK_LINE.search(text, k)
+                    next_blank = found.start() if found else -1
+                if next_close == -1 or next_blank != -1 and next_blank < next_close:
+                    self.warn("unclosed '[[' (no ']]' before the next blank line): read as text, not as a note",
+                              line, col)
+                    k += 2
+                    continue
+                end = next_close + 2
+                self.leave_out("note", tidy(text[k + 2:next_close]), line, col)
             blank(k, end, line)
             k = end
         kept.append(text[kept_until:])
@@ -129,12 +144,15 @@ class FountainParser(Findings):
         for index in touched:  # a line holding two notes is here twice
             if masked[index] is not None and not masked[index].strip() and original[index].strip():
                 masked[index] = None
+        for index in covered:
+            masked[index] = None
         return masked
 
     # ------------------------------------------------------------------ blocks
 
-    def blocks(self, lines: list[str | None], first: int) -> list[list[_Line]]:
-        out: list[list[_Line]] = []
+    def blocks(self, lines: list[str | None], first: int) -> Iterator[list[_Line]]:
+        """The blank-line separated blocks, one at a time: a block's lines are garbage as soon as
+        it is read, so a big script never holds a line object per line."""
         current: list[_Line] = []
         for index in range(first, len(lines)):
             line = lines[index]
@@ -142,14 +160,15 @@ class FountainParser(Findings):
                 continue
             stripped = line.strip()
             if not stripped:
-                if current:
-                    out.append(current)
+                if line == CONNECTING_LINE and current:
+                    current.append(_Line(index + 1, "", 1))  # kept as an empty line inside the element
+                elif current:
+                    yield _without_trailing_empty(current)
                     current = []
                 continue
             current.append(_Line(index + 1, stripped, len(line) - len(line.lstrip()) + 1))
         if current:
-            out.append(current)
-        return out
+            yield _without_trailing_empty(current)
 
     def title_page(self, lines: list[str | None]) -> int:
         """Read the title page if the script starts with one; return the first line after it."""
@@ -205,21 +224,22 @@ class FountainParser(Findings):
             text = first.text
             lead = text[0]
             if lead == "=" and _PAGE_BREAK.fullmatch(text):
-                self.leave_out("page break", text, first.number, first.col)
+                self.element("page break", text, first)
             elif lead == "#":
                 title = strip_emphasis(text.lstrip("#").strip())
-                self.chapter(title, first)
+                self.chapter(title, first, "a section")
             elif lead == "=" and not text.startswith("=="):
-                self.leave_out("synopsis", text[1:].strip(), first.number, first.col)
+                self.element("synopsis", text[1:].strip(), first)
             elif self.is_scene_heading(text):
                 title = _SCENE_NUMBER.sub("", text[1:] if text.startswith(".") else text).strip()
-                self.chapter(strip_emphasis(title), first)
+                self.chapter(strip_emphasis(title), first, "a scene heading")
             elif text.startswith(">") and text.endswith("<") and len(text) > 1:
-                self.leave_out("centered", text[1:-1].strip(), first.number, first.col)
+                self.element("centered", text[1:-1].strip(), first)
             elif text.startswith(">"):
-                self.leave_out("transition", text[1:].strip(), first.number, first.col)
-            elif len(block) == 1 and text.isupper() and text.endswith("TO:"):
-                self.leave_out("transition", text, first.number, first.col)
+                self.element("transition", text[1:].strip(), first)
+            elif text.isupper() and text.endswith("TO:"):
+                # Even with no blank line after it (a boneyard line may have stood there): never a speaker.
+                self.element("transition", text, first)
             elif len(block) > 1 and (cue := self.character_cue(text)) is not None:
                 self.dialogue(block, *cue)
                 return
@@ -229,9 +249,16 @@ class FountainParser(Findings):
             else:
                 body = [line.text[1:] if k == 0 and line.text.startswith("!") else line.text
                         for k, line in enumerate(block)]
-                self.leave_out("action", strip_emphasis(tidy(" ".join(body))), first.number, first.col)
+                self.element("action", strip_emphasis(tidy(" ".join(body))), first)
                 return
             block = block[1:]
+            while block and not block[0].text:  # a connecting line after a one-line element
+                block = block[1:]
+
+    def element(self, reason: str, text: str, line: _Line) -> None:
+        """A block element that is never spoken: listed, and remembered as what came last."""
+        self.leave_out(reason, text, line.number, line.col)
+        self.previous = reason
 
     @staticmethod
     def is_scene_heading(text: str) -> bool:
@@ -248,13 +275,18 @@ class FountainParser(Findings):
             cue = self.character_cues[text] = _character_cue(text)
             return cue
 
-    def chapter(self, title: str, line: _Line) -> None:
+    def chapter(self, title: str, line: _Line, kind: str) -> None:
         self.last_speakers = None
+        self.previous = kind
         if title:
             self.chapters.append(Chapter(title=title, cue=len(self.cues), line=line.number))
 
     def dialogue(self, block: list[_Line], name: str, extensions: tuple[str, ...], dual: bool) -> None:
         head, lines = block[0], block[1:]
+        for line in lines:
+            if line.text[:1] == "(" and line.text[-1] != ")":
+                lines = _join_wrapped_parentheticals(lines)
+                break
         # Most speech is plain lines, perhaps after parentheticals: one segment, made at once
         # (what the builder would make of it; a property test checks the two ways agree).
         first = 0
@@ -262,7 +294,8 @@ class FountainParser(Findings):
             first += 1
         speech = [line.text for line in lines[first:]]
         joined = speech[0] if len(speech) == 1 else " ".join(speech)
-        if self.fast_paths and _SPEECH_MARKUP.search(joined) is None and all(text[0] not in "(~" for text in speech):
+        # An empty text is a connecting line (a paragraph break) and a "(" or "~" line needs the builder.
+        if self.fast_paths and _SPEECH_MARKUP.search(joined) is None and all(text[:1] not in "(~" for text in speech):
             direction = "; ".join([d for d in map(_parenthetical_direction, lines[:first]) if d]) if first else ""
             segment = Segment(tidy(joined), direction or None, lines[first].number, lines[first].col)
             self.add_cue(make_line_cue((name,), [(segment,)], head.number, head.col, extensions), dual)
@@ -275,7 +308,7 @@ class FountainParser(Findings):
         first = block[0]
         if self.last_speakers is None:
             text = strip_emphasis(tidy(" ".join(line.text.lstrip("~") for line in block)))
-            self.leave_out("lyrics with no singer", text, first.number, first.col)
+            self.element("lyrics with no singer", text, first)
             self.warn("lyrics with no character before them are not sung", first.number, first.col)
             return
         builder = SpeechBuilder(speakers=self.last_speakers, line=first.number, col=first.col,
@@ -287,6 +320,9 @@ class FountainParser(Findings):
         builder.start_paragraph()
         for line in lines:
             text = line.text
+            if not text:  # a connecting line: a new paragraph of the same speech
+                builder.start_paragraph()
+                continue
             if _is_parenthetical(text):
                 self.direct(builder, line)
                 continue
@@ -309,30 +345,75 @@ class FountainParser(Findings):
         cue = builder.build()
         if cue is None:
             self.skip_empty_cue(builder, "()", " ")
+            self.previous = "an empty cue"
             return
         self.add_cue(cue, dual)
         if builder.unused_direction is not None:
             text, line, col = builder.unused_direction
             self.cues.append(direction_cue(text, line, col))
+            self.previous = "a closing parenthetical"
 
     def add_cue(self, cue: Cue, dual: bool) -> None:
         """Append a line cue; a dual-dialogue one (`^`) joins the single cue before it."""
-        previous = self.cues[-1] if dual and self.cues else None
+        previous = self.cues[-1] if dual and self.cues and self.previous == "speech" else None
         if previous is not None and previous.kind == "line" and not previous.simultaneous:
             segments = [previous.parts[0].segments, cue.parts[0].segments]
             self.cues[-1] = make_line_cue(previous.speakers + cue.speakers, segments, previous.line, previous.col,
                                           previous.extensions + cue.extensions)
         else:
-            if dual:
+            if dual and self.previous not in (None, "speech"):
+                self.warn(f"dual dialogue '^' after {self.previous}, not after a speech: spoken on its own",
+                          cue.line, cue.col)
+            elif dual:
                 self.warn("dual dialogue '^' with no single line cue before it; spoken on its own",
                           cue.line, cue.col)
             self.cues.append(cue)
+        self.previous = "speech"
         self.last_speakers = cue.speakers
         self.last_extensions = cue.extensions
 
 
 def _is_parenthetical(text: str) -> bool:
-    return text[0] == "(" and text[-1] == ")"
+    return text[:1] == "(" and text[-1] == ")"
+
+
+def _without_trailing_empty(block: list[_Line]) -> list[_Line]:
+    while not block[-1].text:
+        block.pop()
+    return block
+
+
+def _join_wrapped_parentheticals(lines: list[_Line]) -> list[_Line]:
+    """A parenthetical wrapped over several lines, `(looking out at the` / `water)`, as one line:
+    only when the bracket the first line opens is the one that closes the last line."""
+    out: list[_Line] = []
+    index = 0
+    while index < len(lines):
+        line = lines[index]
+        last = _wrapped_parenthetical_end(lines, index) if line.text[:1] == "(" and line.text[-1] != ")" else None
+        if last is None:
+            out.append(line)
+            index += 1
+        else:
+            out.append(_Line(line.number, " ".join(item.text for item in lines[index:last + 1]), line.col))
+            index = last + 1
+    return out
+
+
+def _wrapped_parenthetical_end(lines: list[_Line], first: int) -> int | None:
+    depth = 0
+    for index in range(first, len(lines)):
+        text = lines[index].text
+        if not text:
+            return None
+        for position, char in enumerate(text):
+            if char == "(":
+                depth += 1
+            elif char == ")":
+                depth -= 1
+                if depth == 0:
+                    return index if index > first and position == len(text) - 1 else None
+    return None
 
 
 def _parenthetical_direction(line: _Line) -> str:
@@ -356,7 +437,9 @@ def _character_cue(text: str) -> tuple[str, tuple[str, ...], bool] | None:
             if not match:
                 break
             name = name[:match.start()].rstrip()
-        if name != name.upper() or not any(c.isalpha() for c in name):
+        # A cue needs capital letters and no small ones: a script without letter case (Chinese,
+        # Japanese, Arabic) names its characters with `@`, so a line of it is never read as one.
+        if name != name.upper() or not any(c.isupper() for c in name) or name.endswith("TO:"):
             return None
     dual = raw.endswith("^")
     raw = raw.rstrip("^").strip()

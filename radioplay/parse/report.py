@@ -2,8 +2,9 @@
 
 from __future__ import annotations
 
+import json
 import re
-from typing import Callable
+from typing import Callable, Iterable, Iterator, Sequence, TextIO
 
 from rich.console import Console
 from rich.table import Table
@@ -80,8 +81,58 @@ def format_diagnostics(script: Script) -> list[str]:
 
 def inspect_json(script: Script, not_voiced: Callable[[str], bool] | None = None) -> dict:
     """The `radioplay inspect --json` object (the contract of issues 2 and 3, plus extra fields)."""
-    cues = []
-    for index, cue in enumerate(script.cues):
+    return _inspect_object(script, not_voiced, list)
+
+
+def write_inspect_json(script: Script, out: TextIO, not_voiced: Callable[[str], bool] | None = None,
+                       **extra: object) -> None:
+    """Write inspect_json's object (after `extra` keys) as JSON: indented, with each cue and each
+    unspoken item on a line of its own. Each item's dict is made as it is written, so a 50 MB
+    script's whole object and its JSON text are never in memory at once (and the items go through
+    json's C encoder, which indenting would turn off)."""
+    data = {**extra, **_inspect_object(script, not_voiced, _Streamed)}
+    out.write("{")
+    for index, (key, value) in enumerate(data.items()):
+        out.write(f'{"," if index else ""}\n  {json.dumps(key)}: ')
+        if isinstance(value, _Streamed):
+            out.write("[" if len(value) else "[]")
+            for number, item in enumerate(value):
+                out.write(f'{"," if number else ""}\n    {json.dumps(item, ensure_ascii=False)}')
+            if len(value):
+                out.write("\n  ]")
+        else:
+            out.write(json.dumps(value, ensure_ascii=False, indent=2).replace("\n", "\n  "))
+    out.write("\n}\n")
+
+
+class _Streamed:
+    """A list to write item by item: its items are made only as they are iterated."""
+
+    def __init__(self, items: "_Mapped"):
+        self.items = items
+
+    def __iter__(self) -> Iterator[object]:
+        return iter(self.items)
+
+    def __len__(self) -> int:
+        return len(self.items)
+
+
+class _Mapped:
+    """`items` mapped through `make`, lazily, with the length of `items`."""
+
+    def __init__(self, make: Callable[[object], object], items: Sequence[object]):
+        self.make, self.items = make, items
+
+    def __iter__(self) -> Iterator[object]:
+        return map(self.make, self.items)
+
+    def __len__(self) -> int:
+        return len(self.items)
+
+
+def _inspect_object(script: Script, not_voiced: Callable[[str], bool] | None, collect: Callable) -> dict:
+    def cue_item(cue: Cue) -> dict:
         item = {
             "kind": cue.kind,
             "speakers": list(cue.speakers),
@@ -101,16 +152,20 @@ def inspect_json(script: Script, not_voiced: Callable[[str], bool] | None = None
         }
         if not_voiced is not None and cue.direction:
             item["direction_voiced"] = not not_voiced(cue.direction)
-        cues.append(item)
+        return item
+
+    def unspoken_item(u) -> dict:
+        return {"line": u.line, "col": u.col, "reason": u.reason, "text": u.text}
+
     return {
         "title": script.title,
         "path": script.path,
         "format": script.format,
-        "cues": cues,
+        "cues": collect(_Mapped(cue_item, script.cues)),
         "diagnostics": [{"severity": d.severity, "line": d.line, "col": d.col, "message": d.message}
                         for d in script.diagnostics],
         "chapters": [{"title": c.title, "cue": c.cue, "line": c.line} for c in script.chapters],
-        "unspoken": [{"line": u.line, "col": u.col, "reason": u.reason, "text": u.text} for u in script.unspoken],
+        "unspoken": collect(_Mapped(unspoken_item, script.unspoken)),
         "speakers": [{"name": name, "lines": lines, "words": words}
                      for name, (lines, words) in speaker_stats(script).items()],
         "estimated_seconds": round(estimate_seconds(script), 1),
@@ -127,8 +182,15 @@ def _short(text: str, limit: int = 90) -> str:
     return text if len(text) <= limit else text[:limit - 1] + "…"
 
 
-def print_inspect(script: Script, console: Console, not_voiced: Callable[[str], bool] | None = None) -> None:
-    """A readable view of everything the parser found, and everything it will not speak."""
+TABLE_ROWS = 200
+"""Rows each table of the readable report shows unless asked for all: a table of a big script's
+100,000s of cues takes minutes to lay out and is no use on a screen (--json has everything)."""
+
+
+def print_inspect(script: Script, console: Console, not_voiced: Callable[[str], bool] | None = None,
+                  max_rows: int | None = TABLE_ROWS) -> None:
+    """A readable view of everything the parser found, and everything it will not speak; each table
+    shows its first `max_rows` rows (None: all) and says how many more there are."""
     lines = script.lines
     console.print(f"[bold]{script.title or '(untitled)'}[/bold]  {script.path} ({script.format})")
     console.print(f"{len(lines)} spoken lines, {len(script.cues) - len(lines)} stage directions, "
@@ -138,7 +200,7 @@ def print_inspect(script: Script, console: Console, not_voiced: Callable[[str], 
     cues = Table(title="Cues", show_lines=False, expand=False)
     for column in ("#", "line", "who", "direction", "text"):
         cues.add_column(column, overflow="fold")
-    for index, cue in enumerate(script.cues):
+    for index, cue in enumerate(_first(script.cues, max_rows)):
         if index in chapter_at:
             cues.add_row("", "", f"[bold]§ {chapter_at[index].title}[/bold]", "", "")
         who = " + ".join(cue.speakers) if cue.speakers else "[dim](stage)[/dim]"
@@ -149,6 +211,7 @@ def print_inspect(script: Script, console: Console, not_voiced: Callable[[str], 
             direction += " [dim](not voiced)[/dim]"
         text = cue.text if cue.kind == "line" else f"[italic]{cue.text}[/italic]"
         cues.add_row(str(index), str(cue.line), who + flags, direction, _short(text))
+    _more(cues, len(script.cues), max_rows, "cues")
     console.print(cues)
 
     speakers = Table(title="Speakers")
@@ -163,19 +226,31 @@ def print_inspect(script: Script, console: Console, not_voiced: Callable[[str], 
         table = Table(title="Directions")
         for column in ("where", "direction", "kind", "voiced"):
             table.add_column(column)
-        for line, col, text, standalone in found:
+        for line, col, text, standalone in _first(found, max_rows):
             voiced = "—" if not_voiced is None else ("no" if not_voiced(text) else "yes")
             table.add_row(f"{line}:{col}", text, "stage" if standalone else "delivery", voiced)
+        _more(table, len(found), max_rows, "directions")
         console.print(table)
 
     unspoken = Table(title="Unspoken (never heard)")
     for column in ("where", "reason", "text"):
         unspoken.add_column(column, overflow="fold")
-    for item in script.unspoken:
+    for item in _first(script.unspoken, max_rows):
         unspoken.add_row(f"{item.line}:{item.col}", item.reason, _short(item.text, 70))
+    _more(unspoken, len(script.unspoken), max_rows, "unspoken items")
     if not script.unspoken:
         unspoken.add_row("", "", "(nothing: every word is spoken)")
     console.print(unspoken)
 
     for message in format_diagnostics(script):
         console.print(message, markup=False, highlight=False)
+
+
+def _first(items: list, max_rows: int | None) -> list:
+    return items if max_rows is None else items[:max_rows]
+
+
+def _more(table: Table, total: int, max_rows: int | None, what: str) -> None:
+    if max_rows is not None and total > max_rows:
+        table.add_row(*([""] * (len(table.columns) - 1)),
+                      f"[dim]… and {total - max_rows:,} more {what} (--all shows them all; --json has everything)[/dim]")

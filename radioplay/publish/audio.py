@@ -4,6 +4,7 @@
     .flac  FLAC 16- or 24-bit (libsndfile), Vorbis comments (+ CHAPTERnnn tags)
     .mp3   MPEG Layer III (LAME through pedalboard, CBR), ID3v2.3 tags with CHAP + CTOC chapters
     .ogg / .opus  Ogg Opus at 48 kHz (resampled with soxr when needed), Vorbis comments (+ CHAPTERnnn)
+    .m4a / .m4b   AAC in MP4 (FFmpeg through PyAV), iTunes tags and cover, QuickTime + Nero chapters
 
 The file is encoded and tagged under a temporary name in the destination folder, then renamed into
 place (radioplay.io.atomic_path): a failure at any step leaves the previous file untouched.
@@ -11,18 +12,22 @@ place (radioplay.io.atomic_path): a failure at any step leaves the previous file
 
 from __future__ import annotations
 
+import contextlib
+import datetime
 import os
-from dataclasses import dataclass, replace
+from dataclasses import dataclass, field, replace
 from pathlib import Path
-from typing import Mapping, Sequence
+from typing import Sequence
 
 import numpy as np
 
-from radioplay.errors import ExportError
+from radioplay.errors import ExportError, failure
 from radioplay.io import atomic_path
 from radioplay.model import ChapterTiming
+from radioplay.publish.mp4 import MP4_SUFFIXES, check_aac, read_mp4, write_mp4
+from radioplay.values import Rule
 
-SUPPORTED_SUFFIXES = (".wav", ".flac", ".mp3", ".ogg", ".opus")
+SUPPORTED_SUFFIXES = (".wav", ".flac", ".mp3", ".ogg", ".opus", *MP4_SUFFIXES)
 OPUS_RATE = 48_000
 """Opus encodes at 48 kHz (or 8/12/16/24 kHz); podcasts use 48 kHz."""
 DEFAULT_MP3_KBPS = 128
@@ -32,58 +37,45 @@ MP3_KBPS_RANGE = {32_000: (32, 320), 16_000: (8, 160), 0: (8, 64)}
 """LAME's CBR range by the lowest sample rate of each MPEG version (1, 2, 2.5)."""
 OPUS_KBPS_PER_CHANNEL = (6, 256)
 """libsndfile maps compression_level 1..0 linearly onto this per-channel Opus bitrate (measured)."""
+MP3_SAMPLE_RATES = (8_000, 11_025, 12_000, 16_000, 22_050, 24_000, 32_000, 44_100, 48_000)
+"""The rates LAME encodes (MPEG 1, 2 and 2.5); pedalboard refuses any other."""
+
+
+_TEXT = {"rule": Rule((str,))}
 
 
 @dataclass(frozen=True)
 class EpisodeTags:
-    """What the episode file says about itself; every field is optional."""
+    """What the episode file says about itself; every field is optional. A cast file's
+    `[production]` table sets them (radioplay.config.read_production checks them)."""
 
-    title: str | None = None
-    show: str | None = None
+    title: str | None = field(default=None, metadata=_TEXT)
+    show: str | None = field(default=None, metadata=_TEXT)
     """The podcast's name: ID3 album (TALB), Vorbis ALBUM."""
-    episode: int | None = None
+    episode: int | None = field(default=None, metadata={"rule": Rule((int, str))})
     """Episode number: ID3 TRCK, Vorbis TRACKNUMBER."""
-    artist: str | None = None
-    date: str | None = None
+    artist: str | None = field(default=None, metadata=_TEXT)
+    date: str | None = field(default=None, metadata={"rule": Rule((str, datetime.date))})
     """ISO 8601, e.g. "2026-11-26" (or just the year)."""
-    comment: str | None = None
-    cover: str | os.PathLike | None = None
+    comment: str | None = field(default=None, metadata=_TEXT)
+    cover: str | os.PathLike | None = field(default=None, metadata=_TEXT)
     """A PNG or JPEG file; embedded in MP3 (APIC) and FLAC (picture block)."""
-    genre: str | None = None
+    genre: str | None = field(default=None, metadata=_TEXT)
     """ID3 TCON, Vorbis GENRE; podcasts usually say "Podcast"."""
-
-    @classmethod
-    def from_mapping(cls, mapping: Mapping[str, object], title: str | None = None) -> "EpisodeTags":
-        """Tags from a cast file's [production] table (other keys, such as beds, are ignored).
-
-        `title` (the script's) is used when the table has none; the episode number may be an int or
-        a numeric string."""
-        def text(key: str) -> str | None:
-            value = mapping.get(key)
-            return None if value is None or value == "" else str(value)
-
-        episode = mapping.get("episode")
-        if episode is not None and not isinstance(episode, int):
-            try:
-                episode = int(str(episode))
-            except ValueError:
-                raise ExportError(f"[production] episode must be a whole number, not {episode!r}") from None
-        return cls(title=text("title") or title, show=text("show") or text("album"), episode=episode,
-                   artist=text("artist"), date=text("date"), comment=text("comment"), cover=text("cover"),
-                   genre=text("genre"))
 
 
 def write_audio(path: str | os.PathLike, samples: np.ndarray, rate: int, *, tags: EpisodeTags | None = None,
                 chapters: Sequence[ChapterTiming] = (), bitrate: int | None = None, bits: int = 16,
-                base_dir: str | os.PathLike | None = None) -> Path:
+                base_dir: str | os.PathLike | None = None, atomic: bool = True) -> Path:
     """Write `samples` ((n,) or (n, channels) float in [-1, 1]) at `rate` Hz to `path`, format by suffix.
 
     A relative `tags.cover` is resolved against `base_dir` (the script's folder) when given.
-    `bitrate` is kbps for .mp3 (CBR; default: LAME's VBR -V2, about 150-190 kbps, which keeps the
+    `bitrate` is kbps for .m4a/.m4b (AAC; default 64 per channel), .mp3 (CBR; default: LAME's VBR -V2, about 150-190 kbps, which keeps the
     mastered loudness where 128 kbps CBR lost 0.4 LU on speech) and .ogg/.opus (default: the encoder's, about
     60 kbps per channel); `bits` is 16 or 24 for .wav and .flac. Values beyond [-1, 1] are clipped
     (mastered audio has none). For MP3, `chapters` become CHAP frames with a CTOC; with none given,
-    one chapter spans the whole episode.
+    one chapter spans the whole episode (MP4 too). `atomic=False` writes `path` itself: for a caller that
+    already writes to a temporary (radioplay.publish.publication).
     """
     dest = Path(path)
     suffix = dest.suffix.lower()
@@ -97,7 +89,9 @@ def write_audio(path: str | os.PathLike, samples: np.ndarray, rate: int, *, tags
         data = data[:, None]
     if data.ndim != 2 or data.shape[1] < 1:
         raise ExportError(f"{dest}: samples must have shape (n,) or (n, channels), not {data.shape}")
-    data = np.clip(data, -1.0, 1.0)
+    check_encoding(dest, rate, data.shape[1], bitrate)
+    if data.size and (data.max() > 1.0 or data.min() < -1.0):  # mastered audio never is: no episode-sized copy
+        data = np.clip(data, -1.0, 1.0)
     if tags and tags.cover is not None:
         cover = Path(tags.cover)
         if base_dir is not None and not cover.is_absolute():
@@ -105,16 +99,31 @@ def write_audio(path: str | os.PathLike, samples: np.ndarray, rate: int, *, tags
         _cover_mime(Path(tags.cover))  # fail before encoding anything
     duration = data.shape[0] / rate
     chapters = list(chapters) or [ChapterTiming((tags.title if tags else None) or "Episode", 0.0, duration)]
-    with atomic_path(dest) as tmp:
-        if suffix == ".wav":
-            _write_wav(tmp, data, rate, bits, tags)
-        elif suffix == ".flac":
-            _write_flac(tmp, data, rate, bits, tags, chapters)
-        elif suffix == ".mp3":
-            _write_mp3(tmp, data, rate, bitrate, tags, chapters)
-        else:
-            _write_opus(tmp, data, rate, bitrate, tags, chapters)
+    try:
+        with atomic_path(dest) if atomic else contextlib.nullcontext(dest) as tmp:
+            if suffix == ".wav":
+                _write_wav(tmp, data, rate, bits, tags)
+            elif suffix == ".flac":
+                _write_flac(tmp, data, rate, bits, tags, chapters)
+            elif suffix == ".mp3":
+                _write_mp3(tmp, data, rate, bitrate, tags, chapters)
+            elif suffix in MP4_SUFFIXES:
+                write_mp4(tmp, data, rate, bitrate, tags, chapters, _cover_mime)
+            else:
+                _write_opus(tmp, data, rate, bitrate, tags, chapters)
+    except _encoder_errors() as exc:  # libsndfile, LAME and mutagen report a full disk their own way
+        if not atomic:
+            raise  # the caller writes a temporary for another file: it names that one
+        raise failure(exc, dest, f"encode {suffix[1:].upper()}") from exc
     return dest
+
+
+def _encoder_errors() -> tuple[type[BaseException], ...]:
+    from av import FFmpegError
+    from mutagen import MutagenError
+
+    # soundfile.LibsndfileError and pedalboard's are RuntimeErrors; PyAV (.m4a/.m4b) has its own
+    return RuntimeError, MutagenError, FFmpegError
 
 
 def _soundfile():
@@ -164,12 +173,9 @@ def _write_opus(tmp: Path, data: np.ndarray, rate: int, kbps: int | None, tags: 
         data = np.clip(soxr.resample(data, rate, OPUS_RATE, quality="HQ"), -1.0, 1.0).astype(np.float32)
     options = {}
     if kbps is not None:
+        check_opus_bitrate(kbps, data.shape[1])
         low, high = OPUS_KBPS_PER_CHANNEL
-        per_channel = kbps / data.shape[1]
-        if not low <= per_channel <= high:
-            raise ExportError(f"{tmp.name}: Opus bitrate {kbps} kbps is outside "
-                              f"{low * data.shape[1]}-{high * data.shape[1]} kbps for {data.shape[1]} channel(s)")
-        options["compression_level"] = (high - per_channel) / (high - low)
+        options["compression_level"] = (high - kbps / data.shape[1]) / (high - low)
     _soundfile().write(tmp, data, OPUS_RATE, subtype="OPUS", format="OGG", **options)
     from mutagen.oggopus import OggOpus
 
@@ -207,6 +213,44 @@ def check_mp3_bitrate(kbps: int, rate: int) -> None:
     if kbps not in MP3_KBPS or not low <= kbps <= high:
         allowed = ", ".join(str(k) for k in MP3_KBPS if low <= k <= high)
         raise ExportError(f"MP3 bitrate {kbps} kbps is not available at {rate} Hz (use one of {allowed})")
+
+
+def check_opus_bitrate(kbps: int, channels: int) -> None:
+    """Raise ExportError unless libsndfile's Opus encoder reaches `kbps` for `channels` channels."""
+    low, high = OPUS_KBPS_PER_CHANNEL
+    if isinstance(kbps, bool) or not isinstance(kbps, int) or not low * channels <= kbps <= high * channels:
+        raise ExportError(f"Opus bitrate {kbps!r} kbps is outside {low * channels}-{high * channels} kbps "
+                          f"for {channels} channel(s)")
+
+
+def check_encoding(path: str | os.PathLike, rate: int, channels: int, kbps: int | None) -> None:
+    """Raise ExportError, before anything is made, when `path`'s format cannot be encoded at `rate`
+    Hz and `kbps` (MP3: LAME's rates and bitrates; Opus: its bitrate range; AAC: its rates and
+    bitrate range; WAV/FLAC: no bitrate)."""
+    suffix = Path(path).suffix.lower()
+    if suffix == ".mp3":
+        if rate not in MP3_SAMPLE_RATES:
+            raise ExportError(f"{path}: MP3 cannot be encoded at {rate} Hz; use one of "
+                              f"{', '.join(map(str, MP3_SAMPLE_RATES))} Hz, or a .wav, .flac or .opus output")
+        if kbps is not None:
+            check_mp3_bitrate(kbps, rate)
+    elif suffix in (".ogg", ".opus"):
+        if kbps is not None:
+            check_opus_bitrate(kbps, channels)
+    elif suffix in MP4_SUFFIXES:
+        check_aac(path, rate, channels, kbps)
+    elif kbps is not None:
+        raise ExportError(f"{path}: a bitrate applies to .mp3, .ogg, .opus, .m4a and .m4b outputs only, "
+                          f"not {suffix}")
+
+
+def read_audio(path: str | os.PathLike) -> tuple[np.ndarray, int]:
+    """Decode any format write_audio writes to ((n, channels) float32, rate), as a player would."""
+    path = Path(path)
+    if path.suffix.lower() in MP4_SUFFIXES:
+        return read_mp4(path)
+    data, rate = _soundfile().read(path, dtype="float32", always_2d=True)
+    return data, rate
 
 
 def _write_mp3(tmp: Path, data: np.ndarray, rate: int, kbps: int | None, tags: EpisodeTags | None,

@@ -22,10 +22,20 @@ def stem_filename(name: str) -> str:
 
 
 def write_stems(directory: str | os.PathLike, stems: Mapping[str, np.ndarray], rate: int) -> list[Path]:
-    """Write `<directory>/<Name>.wav` for each stem: 32-bit float WAV, so the stems sum back to the
-    pre-master mix exactly (a 16-bit stem would be off by up to 1.5e-5 per stem). Each file is
-    written atomically. Stems must all have the same length."""
+    """Write `<directory>/<Name>.wav` for each stem (see `write_stem`), each atomically.
+    Stems must all have the same length."""
     folder = Path(directory)
+    written = []
+    for name, filename in stem_filenames(folder, stems).items():
+        with atomic_path(folder / filename) as tmp:
+            write_stem(tmp, stems[name], rate)
+        written.append(folder / filename)
+    return written
+
+
+def stem_filenames(folder: Path, stems: Mapping[str, np.ndarray]) -> dict[str, str]:
+    """Each stem's file name in `folder`; ExportError when two would share one, when the stems are
+    not aligned, or when `folder` is a file."""
     if folder.exists() and not folder.is_dir():
         raise ExportError(f"{folder}: is a file; --stems needs a folder")
     names = {name: stem_filename(name) for name in stems}
@@ -35,12 +45,12 @@ def write_stems(directory: str | os.PathLike, stems: Mapping[str, np.ndarray], r
     lengths = {np.asarray(s).shape[0] for s in stems.values()}
     if len(lengths) > 1:
         raise ExportError(f"{folder}: stems differ in length ({sorted(lengths)} frames); they must be aligned")
+    return names
+
+
+def write_stem(path: Path, samples: np.ndarray, rate: int) -> None:
+    """A 32-bit float WAV, so the stems sum back to the pre-master mix exactly (a 16-bit stem would
+    be off by up to 1.5e-5 per stem)."""
     import soundfile
 
-    written = []
-    for name, samples in stems.items():
-        data = np.asarray(samples, dtype=np.float32)
-        with atomic_path(folder / names[name]) as tmp:
-            soundfile.write(tmp, data, rate, subtype="FLOAT", format="WAV")
-        written.append(folder / names[name])
-    return written
+    soundfile.write(path, np.asarray(samples, dtype=np.float32), rate, subtype="FLOAT", format="WAV")

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import contextlib
 import os
 from pathlib import Path
 from typing import Sequence
@@ -16,8 +17,9 @@ def _clock(seconds: float) -> str:
 
 
 def draw_timeline(path: str | os.PathLike, cues: Sequence[CueTiming], chapters: Sequence[ChapterTiming],
-                  duration: float, title: str | None = None) -> Path:
-    """Draw a PNG timeline. A unison cue shows in every one of its speakers' rows (hatched)."""
+                  duration: float, title: str | None = None, atomic: bool = True) -> Path:
+    """Draw a PNG timeline. A unison cue shows in every one of its speakers' rows (hatched).
+    `atomic=False` writes `path` itself (for a caller that writes to a temporary)."""
     import matplotlib  # imported here: plotting is optional work, never done at import time
 
     matplotlib.use("Agg")
@@ -55,6 +57,6 @@ def draw_timeline(path: str | os.PathLike, cues: Sequence[CueTiming], chapters: 
     if title:
         axes.set_title(title)
     figure.tight_layout()
-    with atomic_path(path) as tmp:
+    with atomic_path(path) if atomic else contextlib.nullcontext(path) as tmp:
         figure.savefig(tmp, format="png")
     return Path(path)

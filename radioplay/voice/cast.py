@@ -19,34 +19,31 @@ error, so `TomlSource` finds keys and tables in the source text itself.
 
 from __future__ import annotations
 
-import inspect
-import math
 import re
-import sys
 import tomllib
-from dataclasses import dataclass, fields
+from dataclasses import dataclass, field
 from importlib import resources
 from pathlib import Path
 from typing import Iterable, Mapping
 
+from radioplay.config import Production, read_production, read_timing
 from radioplay.errors import CastError, EngineError, RadioplayError
 from radioplay.io import read_text
+from radioplay.mix.timing import Timing
 from radioplay.model import Casting, Diagnostic, Script, VoiceSpec
-from radioplay.voice.engines.base import EngineRegistry
+from radioplay.values import Rule, did_you_mean, unknown_key_message
+from radioplay.voice.engines.base import Engine, EngineOption, EngineRegistry
 from radioplay.voice.lexicon import entry_problem, merge_lexicons
 
 TOP_LEVEL_TABLES = ("characters", "defaults", "lexicon", "timing", "production", "autocast")
 VOICE_KEYS = ("speed", "pitch", "gain")
 CHARACTER_KEYS = ("engine", "voice", "speed", "pitch", "gain", "pan", "lexicon", "gender")
-OPTION_KEYS = ("length_scale", "noise_scale", "noise_w", "sentence_silence", "speaker", "speaker_wav",
-               "reference_wav", "model_path", "config_path", "voices_file", "language", "sample_rate",
-               "temperature", "delay")
-"""Engine settings a cast may give; the engine itself rejects the ones it does not take."""
-PATH_OPTIONS = ("speaker_wav", "reference_wav", "model_path", "config_path", "voices_file")
-PRODUCTION_TEXT_KEYS = ("title", "show", "episode", "artist", "album", "date", "comment", "genre")
-PRODUCTION_PATH_KEYS = ("cover", "intro", "outro", "room_tone")
+"""A character's own keys; any other key is an option of its engine (EngineOption)."""
+POOL_KEYS = ("engine", "voice", "gender") + VOICE_KEYS
 GENDERS = ("female", "male")
-RANGES = {"speed": (0.25, 4.0), "pitch": (-24.0, 24.0), "gain": (-60.0, 24.0), "pan": (-1.0, 1.0)}
+RANGES = {"speed": Rule((float,), 0.25, 4.0), "pitch": Rule((float,), -24.0, 24.0),
+          "gain": Rule((float,), -60.0, 24.0), "pan": Rule((float,), -1.0, 1.0)}
+"""speed: factor; pitch: semitones; gain: dB; pan: -1 (left) to 1 (right)."""
 DEFAULT_PANS = (-0.3, 0.3, -0.6, 0.6, 0.0, -0.45, 0.45, -0.15, 0.15, -0.75, 0.75)
 REUSE_PITCH_STEP = 2.0
 """Semitones between characters that have to share a voice once the pool runs out."""
@@ -161,14 +158,10 @@ def rank_characters(script: Script) -> list[str]:
 
 
 def _number(source: TomlSource, value: object, name: str, *keys: str) -> float:
-    if isinstance(value, bool) or not isinstance(value, (int, float)) or not math.isfinite(value):
-        raise source.error(f"{name} must be a number, not {value!r}", *keys)
-    low, high = RANGES.get(name, (-math.inf, math.inf))
-    if not low <= value <= high:
-        raise source.error(f"{name} = {value!r} is outside [{low:g}, {high:g}]", *keys)
-    if name == "speed" and value <= 0:
-        raise source.error(f"speed must be positive, not {value!r}", *keys)
-    return float(value)
+    try:
+        return float(RANGES[name].check(value))
+    except ValueError as exc:
+        raise source.error(f"{name} {exc}", *keys) from None
 
 
 def _table(source: TomlSource, value: object, *keys: str) -> dict:
@@ -181,7 +174,7 @@ def _unknown(source: TomlSource, table: Mapping, allowed: Iterable[str], where: 
     allowed = tuple(allowed)
     for key in table:
         if key not in allowed:
-            raise source.error(f"{where}: unknown key {key!r} (allowed: {', '.join(allowed)})", *keys, key)
+            raise source.error(unknown_key_message(key, allowed, where), *keys, key)
 
 
 def _resolve_path(source: TomlSource, value: str) -> str:
@@ -195,21 +188,48 @@ def _looks_like_path(voice: str) -> bool:
     return "/" in voice or "\\" in voice or bool(re.search(r"\.(onnx|bin|npz|pt|pth|json|wav)$", voice, re.I))
 
 
-def _options(source: TomlSource, table: Mapping, *keys: str) -> dict[str, object]:
-    options: dict[str, object] = {}
-    for key, value in table.items():
-        if key not in OPTION_KEYS:
-            continue
-        if isinstance(value, (dict, list)):
-            raise source.error(f"{key} must be a single value, not a {type(value).__name__}", *keys, key)
-        if key in PATH_OPTIONS:
-            if not isinstance(value, str):
-                raise source.error(f"{key} must be a file path string", *keys, key)
-            value = _resolve_path(source, value)
-            if not Path(value).exists():
-                raise source.error(f"{key}: file {value} does not exist", *keys, key)
-        options[key] = value
-    return options
+@dataclass(frozen=True)
+class _Given:
+    """An engine option as a cast file wrote it, checked once its engine is known."""
+
+    value: object
+    source: TomlSource
+    keys: tuple[str, ...]
+    where: str
+
+
+def _given_options(source: TomlSource, table: Mapping, own_keys: Iterable[str], where: str,
+                   *keys: str) -> dict[str, _Given]:
+    """The keys of `table` that are not `own_keys`: options for the engine, checked later."""
+    own = set(own_keys)
+    return {key: _Given(value, source, (*keys, key), where) for key, value in table.items() if key not in own}
+
+
+def _check_option(engine: Engine, name: str, given: _Given, own_keys: Iterable[str] = ()) -> object:
+    """The option's value checked against the engine's declaration (type, range, file);
+    CastError at the key, with "did you mean", for an option the engine does not take."""
+    declared: dict[str, EngineOption] = {option.name: option for option in engine.options}
+    source = given.source
+    option = declared.get(name)
+    if option is None:
+        names = list(declared)
+        hint = did_you_mean(name, [*own_keys, *names])
+        what = "a character key nor an option" if own_keys else "an option"
+        raise source.error(f"{given.where}: unknown key {name!r}{hint}: not {what} of engine {engine.name!r} "
+                           f"(its options: {', '.join(names) or 'none'})", *given.keys)
+    try:
+        value = option.rule.check(given.value)
+    except ValueError as exc:
+        raise source.error(f"{engine.name} option {name} {exc}", *given.keys) from None
+    if option.path:
+        value = _resolve_path(source, str(value))
+        if not Path(value).exists():
+            raise source.error(f"{name}: file {value} does not exist", *given.keys)
+    return value
+
+
+def _checked_options(engine: Engine, given: Mapping[str, _Given], own_keys: Iterable[str] = ()) -> dict[str, object]:
+    return {name: _check_option(engine, name, g, own_keys) for name, g in given.items()}
 
 
 def _lexicon(source: TomlSource, value: object, *keys: str) -> dict[str, str]:
@@ -230,9 +250,11 @@ class _PoolVoice:
     voice: str
     gender: str | None
     settings: dict[str, float]
-    options: dict[str, object]
+    given: dict[str, _Given]
     source: TomlSource
     keys: tuple[str, ...]
+    options: dict[str, object] = field(default_factory=dict)
+    """`given`, checked against the engine (when it runs here)."""
 
 
 @dataclass
@@ -242,10 +264,10 @@ class _CastFile:
     source: TomlSource
     characters: dict[str, dict]
     defaults: dict[str, float]
-    engine_defaults: dict[str, dict[str, object]]
+    engine_defaults: dict[str, dict[str, _Given]]
     lexicon: dict[str, str]
     timing: dict[str, float]
-    production: dict[str, object]
+    production: Production
     pool: list[_PoolVoice] | None
     pans: tuple[float, ...] | None
 
@@ -256,54 +278,22 @@ class _CastFile:
         characters = _table(source, data.get("characters", {}), "characters")
         for name, table in characters.items():
             _table(source, table, "characters", name)
-            _unknown(source, table, CHARACTER_KEYS + OPTION_KEYS, f"[characters.{name}]", "characters", name)
         defaults_table = _table(source, data.get("defaults", {}), "defaults")
         defaults: dict[str, float] = {}
-        engine_defaults: dict[str, dict[str, object]] = {}
+        engine_defaults: dict[str, dict[str, _Given]] = {}
         for key, value in defaults_table.items():
             if isinstance(value, dict):  # [defaults.piper]: options for every voice of that engine
-                _unknown(source, value, OPTION_KEYS, f"[defaults.{key}]", "defaults", key)
-                engine_defaults[key] = _options(source, value, "defaults", key)
+                engine_defaults[key] = _given_options(source, value, (), f"[defaults.{key}]", "defaults", key)
             elif key in VOICE_KEYS:
                 defaults[key] = _number(source, value, key, "defaults", key)
             else:
-                raise source.error(f"[defaults]: unknown key {key!r} (allowed: {', '.join(VOICE_KEYS)}, "
-                                   "or an engine's table such as [defaults.piper])", "defaults", key)
+                raise source.error(unknown_key_message(key, VOICE_KEYS, "[defaults]")
+                                   + " or an engine's table such as [defaults.piper]", "defaults", key)
         lexicon = _lexicon(source, data.get("lexicon", {}), "lexicon")
-        timing = cls._timing(source, _table(source, data.get("timing", {}), "timing"))
-        production = cls._production(source, _table(source, data.get("production", {}), "production"))
+        timing = read_timing(source, _table(source, data.get("timing", {}), "timing"))
+        production = read_production(source, _table(source, data.get("production", {}), "production"))
         pool, pans = cls._autocast(source, _table(source, data.get("autocast", {}), "autocast"))
         return cls(source, characters, defaults, engine_defaults, lexicon, timing, production, pool, pans)
-
-    @staticmethod
-    def _timing(source: TomlSource, table: dict) -> dict[str, float]:
-        from radioplay.mix.timing import Timing
-
-        known = [f.name for f in fields(Timing)]
-        _unknown(source, table, known, "[timing]", "timing")
-        out = {}
-        for key, value in table.items():
-            seconds = _number(source, value, key, "timing", key)
-            if seconds < 0:
-                raise source.error(f"[timing] {key} must be >= 0 seconds, not {value!r}", "timing", key)
-            out[key] = seconds
-        return out
-
-    @staticmethod
-    def _production(source: TomlSource, table: dict) -> dict[str, object]:
-        from radioplay.mix.beds import Beds
-
-        beds = [f.name for f in fields(Beds)]
-        allowed = list(dict.fromkeys(PRODUCTION_TEXT_KEYS + PRODUCTION_PATH_KEYS + tuple(beds)))
-        _unknown(source, table, allowed, "[production]", "production")
-        out: dict[str, object] = {}
-        for key, value in table.items():
-            if key in PRODUCTION_PATH_KEYS and isinstance(value, str) and not (key == "room_tone" and value == "pink"):
-                value = _resolve_path(source, value)
-                if not Path(value).is_file():
-                    raise source.error(f"[production] {key}: file {value} does not exist", "production", key)
-            out[key] = value
-        return out
 
     @staticmethod
     def _autocast(source: TomlSource, table: dict) -> tuple[list[_PoolVoice] | None, tuple[float, ...] | None]:
@@ -322,8 +312,6 @@ class _CastFile:
         pool = []
         for entry in entries:
             keys = ("autocast", "voices")
-            _unknown(source, entry, ("engine", "voice", "gender") + VOICE_KEYS + OPTION_KEYS,
-                     "[[autocast.voices]]", *keys)
             if not isinstance(entry.get("engine"), str) or not isinstance(entry.get("voice"), str):
                 raise source.error("[[autocast.voices]] needs engine and voice strings", *keys)
             gender = entry.get("gender")
@@ -333,8 +321,8 @@ class _CastFile:
             voice = entry["voice"]
             if _looks_like_path(voice):
                 voice = _resolve_path(source, voice)
-            pool.append(_PoolVoice(entry["engine"], voice, gender, settings, _options(source, entry, *keys),
-                                   source, keys))
+            given = _given_options(source, entry, POOL_KEYS, "[[autocast.voices]]", *keys)
+            pool.append(_PoolVoice(entry["engine"], voice, gender, settings, given, source, keys))
         return pool, pans
 
 
@@ -359,21 +347,15 @@ class _EngineCheck:
             try:
                 self._reasons[name] = self.registry.get(name).unavailable_reason()
             except RadioplayError as exc:
-                self._reasons[name] = str(exc)
+                self._reasons[name] = str(exc) + did_you_mean(name, self.registry.names())
         return self._reasons[name]
 
-    def voice_problem(self, engine: str, voice: str, voices_file: str | None = None) -> str | None:
+    def voice_problem(self, engine: str, voice: str, options: Mapping[str, object] | None = None) -> str | None:
         problem = self.engine_problem(engine)
         if problem:
             return problem
-        instance = self.registry.get(engine)
         try:
-            # A voice may live in a user's voices file (kokoro's voices-v1.0.bin); engines that
-            # take one accept it as a keyword.
-            if voices_file and "voices_file" in inspect.signature(instance.check_voice).parameters:
-                instance.check_voice(voice, voices_file=voices_file)
-            else:
-                instance.check_voice(voice)
+            self.registry.get(engine).check_voice(voice, options or {})
         except EngineError as exc:
             return str(exc)
         return None
@@ -386,12 +368,16 @@ class _EngineCheck:
                 self._genders[engine] = {}
         return self._genders[engine].get(voice)
 
-    def allowed_options(self, engine: str) -> tuple[str, ...] | None:
-        """The engine's own option names when it publishes them (an OPTIONS tuple on the engine
-        or in its module, as piper does)."""
-        instance = self.registry.get(engine)
-        names = getattr(instance, "OPTIONS", None) or getattr(sys.modules.get(type(instance).__module__), "OPTIONS", None)
-        return tuple(names) if names else None
+
+@dataclass
+class CastConfig:
+    """Everything a cast file decides, checked: the voices, the mixer's timing and the production."""
+
+    casting: Casting
+    timing: Timing = field(default_factory=Timing)
+    production: Production = field(default_factory=Production)
+    auto_cast: tuple[str, ...] = ()
+    """The characters whose voice came from the pool: the cast file named no voice for them."""
 
 
 # --------------------------------------------------------------------------- load_cast
@@ -399,8 +385,15 @@ class _EngineCheck:
 
 def load_cast(path: Path | None, script: Script, registry: EngineRegistry,
               defaults_path: Path | None = None) -> Casting:
+    """Resolve every speaker of `script` to a VoiceSpec (see load_config)."""
+    return load_config(path, script, registry, defaults_path).casting
+
+
+def load_config(path: Path | None, script: Script, registry: EngineRegistry,
+                defaults_path: Path | None = None) -> CastConfig:
     """Resolve every speaker of `script` to a VoiceSpec: the cast file's characters, the rest
-    auto-cast from the pool. Raises CastError (with file and line) for anything unusable."""
+    auto-cast from the pool; and read the cast's [timing] and [production]. Raises CastError
+    (with file and line) for anything unusable: nothing is left to fail after the voicing."""
     base = _CastFile.load(TomlSource.read(Path(defaults_path) if defaults_path else default_cast_path()))
     user = _CastFile.load(TomlSource.read(Path(path))) if path is not None else None
     files = [base] + ([user] if user else [])
@@ -408,13 +401,21 @@ def load_cast(path: Path | None, script: Script, registry: EngineRegistry,
     diagnostics: list[Diagnostic] = []
 
     defaults: dict[str, float] = {}
-    engine_defaults: dict[str, dict[str, object]] = {}
+    engine_defaults: dict[str, dict[str, _Given]] = {}
     timing: dict[str, float] = {}
     for f in files:
         defaults.update(f.defaults)
         for engine, options in f.engine_defaults.items():
             engine_defaults.setdefault(engine, {}).update(options)
         timing.update(f.timing)
+    for engine, given in engine_defaults.items():  # every [defaults.ENGINE] checked, used or not
+        if engine not in registry.names():
+            first = next(iter(given.values()), None)
+            where = first.source if first else (user or base).source
+            raise where.error(f"[defaults.{engine}]: unknown engine {engine!r}{did_you_mean(engine, registry.names())} "
+                              f"(known: {', '.join(registry.names())})", "defaults", engine)
+        if checks.engine_problem(engine) is None:
+            _checked_options(registry.get(engine), given)
     lexicon = merge_lexicons(*(f.lexicon for f in files))
     pool_file = user if user and user.pool is not None else base
     pans = (user.pans if user and user.pans else None) or base.pans or DEFAULT_PANS
@@ -422,6 +423,7 @@ def load_cast(path: Path | None, script: Script, registry: EngineRegistry,
     # Match the cast's characters to the script's speakers.
     speakers = {character_key(name): name for name in script.speakers()}
     named: dict[str, tuple[str, dict, _CastFile]] = {}  # script name -> (cast name, table, file)
+    silent: list[tuple[str, dict, _CastFile]] = []
     for f in files:
         seen: dict[str, str] = {}
         for cast_name, table in f.characters.items():
@@ -434,6 +436,7 @@ def load_cast(path: Path | None, script: Script, registry: EngineRegistry,
             if script_name is None:
                 diagnostics.append(f.source.warning(
                     f"character {cast_name!r} never speaks in {script.path}", "characters", cast_name))
+                silent.append((cast_name, table, f))
                 continue
             named[script_name] = (cast_name, table, f)  # a later file (the user's) wins
 
@@ -442,8 +445,24 @@ def load_cast(path: Path | None, script: Script, registry: EngineRegistry,
     genders: dict[str, str | None] = {}
     used: set[tuple[str, str]] = set()
 
+    def character_options(engine: str, table: dict, f: _CastFile | None, cast_name: str,
+                          pool_voice: _PoolVoice | None = None) -> dict[str, object]:
+        """The engine's defaults, then the pool voice's options, then the character's own, all checked."""
+        given = dict(engine_defaults.get(engine, {}))
+        if pool_voice is not None:
+            given.update(pool_voice.given)
+        if f is not None:
+            given.update(_given_options(f.source, table, CHARACTER_KEYS, f"[characters.{cast_name}]",
+                                        "characters", cast_name))
+        return _checked_options(registry.get(engine), given, CHARACTER_KEYS)
+
+    for cast_name, table, f in silent:  # still checked: the script may give them lines tomorrow
+        engine = table.get("engine")
+        if isinstance(engine, str) and checks.engine_problem(engine) is None:
+            character_options(engine, table, f, cast_name)
+
     # Named characters with a voice first, so the pool skips the voices they took.
-    explicit: dict[str, tuple[str, str, str | None]] = {}
+    explicit: dict[str, tuple[str, str, str | None, dict[str, object]]] = {}
     for script_name, (cast_name, table, f) in named.items():
         keys = ("characters", cast_name)
         engine = table.get("engine")
@@ -457,6 +476,7 @@ def load_cast(path: Path | None, script: Script, registry: EngineRegistry,
         problem = checks.engine_problem(engine)
         if problem:
             raise f.source.error(f"engine {engine!r}: {problem}", *keys, "engine")
+        options = character_options(engine, table, f, cast_name)
         if voice is None:
             voice = _first_voice(engine, pool_file.pool or [], used, checks)
             if voice is None:
@@ -465,17 +485,18 @@ def load_cast(path: Path | None, script: Script, registry: EngineRegistry,
             raise f.source.error(f"voice must be a string, not {voice!r}", *keys, "voice")
         if _looks_like_path(voice):
             voice = _resolve_path(f.source, voice)
-        voices_file = table.get("voices_file", engine_defaults.get(engine, {}).get("voices_file"))
-        if isinstance(voices_file, str) and f is not None and "voices_file" in table:
-            voices_file = _resolve_path(f.source, voices_file)
-        problem = checks.voice_problem(engine, voice, voices_file if isinstance(voices_file, str) else None)
+        problem = checks.voice_problem(engine, voice, options)
         if problem:
             raise f.source.error(f"unknown voice {voice!r} for engine {engine!r}: {problem}", *keys, "voice")
-        explicit[script_name] = (engine, voice, table.get("gender") or checks.gender(engine, voice))
+        explicit[script_name] = (engine, voice, table.get("gender") or checks.gender(engine, voice), options)
         used.add((engine, voice))
 
-    pool = [p for p in (pool_file.pool or [])
-            if checks.voice_problem(p.engine, p.voice, p.options.get("voices_file")) is None]
+    pool = []
+    for p in pool_file.pool or []:
+        if checks.engine_problem(p.engine) is None:
+            p.options = _checked_options(registry.get(p.engine), p.given, POOL_KEYS)
+            if checks.voice_problem(p.engine, p.voice, p.options) is None:
+                pool.append(p)
     reuse_count = 0
     for rank, script_name in enumerate(ranking):
         cast_name, table, f = named.get(script_name, (script_name, {}, None))
@@ -486,7 +507,7 @@ def load_cast(path: Path | None, script: Script, registry: EngineRegistry,
         pool_voice: _PoolVoice | None = None
         reuse_pitch = 0.0
         if script_name in explicit:
-            engine, voice, gender = explicit[script_name]
+            engine, voice, gender, options = explicit[script_name]
         else:
             previous = genders.get(ranking[rank - 1]) if rank else None
             pool_voice = _pick(pool, used, wanted_gender, previous)
@@ -503,15 +524,14 @@ def load_cast(path: Path | None, script: Script, registry: EngineRegistry,
                                               f"shares {pool_voice.engine}:{pool_voice.voice} "
                                               f"(pitch {reuse_pitch:+g} semitones)", pool_file.source.path or "<cast>"))
             engine, voice, gender = pool_voice.engine, pool_voice.voice, pool_voice.gender
+            options = character_options(engine, table, f, cast_name, pool_voice)
             used.add((engine, voice))
         genders[script_name] = gender
 
         settings: dict[str, float] = {"speed": 1.0, "pitch": 0.0, "gain": 0.0}
         settings.update(defaults)
-        options: dict[str, object] = dict(engine_defaults.get(engine, {}))
         if pool_voice is not None:
             settings.update(pool_voice.settings)
-            options.update(pool_voice.options)
         settings["pitch"] += reuse_pitch
         character_lexicon: dict[str, str] = {}
         pan = pans[rank % len(pans)]
@@ -521,24 +541,17 @@ def load_cast(path: Path | None, script: Script, registry: EngineRegistry,
                     settings[key] = _number(f.source, table[key], key, *keys, key)
             if "pan" in table:
                 pan = _number(f.source, table["pan"], "pan", *keys, "pan")
-            options.update(_options(f.source, table, *keys))
             if "lexicon" in table:
                 character_lexicon = _lexicon(f.source, table["lexicon"], *keys, "lexicon")
-        allowed = checks.allowed_options(engine)
-        if allowed is not None:
-            for key in options:
-                if key not in allowed:
-                    source, where = (f.source, keys) if f is not None and key in table else (pool_file.source, ("defaults",))
-                    raise source.error(f"engine {engine!r} has no option {key!r} (options: {', '.join(allowed)})",
-                                       *where, key)
         specs[script_name] = VoiceSpec(engine=engine, voice=voice, speed=settings["speed"], pitch=settings["pitch"],
                                        gain=settings["gain"], pan=pan, lexicon=tuple(sorted(character_lexicon.items())),
                                        options=tuple(sorted(options.items())))
 
     characters = {name: specs[name] for name in script.speakers()}
-    production = user.production if user else {}
-    return Casting(characters=characters, lexicon=lexicon, timing=timing, diagnostics=diagnostics,
-                   path=str(path) if path is not None else None, production=dict(production))
+    casting = Casting(characters=characters, lexicon=lexicon, diagnostics=diagnostics,
+                      path=str(path) if path is not None else None)
+    auto_cast = tuple(name for name in script.speakers() if name not in explicit)
+    return CastConfig(casting, Timing(**timing), user.production if user else Production(), auto_cast)
 
 
 def _first_voice(engine: str, pool: list[_PoolVoice], used: set[tuple[str, str]],

@@ -10,17 +10,20 @@ from __future__ import annotations
 
 import multiprocessing
 import os
+import signal
+import sys
+import time
 from pathlib import Path
 from concurrent.futures import FIRST_COMPLETED, ProcessPoolExecutor, wait
+from concurrent.futures.process import BrokenProcessPool
 from dataclasses import dataclass, field
 from typing import Callable, Iterator, Protocol, Sequence, TypeVar
 
 import numpy as np
 
 from radioplay.cache import TakeStore
-from radioplay.errors import EngineError
+from radioplay.errors import EngineError, RuntimeFailure
 from radioplay.model import Audio, Casting, Delivery, Diagnostic, Script, Take, TakeRequest
-from radioplay.voice.cast import PATH_OPTIONS
 from radioplay.voice.directions import DirectionTable
 from radioplay.voice.engines.base import EngineRegistry
 from radioplay.voice.lexicon import merge_lexicons
@@ -116,7 +119,7 @@ def plan_takes(script: Script, casting: Casting, directions: DirectionTable, reg
         engine = registry.get(req.spec.engine)
         if req.spec.engine not in versions:
             versions[req.spec.engine] = engine.version()
-        files = _option_files(req.spec)
+        files = _option_files(engine, req.spec)
         voice_id = (req.spec.engine, req.spec.voice, *files)
         if voice_id not in digests:
             paths = [*engine.model_files(req.spec.voice), *files]
@@ -131,11 +134,12 @@ def plan_takes(script: Script, casting: Casting, directions: DirectionTable, reg
     return TakePlan(requests, keys, cached, cue_deliveries(script, directions), diagnostics, silent)
 
 
-def _option_files(spec) -> list[Path]:
+def _option_files(engine, spec) -> list[Path]:
     """Files named by engine options (a voices file, a checkpoint, a reference WAV): their contents
     shape the samples, so they are hashed into the take key like the engine's own model files."""
+    paths = {option.name for option in engine.options if option.path}
     return [Path(str(value)) for key, value in spec.options
-            if key in PATH_OPTIONS and value and Path(str(value)).is_file()]
+            if key in paths and value and Path(str(value)).is_file()]
 
 
 def _pitch_shifter_version() -> str:
@@ -170,9 +174,41 @@ def _take_meta(request: TakeRequest) -> dict:
 _worker_registry: EngineRegistry | None = None
 
 
-def _init_worker(settings: EngineSettings) -> None:
+def _init_worker(settings: EngineSettings, parent_pid: int) -> None:
     global _worker_registry
+    _die_with_parent(parent_pid)
+    # The parent decides about interrupts (it stops the pool); a forked worker must not run the
+    # parent's Python handlers, or a SIGTERM would only fail the take in hand and keep it alive.
+    signal.signal(signal.SIGINT, signal.SIG_IGN)
+    signal.signal(signal.SIGTERM, signal.SIG_DFL)
     _worker_registry = settings.registry()
+
+
+PR_SET_PDEATHSIG = 1  # from <linux/prctl.h>
+
+
+def _die_with_parent(parent_pid: int) -> None:
+    """End this worker when the process that started it ends, even by SIGKILL: each worker holds
+    its own models (hundreds of MB), which must not live on reparented to init."""
+    if sys.platform.startswith("linux"):
+        import ctypes
+
+        try:
+            armed = ctypes.CDLL(None, use_errno=True).prctl(PR_SET_PDEATHSIG, signal.SIGTERM, 0, 0, 0) == 0
+        except (OSError, AttributeError):  # no libc prctl to call: the watchdog below does it
+            armed = False
+        if armed:
+            if os.getppid() != parent_pid:  # the parent died before the signal was armed
+                os._exit(1)
+            return
+    import threading
+
+    def watch() -> None:
+        while os.getppid() == parent_pid:
+            time.sleep(0.5)
+        os._exit(1)
+
+    threading.Thread(target=watch, name="radioplay-parent-watch", daemon=True).start()
 
 
 def _synthesize_in_worker(request: TakeRequest, key: str) -> tuple[str, Audio]:
@@ -215,13 +251,21 @@ class LocalExecutor:
         method = "fork" if "fork" in multiprocessing.get_all_start_methods() else "spawn"
         context = multiprocessing.get_context(method)
         with ProcessPoolExecutor(max_workers=min(self.jobs, len(work)), mp_context=context,
-                                 initializer=_init_worker, initargs=(self.settings,)) as pool:
+                                 initializer=_init_worker, initargs=(self.settings, os.getpid())) as pool:
             pending = {pool.submit(_synthesize_in_worker, request, key) for key, request in work}
             try:
                 while pending:
                     done, pending = wait(pending, return_when=FIRST_COMPLETED)
                     for future in done:
                         yield future.result()
+            except KeyboardInterrupt:
+                # Ctrl-C or SIGTERM: stop now, not after the takes in hand. The pool then fails what is
+                # pending itself (cancelling first races its clean-up and can hang it on Python 3.11).
+                _terminate_workers(pool)
+                raise
+            except BrokenProcessPool as exc:  # the pool has already failed every pending take
+                raise RuntimeFailure("a synthesis worker process died (killed, or out of memory); the finished "
+                                     "takes are stored: render again, with fewer --jobs if memory is short") from exc
             except BaseException:
                 for future in pending:
                     future.cancel()
@@ -323,3 +367,9 @@ def longest_first(work: list[tuple[T, TakeRequest]]) -> list[tuple[T, TakeReques
 def synthesis_order(plan: TakePlan, todo: Sequence[int]) -> list[int]:
     """The queue for one plan's requests (indexes), as `longest_first` orders them."""
     return [i for i, _ in longest_first([(i, plan.requests[i]) for i in todo])]
+
+
+def _terminate_workers(pool: ProcessPoolExecutor) -> None:
+    # The executor has no public way to stop a running call; finished takes are already stored.
+    for process in list(getattr(pool, "_processes", {}).values()):
+        process.terminate()

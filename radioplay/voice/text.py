@@ -2,8 +2,10 @@
 
 `normalize` writes out what a speaker would say (numbers, money, acronyms, abbreviations) and
 turns typography into pauses (dashes, ellipses, brackets) so that no engine ever reads
-punctuation aloud. `prepare_text` applies the pronunciation lexicon first and protects its
-replacements from normalization.
+punctuation aloud. Numbers and the forms built from them (dates, clock times, units, money,
+phone numbers, versions, Roman numerals after names) are read by `radioplay.voice.numbers`.
+`prepare_text` applies the pronunciation lexicon first and protects its replacements from
+normalization.
 
 Acronyms that are spelled out are written with dots between the letters ("L.L.M"): every
 espeak-ng based front end (Piper, Kokoro through Piper's phonemizer, Coqui VITS) then names each
@@ -19,18 +21,12 @@ from dataclasses import dataclass
 from typing import Mapping
 
 from radioplay.voice.lexicon import protect, restore
+from radioplay.voice.numbers import (NUMBER, cardinal, decade, decimal, digits, identifier_number, ordinal,
+                                     spoken_forms, year)
 
-_ONES = ("zero one two three four five six seven eight nine ten eleven twelve thirteen fourteen "
-         "fifteen sixteen seventeen eighteen nineteen").split()
-_TENS = "_ _ twenty thirty forty fifty sixty seventy eighty ninety".split()
-_SCALES = ((10**12, "trillion"), (10**9, "billion"), (10**6, "million"), (10**3, "thousand"))
-_ORDINAL_WORDS = {"one": "first", "two": "second", "three": "third", "five": "fifth", "eight": "eighth",
-                  "nine": "ninth", "twelve": "twelfth"}
-_MAGNITUDE_WORDS = {"k": "thousand", "thousand": "thousand", "m": "million", "mn": "million",
-                    "million": "million", "bn": "billion", "b": "billion", "billion": "billion",
-                    "trillion": "trillion"}
-_CURRENCIES = {"$": ("dollar", "dollars", "cent", "cents"), "£": ("pound", "pounds", "penny", "pence"),
-               "€": ("euro", "euros", "cent", "cents"), "¥": ("yen", "yen", "", "")}
+__all__ = ["cardinal", "decade", "digits", "identifier_number", "normalize", "ordinal", "prepare_text",
+           "spell", "year"]
+
 
 # Acronyms that people say as a word (the rest are spelled).
 _SAID_AS_WORDS = frozenset("""NASA NATO MIRI UNESCO UNICEF FIFA LASER RADAR SCUBA COVID OPEC GIF AIDS
@@ -51,16 +47,37 @@ _ABBREVIATIONS: tuple[tuple[str, str, bool], ...] = (
     (r"\bvs\.?(?=\s)", "versus", False),
     (r"\bcf\.", "compare", False),
     (r"\bapprox\.", "approximately", False),
+    (r"\bdept\.", "department", False),
+    (r"\bDr\.(?=\s+[A-Z])", "Doctor", False),
+    (r"\b([A-Z][a-z]+) Dr\.", r"\1 Drive", True),  # Mulholland Dr.
     (r"\bDr\.(?=\s)", "Doctor", False),
     (r"\bMrs\.(?=\s)", "Missus", False),
     (r"\bMr\.(?=\s)", "Mister", False),
     (r"\bMs\.(?=\s)", "Miz", False),
     (r"\bProf\.(?=\s)", "Professor", False),
+    (r"\bRev\.(?=\s+[A-Z])", "Reverend", False),
+    (r"\bGen\.(?=\s+[A-Z])", "General", False),
+    (r"\bCapt\.(?=\s+[A-Z])", "Captain", False),
+    (r"\bLt\.(?=\s+[A-Z])", "Lieutenant", False),
+    (r"\bSgt\.(?=\s+[A-Z])", "Sergeant", False),
+    (r"\bCol\.(?=\s+[A-Z])", "Colonel", False),
+    # St. is Street after an address (221 Baker St.) or before anything but a name, else Saint.
+    (r"\b(\d+[A-Za-z]? [A-Z][a-z]+) St\.", r"\1 Street", True),
     (r"\bSt\.(?=\s+[A-Z])", "Saint", False),
+    (r"\bSt\.", "Street", True),
+    (r"\bAve\.", "Avenue", True),
+    (r"\bBlvd\.", "Boulevard", True),
     (r"\bMt\.(?=\s+[A-Z])", "Mount", False),
+    (r"\bInc\.", "Incorporated", True),
+    (r"\bLtd\.", "Limited", True),
+    (r"\bCorp\.", "Corporation", True),
     (r"\bJr\.", "Junior", True),
     (r"\bSr\.", "Senior", True),
-    (r"\bNo\.(?=\s*\d)", "number", False),
+    (r"\b[Nn]o\.(?=\s*\d)", "number", False),
+    (r"\b[Nn]os\.(?=\s*\d)", "numbers", False),
+    (r"\bvol\.(?=\s*\d)", "volume", False),
+    (r"\bfig\.(?=\s*\d)", "figure", False),
+    (r"\bca?\.(?=\s*\d)", "circa", False),
     (r"\ba\.m\.", "A.M", True),
     (r"\bp\.m\.", "P.M", True),
 )
@@ -69,120 +86,24 @@ _ABBREVIATIONS: tuple[tuple[str, str, bool], ...] = (
 # --------------------------------------------------------------------------- numbers
 
 
-def cardinal(n: int) -> str:
-    """English words for a whole number: 1205 -> "one thousand two hundred five"."""
-    if n < 0:
-        return "minus " + cardinal(-n)
-    if n < 20:
-        return _ONES[n]
-    if n < 100:
-        tens, ones = divmod(n, 10)
-        return _TENS[tens] + (f"-{_ONES[ones]}" if ones else "")
-    if n < 1000:
-        hundreds, rest = divmod(n, 100)
-        return f"{_ONES[hundreds]} hundred" + (f" {cardinal(rest)}" if rest else "")
-    if n >= 10**15:
-        return digits(str(n))
-    for size, word in _SCALES:
-        if n >= size:
-            high, rest = divmod(n, size)
-            return f"{cardinal(high)} {word}" + (f" {cardinal(rest)}" if rest else "")
-    raise AssertionError(n)  # unreachable: every n >= 1000 has a scale
-
-
-def ordinal(n: int) -> str:
-    """21 -> "twenty-first"."""
-    words = cardinal(n)
-    head, sep, last = words.rpartition("-") if "-" in words.split(" ")[-1] else words.rpartition(" ")
-    if last in _ORDINAL_WORDS:
-        last = _ORDINAL_WORDS[last]
-    elif last.endswith("y"):
-        last = last[:-1] + "ieth"
-    else:
-        last += "th"
-    return head + sep + last
-
-
-def digits(text: str) -> str:
-    """Digit by digit: "314" -> "three one four"."""
-    return " ".join(_ONES[int(d)] for d in text if d.isdigit())
-
-
-def year(n: int) -> str:
-    """How a year is said: 1990 -> "nineteen ninety", 2005 -> "two thousand five",
-    1905 -> "nineteen oh five", 2023 -> "twenty twenty-three"."""
-    high, low = divmod(n, 100)
-    if 2000 <= n <= 2009 or n % 1000 == 0:
-        return cardinal(n)
-    if low == 0:
-        return f"{cardinal(high)} hundred"
-    if low < 10:
-        return f"{cardinal(high)} oh {cardinal(low)}"
-    return f"{cardinal(high)} {cardinal(low)}"
-
-
-def decade(n: int) -> str:
-    """1990 -> "nineteen nineties", 2000 -> "two thousands"."""
-    said = year(n)
-    return said[:-1] + "ies" if said.endswith("y") else said + "s"
-
-
-def identifier_number(text: str) -> str:
-    """A number in a name such as SHA-256 or Boeing 747: said in pairs, "two fifty-six"."""
-    if "." in text:
-        return decimal(text)
-    n = int(text)
-    if text.startswith("0") and len(text) > 1:
-        return digits(text)
-    if n < 100:
-        return cardinal(n)
-    if len(text) == 3:
-        high, low = divmod(n, 100)
-        return f"{cardinal(high)} " + (f"oh {cardinal(low)}" if 0 < low < 10 else
-                                        "hundred" if low == 0 else cardinal(low))
-    if len(text) == 4:
-        return year(n)
-    return digits(text)
-
-
-def decimal(text: str) -> str:
-    """ "3.14" -> "three point one four"; "1,500" -> "one thousand five hundred"."""
-    whole, _, frac = text.replace(",", "").partition(".")
-    spoken = cardinal(int(whole or "0"))
-    return f"{spoken} point {digits(frac)}" if frac else spoken
-
-
-_NUM = r"\d{1,3}(?:,\d{3})+(?:\.\d+)?|\d+(?:\.\d+)?"
-"""A number as written: 1,500 or 3.14 (a comma after a number is punctuation, not a separator)."""
-
-
-def _money(match: re.Match) -> str:
-    symbol, amount, magnitude = match.group(1), match.group(2), match.group(3)
-    one, many, sub_one, sub_many = _CURRENCIES[symbol]
-    if magnitude:
-        return f"{decimal(amount)} {_MAGNITUDE_WORDS[magnitude.strip().lower()]} {many}"
-    whole, _, cents = amount.replace(",", "").partition(".")
-    units = int(whole or "0")
-    spoken = f"{cardinal(units)} {one if units == 1 else many}"
-    if cents and sub_one and int(cents[:2].ljust(2, "0")):
-        c = int(cents[:2].ljust(2, "0"))
-        spoken += f" and {cardinal(c)} {sub_one if c == 1 else sub_many}"
-    return spoken
-
-
-def _clock(match: re.Match) -> str:
-    hour, minute = int(match.group(1)), int(match.group(2))
-    if minute == 0:
-        return f"{cardinal(hour)} o'clock"
-    return f"{cardinal(hour)} " + (f"oh {cardinal(minute)}" if minute < 10 else cardinal(minute))
-
-
 def _number(match: re.Match) -> str:
     text = match.group(0)
     plain = text.replace(",", "")
-    if "." not in plain and len(plain) == 4 and 1100 <= int(plain) <= 2099 and "," not in text:
-        return year(int(plain))
-    return decimal(text)
+    if "." not in plain and len(plain) == 4 and 1000 <= int(plain) <= 2099 and "," not in text:
+        said = year(int(plain))
+    elif len(plain) > 1 and plain.startswith("0") and not plain.startswith("0."):
+        said = digits(plain)  # 007, 05: a code, said digit by digit
+    else:
+        said = decimal(text)
+    # A number inside a word (3D, word2vec) is a word of its own.
+    before, after = match.string[match.start() - 1:match.start()], match.string[match.end():match.end() + 1]
+    return (" " if before.isalpha() else "") + said + (" " if after.isalpha() else "")
+
+
+def _identifier(match: re.Match) -> str:
+    letters, number, suffix = match.group(1), match.group(2), match.group(3) or ""
+    name = letters.capitalize() if _said_as_word(letters) else spell(letters)
+    return f"{name} {identifier_number(number)}" + (suffix if suffix == "s" else f" {suffix}" if suffix else "")
 
 
 # --------------------------------------------------------------------------- acronyms
@@ -220,9 +141,12 @@ def _expand_abbreviations(text: str) -> str:
         def replace(m: re.Match, spoken=spoken, can_end=can_end) -> str:
             rest = m.string[m.end():]
             ends_sentence = can_end and (not rest.strip() or re.match(r"\s+[A-Z\"“]", rest))
-            return spoken + ("." if ends_sentence else "")
+            return m.expand(spoken) + ("." if ends_sentence else "")
         text = re.sub(pattern, replace, text, flags=re.IGNORECASE if pattern[2:3].islower() else 0)
-    return text
+    # U.S., U.K.: dotted capitals read as a spelled acronym; the last stop stays only where a
+    # sentence may end.
+    return re.sub(r"\b((?:[A-Z]\.){1,}[A-Z])\.(?!\w)", lambda m: m.group(1) + (
+        "." if re.match(r"\s*(?:$|[A-Z])", m.string[m.end():]) else ""), text)
 
 
 def _straighten_quotes(text: str) -> str:
@@ -233,19 +157,16 @@ def _straighten_quotes(text: str) -> str:
 
 
 def _numbers(text: str) -> str:
-    text = re.sub(r"\b([A-Z]{2,})-?(\d+(?:\.\d+)?)\b",
-                  lambda m: f"{spell(m.group(1)) if not _said_as_word(m.group(1)) else m.group(1).capitalize()} "
-                            f"{identifier_number(m.group(2))}", text)
-    text = re.sub(rf"([$£€¥])\s?({_NUM})(\s?(?:thousand|million|billion|trillion|bn|mn|k|m|b)\b)?",
-                  _money, text, flags=re.IGNORECASE)
-    text = re.sub(rf"({_NUM})\s?%", lambda m: f"{decimal(m.group(1))} percent", text)
+    text = spoken_forms(text)
+    text = re.sub(r"\b([A-Z]+)-?(\d+(?:\.\d+)?)(s|[a-z])?\b", _identifier, text)  # GPT-4, SHA-256, A4, GPT-4o
+    text = re.sub(rf"({NUMBER})(?:\s?[–-]\s?({NUMBER}))?\s?%",
+                  lambda m: decimal(m.group(1)) + (f" to {decimal(m.group(2))}" if m.group(2) else "") + " percent",
+                  text)
     text = re.sub(r"\b(\d+)(?:st|nd|rd|th)\b", lambda m: ordinal(int(m.group(1))), text)
-    text = re.sub(r"\b(1[1-9]\d0|20[0-9]0)'?s\b", lambda m: decade(int(m.group(1))), text)
-    text = re.sub(r"\b(\d{1,2}):(\d{2})\b", _clock, text)
-    text = re.sub(rf"\b({_NUM})\s?[–-]\s?({_NUM})\b", r"\1 to \2", text)
+    text = re.sub(rf"\b({NUMBER})\s?[–-]\s?({NUMBER})\b", r"\1 to \2", text)
     text = re.sub(r"(?<![\w.])-(?=\d)", "minus ", text)
-    text = re.sub(_NUM, _number, text)
-    return text
+    text = re.sub(rf"({NUMBER})x\b", r"\1 times", text)  # 100x faster
+    return re.sub(NUMBER, _number, text)
 
 
 def _pauses(text: str) -> str:

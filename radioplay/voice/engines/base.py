@@ -9,10 +9,11 @@ from __future__ import annotations
 from dataclasses import dataclass
 from importlib.metadata import EntryPoint, entry_points
 from pathlib import Path
-from typing import Callable, Protocol, runtime_checkable
+from typing import Callable, Mapping, Protocol, runtime_checkable
 
 from radioplay.errors import EngineError
 from radioplay.model import Audio, VoiceSpec
+from radioplay.values import Rule
 
 ENTRY_POINT_GROUP = "radioplay.engines"
 
@@ -29,11 +30,25 @@ class VoiceInfo:
     description: str = ""
 
 
+@dataclass(frozen=True)
+class EngineOption:
+    """A setting a cast file may give an engine (`length_scale = 1.1`): its type, range and meaning.
+    The cast loader checks every value against it before the first take."""
+
+    name: str
+    rule: Rule
+    doc: str
+    path: bool = False
+    """A file path, resolved against the cast file's folder; the file must exist."""
+
+
 @runtime_checkable
 class Engine(Protocol):
     """What radioplay needs from a TTS engine."""
 
     name: str
+    options: tuple[EngineOption, ...]
+    """Every option the engine takes; a cast giving any other is refused when it is loaded."""
 
     def version(self) -> str:
         """Goes into the take key: a new engine version re-voices."""
@@ -44,8 +59,9 @@ class Engine(Protocol):
     def voices(self) -> list[VoiceInfo]:
         """The voices usable on this machine (cheap: no model loading)."""
 
-    def check_voice(self, voice: str) -> None:
-        """Raise EngineError when `voice` (a name, path or blend) is not usable."""
+    def check_voice(self, voice: str, options: Mapping[str, object] | None = None) -> None:
+        """Raise EngineError when `voice` (a name, path or blend) is not usable with these
+        (already checked) options, e.g. a voice that lives in the options' voices file."""
 
     def model_files(self, voice: str) -> list[Path]:
         """The model and voice files behind `voice`; the take store hashes them into the take key."""
@@ -59,6 +75,9 @@ class Engine(Protocol):
         `speed` already includes the delivery's factor. Pitch shifting (spec.pitch plus delivery)
         is applied afterwards by the synthesis stage, the same way for every engine."""
 
+
+_PROTOCOL_ATTRIBUTES = ("name", "options", "version", "unavailable_reason", "voices", "check_voice",
+                        "model_files", "device", "synthesize")
 
 EngineFactory = Callable[..., Engine]
 """Called as factory(device=..., threads=...); must not load models."""
@@ -100,5 +119,20 @@ class EngineRegistry:
                     factory = factory.load()
                 except ImportError as exc:
                     raise EngineError(f"engine {name!r} cannot be imported: {exc}") from exc
-            self._engines[name] = factory(device=self.device, threads=self.threads)
+            engine = factory(device=self.device, threads=self.threads)
+            missing = [attr for attr in _PROTOCOL_ATTRIBUTES if not hasattr(engine, attr)]
+            if missing:  # a plugin written for an older protocol: say so instead of failing later
+                raise EngineError(f"engine {name!r} does not follow radioplay's engine protocol: "
+                                  f"it has no {', '.join(missing)}")
+            self._engines[name] = engine
         return self._engines[name]
+
+
+def refuse_unknown_options(engine: Engine, spec: VoiceSpec) -> None:
+    """Raise EngineError when `spec` gives an option `engine` does not declare (a cast is checked
+    when it is loaded; this guards specs built in code)."""
+    names = [option.name for option in engine.options]
+    unknown = sorted(set(dict(spec.options)) - set(names))
+    if unknown:
+        raise EngineError(f"{engine.name}: unknown option(s) {', '.join(unknown)} "
+                          f"(options: {', '.join(names) or 'none'})")

@@ -22,17 +22,25 @@ import re
 import threading
 from importlib.metadata import PackageNotFoundError, version as package_version
 from pathlib import Path
+from typing import Mapping
 
 import numpy as np
 
 from radioplay.errors import EngineError
 from radioplay.model import Audio, VoiceSpec
+from radioplay.values import Rule
 from radioplay.voice.engines import devices
-from radioplay.voice.engines.base import VoiceInfo
+from radioplay.voice.engines.base import EngineOption, VoiceInfo, refuse_unknown_options
 from radioplay.voice.engines.levels import peak_normalize
 
 INSTALL_HINT = "pip install radioplay[coqui]"
-OPTIONS = ("speaker", "speaker_wav", "language", "model_path", "config_path")
+OPTIONS = (
+    EngineOption("speaker", Rule((str,)), "speaker of a multi-speaker model (e.g. p225 for VCTK)"),
+    EngineOption("speaker_wav", Rule((str,)), "a recording of the voice to clone (XTTS)", path=True),
+    EngineOption("language", Rule((str,)), "language code for multilingual models (e.g. en)"),
+    EngineOption("model_path", Rule((str,)), "a local checkpoint (.pth) or its folder", path=True),
+    EngineOption("config_path", Rule((str,)), "the checkpoint's config.json (default: beside it)", path=True),
+)
 MODEL_NAME = re.compile(r"^(tts_models|voice_conversion_models)/[^/\s]+/[^/\s]+/[^/\s]+$")
 LOCAL = "local"
 KNOWN_MODELS = {
@@ -77,6 +85,8 @@ def _coqui_data_dir() -> Path:
 
 class CoquiEngine:
     name = "coqui"
+    options = OPTIONS
+    gpu_backend = "torch"  # what --device cuda runs on (devices.py)
 
     def __init__(self, device: str = "auto", threads: int | None = None):
         self._requested_device = devices.check_requested(device)
@@ -111,10 +121,10 @@ class CoquiEngine:
         return [VoiceInfo(self.name, name, language="en" if "/en/" in name else "multi", description=text)
                 for name, text in KNOWN_MODELS.items()]
 
-    def check_voice(self, voice: str) -> None:
-        if voice == LOCAL or MODEL_NAME.match(voice):
+    def check_voice(self, voice: str, options: Mapping[str, object] | None = None) -> None:
+        if (voice == LOCAL and not options) or MODEL_NAME.match(voice):
             return
-        _local_paths(voice, {})
+        _local_paths(voice, dict(options or {}))
 
     def model_files(self, voice: str) -> list[Path]:
         if voice == LOCAL:
@@ -132,9 +142,7 @@ class CoquiEngine:
 
     def synthesize(self, text: str, spec: VoiceSpec, speed: float, seed: int) -> Audio:
         options = dict(spec.options)
-        unknown = sorted(set(options) - set(OPTIONS))
-        if unknown:
-            raise EngineError(f"coqui: unknown option(s) {', '.join(unknown)} (options: {', '.join(OPTIONS)})")
+        refuse_unknown_options(self, spec)
         if not speed > 0:
             raise EngineError(f"coqui: speed must be positive, not {speed}")
         reason = self.unavailable_reason()

@@ -64,6 +64,27 @@ def cuda_unavailable_reason(backend: Backend = "onnx") -> str | None:
     raise ValueError(f"unknown backend {backend!r}")
 
 
+def gpu_build_unusable_reason(backend: Backend | None) -> str | None:
+    """Why the GPU build installed for `backend` cannot be used here, or None: None too when no GPU
+    build is installed (a CPU install is a choice, nothing to note) and for engines without a
+    backend (`backend` None: programs and the tone engine only ever run on the CPU)."""
+    if backend == "onnx":
+        import onnxruntime
+
+        if CUDA_PROVIDER not in onnxruntime.get_available_providers():
+            return None
+    elif backend == "torch":
+        if importlib.util.find_spec("torch") is None:
+            return None
+        import torch
+
+        if not torch.version.cuda:
+            return None
+    else:
+        return None
+    return cuda_unavailable_reason(backend)
+
+
 def resolve_device(requested: str, backend: Backend = "onnx") -> str:
     """"cpu" or "cuda" for a requested "auto" | "cpu" | "cuda".
 

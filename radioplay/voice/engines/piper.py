@@ -18,19 +18,28 @@ import threading
 from dataclasses import dataclass
 from importlib.metadata import PackageNotFoundError, version as package_version
 from pathlib import Path
+from typing import Mapping
 
 import numpy as np
 
 from radioplay.errors import EngineError
 from radioplay.model import Audio, VoiceSpec
+from radioplay.values import Rule
 from radioplay.voice.engines import devices
-from radioplay.voice.engines.base import VoiceInfo
+from radioplay.voice.engines.base import EngineOption, VoiceInfo, refuse_unknown_options
 from radioplay.voice.engines.levels import peak_normalize
 from radioplay.voice.engines.seeded_noise import NoiseInput, externalize_noise, noise_feeds
 
 BUNDLED_VOICE = "joe"
 BUNDLED_ALIASES = ("joe", "en_US-joe-medium")
-OPTIONS = ("length_scale", "noise_scale", "noise_w", "speaker", "sentence_silence")
+OPTIONS = (
+    EngineOption("length_scale", Rule((float,), 0.1, 10.0),
+                 "the voice's base duration factor (larger is slower); the take's speed divides it"),
+    EngineOption("noise_scale", Rule((float,), 0.0, 2.0), "variation of the voice (0: flat)"),
+    EngineOption("noise_w", Rule((float,), 0.0, 2.0), "variation of the phoneme lengths"),
+    EngineOption("speaker", Rule((int, str), 0), "name or id of a multi-speaker voice's speaker"),
+    EngineOption("sentence_silence", Rule((float,), 0.0, 10.0), "seconds of silence between sentences"),
+)
 # Lexicon IPA may use ligatures or ASCII g that Piper's phoneme map lacks (they would be dropped)
 IPA_SPELLINGS = (("ʧ", "tʃ"), ("ʤ", "dʒ"), ("ɝ", "ɜː"), ("g", "ɡ"))
 _PHONEME_BLOCK = re.compile(r"\[\[(.*?)\]\]", re.DOTALL)
@@ -57,10 +66,14 @@ def voice_paths(voice: str) -> tuple[Path, Path]:
     """(model, config) for a voice name or a path to a Piper .onnx file, or raise EngineError."""
     if voice in BUNDLED_ALIASES:
         return _bundled_paths()
+    from radioplay.voice.engines import downloads
+
+    if downloads.is_piper_catalogue_name(voice):  # en_GB-alan-medium: fetched on first use
+        return downloads.piper_voice(voice)
     path = Path(voice).expanduser()
     if path.suffix != ".onnx":
-        raise EngineError(f"piper has no voice {voice!r} (voices: {', '.join(BUNDLED_ALIASES)}, "
-                          "or a path to a Piper .onnx voice file)")
+        raise EngineError(f"piper has no voice {voice!r} (voices: {', '.join(BUNDLED_ALIASES)}, a catalogue "
+                          "name such as en_GB-alan-medium, or a path to a Piper .onnx voice file)")
     if not path.is_file():
         raise EngineError(f"piper voice file {path} does not exist")
     config = path.with_name(path.name + ".json")
@@ -80,6 +93,8 @@ class _LoadedVoice:
 
 class PiperEngine:
     name = "piper"
+    options = OPTIONS
+    gpu_backend = "onnx"  # what --device cuda runs on (devices.py)
 
     def __init__(self, device: str = "auto", threads: int | None = None):
         self._requested_device = devices.check_requested(device)
@@ -113,7 +128,7 @@ class PiperEngine:
         return [VoiceInfo(self.name, BUNDLED_VOICE, language="en", gender="male", sample_rate=rate,
                           description="en_US-joe-medium, US English male (bundled)")]
 
-    def check_voice(self, voice: str) -> None:
+    def check_voice(self, voice: str, options: Mapping[str, object] | None = None) -> None:
         voice_paths(voice)
 
     def model_files(self, voice: str) -> list[Path]:
@@ -129,9 +144,7 @@ class PiperEngine:
         return list(self._load(voice).session.get_providers())
 
     def synthesize(self, text: str, spec: VoiceSpec, speed: float, seed: int) -> Audio:
-        unknown = sorted(set(dict(spec.options)) - set(OPTIONS))
-        if unknown:
-            raise EngineError(f"piper: unknown option(s) {', '.join(unknown)} (options: {', '.join(OPTIONS)})")
+        refuse_unknown_options(self, spec)
         if not speed > 0:
             raise EngineError(f"piper: speed must be positive, not {speed}")
         loaded = self._load(spec.voice)

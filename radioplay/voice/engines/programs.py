@@ -17,10 +17,11 @@ import subprocess
 import tempfile
 import threading
 from pathlib import Path
+from typing import Mapping
 
 from radioplay.errors import EngineError
 from radioplay.model import Audio, VoiceSpec
-from radioplay.voice.engines.base import VoiceInfo
+from radioplay.voice.engines.base import EngineOption, VoiceInfo, refuse_unknown_options
 from radioplay.voice.engines.levels import peak_normalize
 
 TIMEOUT_S = 120
@@ -71,6 +72,7 @@ class _ProgramEngine:
     name = ""
     program = ""
     apt_package = ""
+    options: tuple[EngineOption, ...] = ()
 
     def __init__(self, device: str = "auto", threads: int | None = None):
         del device, threads  # single-threaded CPU programs
@@ -139,7 +141,7 @@ class EspeakEngine(_ProgramEngine):
                 names.update({cols[1], cols[3], cols[4].rsplit("/", 1)[-1], cols[4]})
         return {n.lower() for n in names}
 
-    def check_voice(self, voice: str) -> None:
+    def check_voice(self, voice: str, options: Mapping[str, object] | None = None) -> None:
         base, _, variant = voice.lower().partition("+")
         voices, variants = self._known()
         if base not in voices or (variant and variant not in variants):
@@ -149,8 +151,7 @@ class EspeakEngine(_ProgramEngine):
 
     def synthesize(self, text: str, spec: VoiceSpec, speed: float, seed: int) -> Audio:
         del seed  # deterministic program
-        if spec.options:
-            raise EngineError(f"espeak: takes no options (got {', '.join(k for k, _ in spec.options)})")
+        refuse_unknown_options(self, spec)
         self.check_voice(spec.voice)
         wpm = int(round(self.WORDS_PER_MINUTE * speed))
         if not 80 <= wpm <= 500:
@@ -196,7 +197,7 @@ class FliteEngine(_ProgramEngine):
         return [VoiceInfo(self.name, v, language="en", gender=self.GENDERS.get(v), sample_rate=0,
                           description=self.DESCRIPTIONS.get(v, "")) for v in self._builtin()]
 
-    def check_voice(self, voice: str) -> None:
+    def check_voice(self, voice: str, options: Mapping[str, object] | None = None) -> None:
         if voice.endswith(".flitevox"):
             if not Path(voice).is_file():
                 raise EngineError(f"flite voice file {voice} does not exist")
@@ -207,8 +208,7 @@ class FliteEngine(_ProgramEngine):
 
     def synthesize(self, text: str, spec: VoiceSpec, speed: float, seed: int) -> Audio:
         del seed
-        if spec.options:
-            raise EngineError(f"flite: takes no options (got {', '.join(k for k, _ in spec.options)})")
+        refuse_unknown_options(self, spec)
         if not speed > 0:
             raise EngineError(f"flite: speed must be positive, not {speed}")
         self.check_voice(spec.voice)

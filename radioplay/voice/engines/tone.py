@@ -1,21 +1,28 @@
 """A deterministic, dependency-free test engine.
 
 Each voice is a sine tone; the take's length follows the text exactly, so tests can assert the
-mixer's timing to the sample (cast options: `sample_rate`, and `delay` seconds per take):
+mixer's timing to the sample (cast option: `sample_rate`):
 
     samples = round(sample_rate * (BASE_SECONDS + SECONDS_PER_CHAR * len(text)) / speed)
+
+Tests that must kill a render mid-synthesis make the engine as slow as a real one with
+RADIOPLAY_TONE_DELAY (seconds per take) in the environment, which worker processes inherit;
+it is not a cast option, so it changes neither the take keys nor the samples.
 """
 
 from __future__ import annotations
 
+import os
 import time
 from pathlib import Path
+from typing import Mapping
 
 import numpy as np
 
 from radioplay.errors import EngineError
 from radioplay.model import Audio, VoiceSpec
-from radioplay.voice.engines.base import VoiceInfo
+from radioplay.values import Rule
+from radioplay.voice.engines.base import EngineOption, VoiceInfo, refuse_unknown_options
 
 BASE_SECONDS = 0.1
 SECONDS_PER_CHAR = 0.02
@@ -23,6 +30,8 @@ DEFAULT_RATE = 24_000
 AMPLITUDE = 0.5
 VOICE_HZ = {"low": 110.0, "mid": 220.0, "high": 440.0, "alto": 330.0}
 VOICE_GENDER = {"low": "male", "mid": "male", "high": "female", "alto": "female"}
+DELAY_ENV = "RADIOPLAY_TONE_DELAY"
+OPTIONS = (EngineOption("sample_rate", Rule((int,), 8_000, 192_000), "Hz of the tones it returns"),)
 
 
 def tone_length(text: str, speed: float = 1.0, sample_rate: int = DEFAULT_RATE) -> int:
@@ -32,9 +41,12 @@ def tone_length(text: str, speed: float = 1.0, sample_rate: int = DEFAULT_RATE) 
 
 class ToneEngine:
     name = "tone"
+    options = OPTIONS
 
-    def __init__(self, device: str = "auto", threads: int | None = None):
+    def __init__(self, device: str = "auto", threads: int | None = None, delay: float | None = None):
         del device, threads  # pure numpy: nothing to place
+        self.delay = float(os.environ.get(DELAY_ENV) or 0.0) if delay is None else delay
+        """Seconds to sleep per take (tests only)."""
 
     def version(self) -> str:
         return "1"
@@ -46,7 +58,7 @@ class ToneEngine:
         return [VoiceInfo(self.name, v, gender=VOICE_GENDER[v], sample_rate=DEFAULT_RATE,
                           description=f"{hz:g} Hz sine (test engine)") for v, hz in VOICE_HZ.items()]
 
-    def check_voice(self, voice: str) -> None:
+    def check_voice(self, voice: str, options: Mapping[str, object] | None = None) -> None:
         if voice not in VOICE_HZ:
             raise EngineError(f"tone engine has no voice {voice!r} (voices: {', '.join(VOICE_HZ)})")
 
@@ -57,9 +69,9 @@ class ToneEngine:
         return "cpu"
 
     def synthesize(self, text: str, spec: VoiceSpec, speed: float, seed: int) -> Audio:
+        refuse_unknown_options(self, spec)
         self.check_voice(spec.voice)
-        # `delay` makes the engine as slow as a real one, so tests can kill a render mid-synthesis.
-        time.sleep(float(spec.option("delay", 0.0)))
+        time.sleep(self.delay)
         rate = int(spec.option("sample_rate", DEFAULT_RATE))
         n = tone_length(text, speed, rate)
         hz = VOICE_HZ[spec.voice]  # pitch shifting is the synthesis stage's job, for every engine
