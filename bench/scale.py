@@ -11,8 +11,8 @@
 4. driver per take    what the driver spends on each take that comes back (storing it: hash, write,
                       rename) / the take's audio length, for the seed's average take
 
-The workload is the tone engine slowed to `--delay` seconds per take (a fixed, repeatable cost on a
-shared machine); `--real` also runs figure 1 with the default cast (Piper and Kokoro).
+The workload is the tone engine slowed to `--delay` seconds per take by RADIOPLAY_TONE_DELAY (a
+fixed, repeatable cost on a shared machine); `--real` also runs figure 1 with the default cast (Piper and Kokoro).
 Ray needs loopback-only addresses here, so the script re-runs itself under `unshare -n`.
 """
 
@@ -31,13 +31,15 @@ from pathlib import Path
 REPO = Path(__file__).resolve().parents[1]
 SEED = REPO.parent / "shared" / "seeds" / "000_bce81a884f985e50.txt"
 VOICES = ["low", "high", "mid", "alto"]
+DELAY_ENV = "RADIOPLAY_TONE_DELAY"
 
 
-def tone_cast(script: Path, delay: float, path: Path) -> Path:
+def tone_cast(script: Path, path: Path) -> Path:
+    """Every speaker on the tone engine (slowed by RADIOPLAY_TONE_DELAY, which main sets)."""
     from radioplay.parse import load_script
 
     speakers = sorted({part.speaker for cue in load_script(script).cues for part in cue.parts})
-    path.write_text("".join(f'[characters."{name}"]\nengine = "tone"\nvoice = "{VOICES[n % 4]}"\ndelay = {delay}\n\n'
+    path.write_text("".join(f'[characters."{name}"]\nengine = "tone"\nvoice = "{VOICES[n % 4]}"\n\n'
                             for n, name in enumerate(speakers)), encoding="utf-8")
     return path
 
@@ -100,9 +102,9 @@ def cli(*args: str, cache: Path) -> float:
     return time.perf_counter() - start
 
 
-def season(script: Path, delay: float, work: Path) -> None:
+def season(script: Path, work: Path) -> None:
     episodes = split_script(script, 4, work / "season-scripts")
-    cast = tone_cast(script, delay, work / "season-cast.toml")
+    cast = tone_cast(script, work / "season-cast.toml")
     separate = sum(cli(str(e), "--cast", str(cast), "-o", str(work / "separate" / f"{e.stem}.mp3"),
                        cache=work / "separate-takes") for e in episodes)
     together = cli(*map(str, episodes), "--cast", str(cast), "-o", str(work / "together"),
@@ -156,11 +158,12 @@ def main() -> None:
     try:
         script = work / "seed.md"
         shutil.copy(args.script, script)
-        tone = executor_overhead(script, tone_cast(script, args.delay, work / "tone.toml"), work,
+        os.environ[DELAY_ENV] = str(args.delay)  # pool workers, Ray workers and CLI runs all inherit it
+        tone = executor_overhead(script, tone_cast(script, work / "tone.toml"), work,
                                  f"tone engine, {args.delay} s per take")
         serial_share(tone["local"], "tone engine, local")
         driver_cost(tone["local"])
-        season(script, args.delay, work)
+        season(script, work)
         if args.real:
             real = executor_overhead(script, None, work, "default cast: Piper + Kokoro")
             serial_share(real["local"], "default cast, local")

@@ -62,11 +62,11 @@ def cluster():
     cluster.shutdown()
 
 
-def write_case(tmp_path: Path, text: str = DIALOGUE, **cast_options) -> tuple[Path, Path]:
+def write_case(tmp_path: Path, text: str = DIALOGUE) -> tuple[Path, Path]:
     script = tmp_path / "episode.md"
     script.write_text(text, encoding="utf-8")
     cast = tmp_path / "tone.toml"
-    cast.write_text(tone_cast_text(**cast_options), encoding="utf-8")
+    cast.write_text(tone_cast_text(), encoding="utf-8")
     return script, cast
 
 
@@ -149,8 +149,11 @@ def test_a_worker_that_cannot_be_placed_is_an_error_not_a_hang(tmp_path, cluster
 
 
 @inside
-def test_a_node_lost_mid_render_still_completes_the_episode(tmp_path, cluster):
-    script, cast = write_case(tmp_path, LONG_SCRIPT, delay=0.4)
+def test_a_node_lost_mid_render_still_completes_the_episode(tmp_path, cluster, monkeypatch):
+    from radioplay.voice.engines.tone import DELAY_ENV
+
+    script, cast = write_case(tmp_path, LONG_SCRIPT)
+    monkeypatch.setenv(DELAY_ENV, "0.4")  # the workers get it from the driver: every take takes 0.4 s
     doomed = cluster.add_node(num_cpus=1)
     cluster.wait_for_nodes()
     prepared = prepare(script, RenderOptions(output=tmp_path / "e.wav", cast=cast, cache=tmp_path / "takes"))
@@ -166,4 +169,6 @@ def test_a_node_lost_mid_render_still_completes_the_episode(tmp_path, cluster):
     assert executor.retried >= 1
     assert len(arrived) == len(prepared.plan.requests) == 24
     assert result.report["synthesized"] == 24
+    assert result.report["seconds"]["synthesize"] >= 24 * 0.4 / 3  # the delay reached the workers
+    monkeypatch.delenv(DELAY_ENV)
     assert (tmp_path / "e.wav").read_bytes() == local_render(tmp_path, script, cast).read_bytes()

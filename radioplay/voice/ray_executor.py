@@ -14,6 +14,7 @@ Ray is an optional extra (`pip install 'radioplay[ray]'`), imported only when th
 from __future__ import annotations
 
 import hashlib
+import os
 from collections import deque
 from pathlib import Path
 from typing import Iterator
@@ -130,7 +131,10 @@ class RayExecutor:
 
     def _start(self, engine: str, identity: str):
         resources = {"num_gpus": 1, "num_cpus": 1} if self._gpu(engine) else {"num_cpus": 1}
-        actor = self._ray.remote(TakeWorker).options(max_restarts=0, max_task_retries=0, **resources).remote(
+        # Workers see the driver's RADIOPLAY_* settings (RADIOPLAY_TONE_DELAY, say), as pool workers do.
+        env = {name: value for name, value in os.environ.items() if name.startswith("RADIOPLAY_")}
+        actor = self._ray.remote(TakeWorker).options(max_restarts=0, max_task_retries=0,
+                                                     runtime_env={"env_vars": env}, **resources).remote(
             self.settings, engine, identity)
         return actor, actor.ready.remote()
 
