@@ -193,7 +193,7 @@ DEVICE_HELP = "auto (CUDA when usable), cpu or cuda."
 
 @app.command()
 def render(
-    scripts: list[Path] = typer.Argument(..., help="The drama script (.md or .fountain); several scripts or a folder render a season.", metavar="SCRIPT..."),
+    script: list[Path] = typer.Argument(..., help="The drama script (.md or .fountain); several scripts or a folder render a season."),
     output: Optional[Path] = typer.Option(None, "-o", "--output",
                                           help="Episode file; suffix picks the format (.mp3 .wav .flac .ogg .opus .m4a .m4b). Default: output/<stem>.mp3. For a season: the folder the episodes (.mp3) go into."),
     cast: Optional[Path] = typer.Option(None, "--cast", help="Cast file (TOML). Default: <stem>.toml or cast.toml beside the script."),
@@ -244,12 +244,12 @@ def render(
                             timeline=timeline, report=None if report_to_stdout else report, seed=seed, force=force,
                             limits=Limits(max_script_mb, max_cue_words, max_episode_hours, max_sound_minutes),
                             executor=executor, ray_address=ray_address)
-    if len(scripts) > 1 or scripts[0].is_dir():
+    scripts, script = script, script[0]
+    if len(scripts) > 1 or script.is_dir():
         season = _render_season(scripts, options, dry_run, strict, quiet)
         if season is not None and report_to_stdout:
             print(json.dumps(season, indent=2))
         return
-    script = scripts[0]
     prepared = prepare(script, options)
     _print_diagnostics(prepared.diagnostics, strict, quiet)
     if not quiet:

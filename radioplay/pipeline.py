@@ -234,7 +234,7 @@ def render_key(prepared: Prepared) -> str:
                 if k not in ("jobs", "threads", "cache", "device", "report", "force", "limits", "executor",
                              "ray_address")}
     identity = {
-        "code": _code_digest(),
+        "code": code_digest(),
         "takes": prepared.plan.keys,
         "script": repr((script.title, script.cues, script.chapters)),
         "deliveries": repr(prepared.plan.deliveries),
@@ -245,7 +245,7 @@ def render_key(prepared: Prepared) -> str:
     return hashlib.sha256(json.dumps(identity, sort_keys=True, default=str).encode()).hexdigest()
 
 
-def _code_digest() -> str:
+def code_digest() -> str:
     """radioplay's own source: a change to the mixer or master must not reuse old outputs."""
     h = hashlib.sha256()
     root = Path(__file__).parent

@@ -13,10 +13,8 @@ Ray is an optional extra (`pip install 'radioplay[ray]'`), imported only when th
 
 from __future__ import annotations
 
-import hashlib
 import os
 from collections import deque
-from pathlib import Path
 from typing import Iterator
 
 from radioplay.errors import ClusterError, EngineError
@@ -32,14 +30,9 @@ def code_identity() -> str:
     """radioplay's version and a digest of its source: driver and workers must run the same code,
     or a cluster take could differ from a local one."""
     import radioplay
+    from radioplay.pipeline import code_digest
 
-    h = hashlib.sha256()
-    root = Path(radioplay.__file__).parent
-    for path in sorted(root.rglob("*")):
-        if path.suffix in (".py", ".toml"):
-            h.update(str(path.relative_to(root)).encode())
-            h.update(path.read_bytes())
-    return f"radioplay {radioplay.__version__} ({h.hexdigest()[:12]})"
+    return f"radioplay {radioplay.__version__} ({code_digest()[:12]})"
 
 
 class TakeWorker:
