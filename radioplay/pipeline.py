@@ -25,6 +25,7 @@ from radioplay.limits import Limits, check_episode_length, check_sound_lengths
 from radioplay.mix.timing import Timing
 from radioplay.model import Casting, Diagnostic, Episode, Script, Take
 from radioplay.parse import load_script
+from radioplay.parse.api import FORMATS
 from radioplay.publish.audio import SUPPORTED_SUFFIXES, check_encoding
 from radioplay.publish.delivery import CODEC_HEADROOM_DB, deliver_lossy, is_lossy
 from radioplay.publish.outputs import OutputSet, checked_outputs
@@ -33,6 +34,7 @@ from radioplay.voice.cast import load_config
 from radioplay.voice.cast_file import cast_beside
 from radioplay.voice.directions import DirectionTable
 from radioplay.voice.engines.base import EngineRegistry
+from radioplay.voice.engines.devices import check_requested
 from radioplay.voice.synthesize import (EngineSettings, ProgressCallback, TakePlan, plan_takes,
                                         synthesize_takes, usable_cores)
 
@@ -199,6 +201,9 @@ def check_options(options: RenderOptions, output: Path) -> None:
         except ValueError as exc:
             raise InputError(f"{name} {exc}") from None
     check_encoding(output, options.sample_rate, 1 if options.mono else 2, options.bitrate)
+    check_requested(options.device)  # every engine would, but the tone engine never asks
+    if options.format is not None and options.format not in FORMATS:
+        raise InputError(f"format {options.format!r} is unknown; use one of {', '.join(FORMATS)}")
 
 
 def plan_summary(prepared: Prepared) -> dict:
