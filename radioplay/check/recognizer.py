@@ -57,7 +57,11 @@ def default_model_dir() -> Path:
 
 
 class WhisperRecognizer:
-    """faster-whisper on the CPU, int8, English, beam 5, each take on its own (listening.md's method)."""
+    """faster-whisper on the CPU, int8, English, beam 5, each take on its own (listening.md's method).
+
+    Each take is transcribed alone: packing several takes into one 30 s window (one encoder pass)
+    measured slower on 2 cores (the decoder dominates for tiny.en) and made the model invent words
+    in the gaps."""
 
     def __init__(self, model_dir: str | Path | None = None, threads: int = 0):
         self.model_dir = Path(model_dir) if model_dir else None
