@@ -193,7 +193,7 @@ def test_every_faulty_take_is_caught_fixed_where_a_retry_is_clean_and_flagged_wh
     line = SCRIPT.splitlines().index("**Ada**: Charlie says every word clearly today.") + 1
     assert re.fullmatch(rf'.*faults\.md:{line}:\d+: warning: "Charlie says every word clearly today\." '
                         r'may be misread \(heard: "charlie says says says says every word clearly today"; '
-                        r'WER 0\.67 after 3 tries\)', warning)
+                        r'WER 0\.50 after 3 tries\)', warning)
 
     # The chosen try is what was mixed, kept under the requested take's key with every try's score.
     delta = next(t for t, r in zip(result.takes, prepared.plan.requests) if r.text.startswith("Delta"))
