@@ -276,3 +276,69 @@ def test_a_stored_check_record_round_trips():
     assert TakeCheck.from_record({}, 0.2) is None
     assert TakeCheck.from_record({"check": {"tries": [], "chosen": 0}}, 0.2) is None
     assert json.loads(json.dumps(check.to_record())) == {"tries": [{"wer": 0.5}, {"wer": 0.1}], "chosen": 1}
+
+
+# --------------------------------------------------------------------------- radioplay check EPISODE
+
+
+class ScriptedRecognizer:
+    """Hears the given transcripts, one per call, in order."""
+
+    name = "scripted"
+
+    def __init__(self, heard):
+        self.heard = list(heard)
+        self.lengths = []
+
+    def transcribe(self, audio):
+        self.lengths.append(len(audio.samples) / audio.sample_rate)
+        return Heard(self.heard.pop(0))
+
+
+def test_check_episode_cuts_single_speaker_lines_by_the_vtt_and_scores_them(dialogue, tone_cast, tmp_path):
+    from radioplay.check.episode import check_episode, load_mono, read_vtt, summary
+    from radioplay.check.stage import CheckOptions
+    from radioplay.parse import load_script
+
+    out = tmp_path / "ep.wav"
+    execute(prepare(dialogue, RenderOptions(output=out, cast=tone_cast, cache=tmp_path / "s", jobs=1,
+                                            check=CheckOptions(enabled=False))))
+    cues = read_vtt(out.with_suffix(".vtt"))
+    assert [(c.speaker, c.text) for c in cues] == [
+        ("Ada", "Good evening, Marlow."), ("Marlow", "Evening. You are late."),
+        ("Ada", "I was held up at the archive. It took longer than I planned—"),
+        ("Marlow", "It always does."), ("Ada and Marlow", "Goodnight.")]
+    ears = ScriptedRecognizer(["Good evening, Marlo.", "Evening. You are late.",
+                               "I was held up at the archive. It took longer than I planned.", "It does."])
+    scores = check_episode(load_mono(out), cues, load_script(dialogue), ears, sound_words(["Ada", "Marlow"]))
+    assert [(s.line, s.speaker, round(s.score.wer, 4)) for s in scores] == [
+        (3, "Ada", 0.0), (5, "Marlow", 0.0), (9, "Ada", 0.0), (11, "Marlow", 0.3333)]
+    assert scores[0].score.sound[0].how == "metaphone"
+    assert ears.lengths == pytest.approx([c.end - c.start for c in cues[:4]], abs=1e-3)
+    assert summary(scores) == {"wer": round(1 / 23, 4), "lines": 4, "worst": 0.3333}
+
+
+def test_check_command_prints_json(dialogue, tone_cast, tmp_path, monkeypatch):
+    from radioplay.check.stage import CheckOptions
+    from radioplay.cli import app
+
+    out = tmp_path / "ep.wav"
+    execute(prepare(dialogue, RenderOptions(output=out, cast=tone_cast, cache=tmp_path / "s", jobs=1,
+                                            check=CheckOptions(enabled=False))))
+    heard = ["Good evening, Marlow.", "Evening.", "I was held up at the archive. It took longer than I planned.",
+             "It always does."]
+    monkeypatch.setattr("radioplay.check.WhisperRecognizer", lambda *a, **k: ScriptedRecognizer(heard))
+    result = CliRunner().invoke(app, ["check", str(out), "--script", str(dialogue), "--cast", str(tone_cast), "--json"])
+    assert result.exit_code == 0, result.output
+    doc = json.loads(result.output)
+    assert (doc["wer"], doc["lines"], doc["worst"]) == (round(3 / 23, 4), 4, 0.75)
+    assert doc["lines_scored"][1]["heard"] == "evening"
+
+
+def test_check_command_without_a_vtt_is_one_error_line(dialogue, tmp_path):
+    from radioplay.cli import app
+
+    (tmp_path / "x.wav").write_bytes(b"")
+    result = CliRunner().invoke(app, ["check", str(tmp_path / "x.wav"), "--script", str(dialogue)])
+    assert result.exit_code == 2
+    assert "x.vtt: cannot read the transcript" in result.output
