@@ -392,7 +392,8 @@ def check_command(
         return
     for s in scores:
         where = f"{script}:{s.line}" if s.line else f"{episode.with_suffix('.vtt')}@{s.start:.1f}s"
-        print(f"{where}  WER {s.score.wer:.2f}  {s.speaker}: {s.text!r}  heard: {' '.join(s.score.heard)!r}")
+        by_sound = "".join(f"  [{m.word}: {m.how}" + (f" {m.heard!r}]" if m.heard else "]") for m in s.score.sound)
+        print(f"{where}  WER {s.score.wer:.2f}  {s.speaker}: {s.text!r}  heard: {' '.join(s.score.heard)!r}{by_sound}")
     print(f"overall WER {overall['wer']:.3f} over {overall['lines']} single-speaker lines; worst line {overall['worst']:.2f}")
 
 

@@ -333,6 +333,10 @@ def test_check_command_prints_json(dialogue, tone_cast, tmp_path, monkeypatch):
     doc = json.loads(result.output)
     assert (doc["wer"], doc["lines"], doc["worst"]) == (round(3 / 23, 4), 4, 0.75)
     assert doc["lines_scored"][1]["heard"] == "evening"
+    text = CliRunner().invoke(app, ["check", str(out), "--script", str(dialogue), "--cast", str(tone_cast)])
+    assert text.exit_code == 0, text.output
+    assert "WER 0.00  Ada: 'Good evening, Marlow.'  heard: 'good evening marlow'  [marlow: spelling 'marlow']" in text.output
+    assert text.output.rstrip().endswith("overall WER 0.130 over 4 single-speaker lines; worst line 0.75")
 
 
 def test_check_command_without_a_vtt_is_one_error_line(dialogue, tmp_path):
