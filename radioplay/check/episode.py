@@ -7,8 +7,6 @@ lexicon entries scored by sound and the line numbers. Unison cues are left out, 
 
 from __future__ import annotations
 
-import html
-import re
 from dataclasses import dataclass
 from pathlib import Path
 
@@ -16,46 +14,17 @@ from radioplay.check.recognizer import Recognizer
 from radioplay.check.score import Score, score, total_wer, words
 from radioplay.errors import InputError
 from radioplay.model import Audio, Script
+from radioplay.site.transcript import TranscriptLine
+from radioplay.site.transcript import read_vtt as parse_vtt
 
-_TIME = r"(?:(\d+):)?(\d{2}):(\d{2})\.(\d{3})"
-_CUE_TIMES = re.compile(rf"^{_TIME}\s+-->\s+{_TIME}")
-_VOICE = re.compile(r"<v\s+([^>]*)>")
-_TAG = re.compile(r"<[^>]*>")
-
-
-@dataclass(frozen=True)
-class VttCue:
-    start: float
-    end: float
-    speaker: str
-    text: str
-
-
-def _seconds(h, m, s, ms) -> float:
-    return int(h or 0) * 3600 + int(m) * 60 + int(s) + int(ms) / 1000
-
-
-def read_vtt(path: Path) -> list[VttCue]:
+def read_vtt(path: Path) -> list[TranscriptLine]:
+    """The cues of the WebVTT beside an episode (the site's reader: speaker, text, start, end)."""
     try:
         text = path.read_text(encoding="utf-8")
-    except OSError as exc:
-        raise InputError(f"{path}: cannot read the transcript ({exc.strerror or exc}); "
+    except (OSError, UnicodeDecodeError) as exc:
+        raise InputError(f"{path}: cannot read the transcript ({getattr(exc, 'strerror', None) or exc}); "
                          "`radioplay check` cuts the episode by the .vtt written beside it") from exc
-    if not text.lstrip("\ufeff").startswith("WEBVTT"):
-        raise InputError(f"{path}:1:1: not a WebVTT file (no WEBVTT header)")
-    cues = []
-    for block in re.split(r"\n\s*\n", text.replace("\r\n", "\n")):
-        lines = block.strip().split("\n")
-        for n, line in enumerate(lines):
-            match = _CUE_TIMES.match(line.strip())
-            if match:
-                payload = " ".join(lines[n + 1:])
-                voice = _VOICE.search(payload)
-                cues.append(VttCue(_seconds(*match.groups()[:4]), _seconds(*match.groups()[4:]),
-                                   html.unescape(voice.group(1).strip()) if voice else "",
-                                   html.unescape(" ".join(_TAG.sub(" ", payload).split()))))
-                break
-    return cues
+    return parse_vtt(text, str(path))
 
 
 @dataclass(frozen=True)
@@ -77,7 +46,7 @@ def script_lines(script: Script) -> list[tuple[int, str]]:
     return [(cue.line, " ".join(words(cue.text))) for cue in script.lines if len(cue.speakers) == 1]
 
 
-def check_episode(audio: Audio, cues: list[VttCue], script: Script, recognizer: Recognizer,
+def check_episode(audio: Audio, cues: list[TranscriptLine], script: Script, recognizer: Recognizer,
                   by_sound: frozenset[str]) -> list[LineScore]:
     lines = script_lines(script)
     known = set(script.speakers())
