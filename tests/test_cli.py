@@ -97,7 +97,8 @@ def test_render_writes_episode_and_transcripts(dialogue, tone_cast, tmp_path, st
     assert vtt.count("<v ") == 5
     data = json.loads(report.read_text())
     assert data["cues"] == 5 and data["synthesized"] + data["reused"] == data["takes"]
-    assert set(data["seconds"]) == {"parse", "plan", "synthesize", "mix", "master", "export", "check", "total"}
+    assert set(data["seconds"]) == {"parse", "plan", "synthesize", "check", "mix", "master", "export",
+                                    "delivery_check", "total"}
 
     again = run("render", dialogue, "--cast", tone_cast, "-o", out, "--report", report, "--jobs", "1")
     assert again.exit_code == 0, again.stderr

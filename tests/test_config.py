@@ -13,7 +13,7 @@ from typer.testing import CliRunner
 
 from radioplay.cli import app
 from radioplay.config import COVER_PIXELS, check_cover
-from radioplay.errors import CacheError, CastError, ExportError, InputError, ScriptError
+from radioplay.errors import CacheError, CastError, EngineError, ExportError, InputError, ScriptError
 from radioplay.pipeline import RenderOptions, prepare
 from radioplay.values import Rule, did_you_mean
 from radioplay.voice.engines.base import EngineOption, EngineRegistry
@@ -97,6 +97,8 @@ def test_bad_production_and_timing_values_fail_in_prepare(show, tmp_path, extra,
     ({"true_peak": 3.0}, InputError, "true_peak = 3.0 is outside [-20, 0]"),
     ({"sample_rate": 0}, InputError, "sample_rate = 0 is outside [8000, 192000]"),
     ({"jobs": 0}, InputError, "jobs = 0 is outside [1, 256]"),
+    ({"device": "gpu"}, EngineError, "unknown device 'gpu' (use one of: auto, cpu, cuda)"),
+    ({"format": "fontain"}, InputError, "format 'fontain' is unknown; use one of markdown, fountain"),
 ])
 def test_render_options_are_checked_by_the_library(show, tmp_path, options, error, message):
     if "output" in options:

