@@ -278,7 +278,8 @@ def render(
         return
     err, report_data = _stderr(), result.report
     summary = (f"{report_data['audio_seconds'] / 60:.1f} min, {report_data['loudness']:.1f} LUFS, "
-               f"{report_data['true_peak']:.1f} dBTP")
+               f"{report_data['true_peak']:.1f} dBTP"
+               + (f", LRA {lra:.1f} LU" if (lra := (report_data.get("levels") or {}).get("lra")) is not None else ""))
     if report_data.get("up_to_date"):
         err.print(f"[green]up to date[/] {escape(str(prepared.output))}  ({summary}; nothing changed, "
                   f"--force to render again)")

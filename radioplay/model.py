@@ -156,6 +156,33 @@ class Audio:
         return len(self.samples) / self.sample_rate
 
 
+@dataclass(frozen=True)
+class TakeLevel:
+    """A take's loudness measurement (radioplay.mix.levels), kept in its record in the take store."""
+
+    blocks: tuple[float, ...]
+    """K-weighted mean square of each 400 ms gating block (75 % overlap), before gating."""
+    active_mean_square: float
+    """K-weighted mean square of the audible part (for takes with no whole block)."""
+    active_seconds: float
+    """Length of the audible part."""
+
+    def to_record(self) -> dict:
+        return {"blocks": list(self.blocks), "active_mean_square": self.active_mean_square,
+                "active_seconds": self.active_seconds}
+
+    @classmethod
+    def from_record(cls, record: object) -> "TakeLevel | None":
+        """The measurement kept in a take's record, or None when it has none (or a malformed one)."""
+        if not isinstance(record, dict):
+            return None
+        try:
+            return cls(tuple(float(b) for b in record["blocks"]), float(record["active_mean_square"]),
+                       float(record["active_seconds"]))
+        except (KeyError, TypeError, ValueError):
+            return None
+
+
 @dataclass
 class Take:
     """The voiced audio of one sentence of one segment of one part of one cue."""
@@ -178,6 +205,8 @@ class Take:
     """The piece continues the previous one's sentence: the mixer joins them with the clause gap."""
     words: tuple[tuple[str, float, float], ...] = ()
     """The recognizer's words with (start_s, end_s) in take time, from the check (empty unchecked)."""
+    level: TakeLevel | None = None
+    """Its loudness measurement (from the take store's record); None: the mixer measures it."""
 
 
 # --------------------------------------------------------------------------- mix and master

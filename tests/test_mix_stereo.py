@@ -18,7 +18,7 @@ T = Timing()
 
 def run(s, casting, sample_rate=RATE, channels=2, deliveries=None):
     return mix(s, tone_takes(s, casting), casting, deliveries or identity(s), T,
-               sample_rate=sample_rate, channels=channels)
+               sample_rate=sample_rate, channels=channels, leveling=None)  # gains from 0.5 tones
 
 
 def take_of(s, casting, cue=0):

@@ -265,6 +265,11 @@ class TakeStore:
     def get(self, key: str) -> Audio | None:
         """The take stored under `key`, bit-exact, or None when there is none or it is damaged
         (then it is reported in `problems` and removed)."""
+        found = self.get_with_record(key)
+        return found[0] if found is not None else None
+
+    def get_with_record(self, key: str) -> tuple[Audio, dict] | None:
+        """`get`, with the take's metadata record (what `put` was given, plus the store's fields)."""
         path = self.entry_path(key)
         try:
             f = open(path, "rb")
@@ -276,14 +281,14 @@ class TakeStore:
         with f:
             stat = os.fstat(f.fileno())
             try:
-                audio, _ = _read_take(f, key)
+                audio, record = _read_take(f, key)
             except _Damaged as exc:
                 self._report(key, path, str(exc))
                 self._discard(path, stat)
                 return None
         with contextlib.suppress(OSError):
             os.utime(path)  # mark as recently used, for prune's LRU order
-        return audio
+        return audio, record
 
     def record(self, key: str) -> dict | None:
         """The take's metadata record (engine, voice, text, check...), without reading or checking

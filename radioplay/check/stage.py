@@ -176,22 +176,27 @@ def check_takes(takes: list[Take], requests: list[TakeRequest], store: TakeStore
         for key, request, audio in zip(failing, again, voiced):
             tries[key].append((_try(recognizer, audio, request, by_sound, result), audio))
 
+    from radioplay.voice.synthesize import measure_level, take_meta
+
+    levels = {}  # the chosen try's loudness: a retry's audio is not the first try's
     for key, done in tries.items():
         chosen = min(range(len(done)), key=lambda n: (done[n][0].score.wer, n))
         check = TakeCheck(tuple(t.to_dict() for t, _ in done), chosen,
                           done[chosen][0].score.wer > options.threshold)
         result.checks[key] = check
         request = requests[first[key]]
-        from radioplay.voice.synthesize import take_meta
-
-        store.put(key, done[chosen][1], {**take_meta(request), RECORD_FIELD: check.to_record()})
+        levels[key] = measure_level(done[chosen][1]) if chosen else takes[first[key]].level
+        store.put(key, done[chosen][1], {**take_meta(request, levels[key]), RECORD_FIELD: check.to_record()})
 
     for i, take in enumerate(result.takes):
         check = result.checks.get(take.key)
         if check is None:
             continue
-        audio = tries[take.key][check.chosen][1] if take.key in tries else take.audio
-        result.takes[i] = dataclasses.replace(take, audio=audio, words=check.words)
+        if take.key in tries:
+            result.takes[i] = dataclasses.replace(take, audio=tries[take.key][check.chosen][1], words=check.words,
+                                                  level=levels[take.key])
+        else:
+            result.takes[i] = dataclasses.replace(take, words=check.words)
 
     flagged_lines: set[tuple[int, int, int]] = set()
     for key, i in first.items():

@@ -215,6 +215,33 @@ def loudness_of_channels(x: np.ndarray, rate: int) -> float:
     return power_profile(x, rate).integrated()
 
 
+SHORT_TERM_SECONDS = 3.0
+"""Short-term loudness window for the loudness range (EBU Tech 3342)."""
+LRA_RELATIVE_GATE_LU = -20.0
+LRA_PERCENTILES = (10.0, 95.0)
+
+
+def loudness_range(samples: np.ndarray, rate: int) -> float:
+    """Loudness range, LU (EBU Tech 3342): short-term loudness of 3 s windows every 0.1 s, the
+    absolute gate at -70 LUFS, a relative gate 20 LU below their power mean, then the difference
+    between the 95th and the 10th percentile of what remains (linear interpolation). 0 when the
+    signal is shorter than one window or silent."""
+    profile = power_profile(_channels_view(samples), rate)
+    per_window = int(round(SHORT_TERM_SECONDS / HOP_SECONDS))
+    if profile.hop_energy.size < per_window:
+        return 0.0
+    energy = np.convolve(profile.hop_energy, np.ones(per_window), mode="valid")
+    lengths = profile.edges[per_window:] - profile.edges[:-per_window]
+    with np.errstate(divide="ignore"):
+        short_term = -0.691 + 10.0 * np.log10(np.maximum(energy, 0.0) / lengths)
+    above_absolute = short_term[short_term >= ABSOLUTE_GATE_LUFS]
+    if above_absolute.size == 0:
+        return 0.0
+    gated = above_absolute[above_absolute >= _mean_loudness(above_absolute) + LRA_RELATIVE_GATE_LU]
+    low, high = np.percentile(gated, LRA_PERCENTILES)
+    return float(high - low)
+
+
 def _mean_loudness(block_lufs: np.ndarray) -> float:
     return float(-0.691 + 10.0 * np.log10(np.mean(10.0 ** ((block_lufs + 0.691) / 10.0))))
 

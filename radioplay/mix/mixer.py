@@ -22,11 +22,12 @@ import numpy as np
 from radioplay.buffers import zeros
 from radioplay.errors import CastError, InputError
 from radioplay.mix.beds import PINK, Beds, duck_gain, loop_to_length, pink_noise
+from radioplay.mix.levels import DIALOGUE_LUFS, LEVEL_BY_LINE, LEVELINGS, leveling_gain_db, measure_take
 from radioplay.mix.dsp import (as_mono, audible_span, db_to_gain, fade_out, pan_gains, resample, rms,
                                stretch_to_length, trim_silence)
 from radioplay.mix.sounds import read_sound, resolve_sound
 from radioplay.mix.timing import Timing
-from radioplay.model import Casting, Cue, Delivery, Mix, Placement, Script, Take
+from radioplay.model import Casting, Cue, Delivery, Mix, Placement, Script, Take, TakeLevel
 
 SFX_STEM = "_sfx"
 """Stem of the sound effects placed by `_[SFX: file]_` directions."""
@@ -55,6 +56,8 @@ class _Sentence:
     samples: np.ndarray
     written: str
     clause: bool
+    level: TakeLevel
+    """The take's loudness measurement (at its own rate, before trimming: gating ignores the silence)."""
 
 
 @dataclass
@@ -87,8 +90,11 @@ class _Layout:
 
     def __init__(self, script: Script, casting: Casting, deliveries: Sequence[Delivery], timing: Timing,
                  sample_rate: int, channels: int, base_dir: Path | None, takes: dict,
-                 silent: Collection[tuple[int, int, int]] = ()):
+                 silent: Collection[tuple[int, int, int]] = (), leveling: str | None = LEVEL_BY_LINE,
+                 dialogue_lufs: float = DIALOGUE_LUFS):
         self.script, self.casting, self.deliveries = script, casting, deliveries
+        self.leveling, self.dialogue_lufs = leveling, dialogue_lufs
+        self.line_levels: dict[tuple[int, int], float] = {}
         self.timing, self.rate, self.channels = timing, sample_rate, channels
         self.base_dir, self.takes, self.silent = base_dir, takes, silent
         self.clips: list[_Clip] = []
@@ -215,21 +221,36 @@ class _Layout:
             clips.append(self.sentence_clip(index, cue, delivery, part, segment, n, sentence, start))
         return clips
 
+    def level_db(self, index: int, cue: Cue, part: int, sentence: _Sentence) -> float:
+        """The gain that brings this sentence's speech (or, per sentence, the sentence alone) to
+        the dialogue level, before the cast's and the direction's gains."""
+        if self.leveling is None:
+            return 0.0
+        if self.leveling != LEVEL_BY_LINE:
+            return leveling_gain_db([sentence.level], self.dialogue_lufs)
+        gain = self.line_levels.get((index, part))
+        if gain is None:
+            levels = [said.level for s in range(len(cue.parts[part].segments))
+                      for said in self.takes.get((index, part, s), [])]
+            gain = self.line_levels[(index, part)] = leveling_gain_db(levels, self.dialogue_lufs)
+        return gain
+
     def sentence_clip(self, index: int, cue: Cue, delivery: Delivery, part: int, segment: int, number: int,
                       sentence: _Sentence, start: int) -> _Clip:
         speaker = cue.parts[part].speaker
         spec = self.voice(speaker)
+        gain_db = self.level_db(index, cue, part, sentence) + spec.gain + delivery.gain
         return _Clip(index, part, segment, speaker, start, sentence.samples,
-                     gain=db_to_gain(spec.gain + delivery.gain), pan=spec.pan, sentence=number,
-                     text=sentence.written)
+                     gain=db_to_gain(gain_db), pan=spec.pan, sentence=number, text=sentence.written)
 
     @staticmethod
     def joined(clips: list[_Clip]) -> _Clip:
         """One clip holding a segment's sentence clips where they lie."""
         first = clips[0]
         samples = np.zeros(clips[-1].end - first.start, dtype=np.float32)
-        for clip in clips:
-            samples[clip.start - first.start:clip.end - first.start] = clip.samples
+        for clip in clips:  # sentences leveled one by one keep their gains relative to the first
+            samples[clip.start - first.start:clip.end - first.start] = clip.samples * np.float32(
+                clip.gain / first.gain if first.gain else 1.0)
         text = " ".join(c.text for c in clips if c.text)
         return _Clip(first.cue, first.part, first.segment, first.stem, first.start, samples, first.gain,
                      first.pan, text=text, silent=all(c.silent for c in clips))
@@ -301,7 +322,8 @@ def _takes_at_rate(takes: Sequence[Take], sample_rate: int,
         if sentence != len(said):
             raise ValueError(f"no take for cue {cue}, part {part}, segment {segment}, sentence {len(said)}")
         samples = resample(as_mono(take.audio.samples), take.audio.sample_rate, sample_rate)
-        said.append(_Sentence(trim_silence(samples, margin), take.written, take.clause))
+        level = take.level if take.level is not None else measure_take(take.audio.samples, take.audio.sample_rate)
+        said.append(_Sentence(trim_silence(samples, margin), take.written, take.clause, level))
     return out
 
 
@@ -316,7 +338,8 @@ def _base_dir(script: Script, base_dir: str | os.PathLike | None) -> Path | None
 def mix(script: Script, takes: Sequence[Take], casting: Casting, deliveries: Sequence[Delivery] | None,
         timing: Timing | None = None, sample_rate: int = 44_100, channels: int = 2,
         base_dir: str | os.PathLike | None = None, beds: Beds | None = None,
-        silent: Collection[tuple[int, int, int]] = ()) -> Mix:
+        silent: Collection[tuple[int, int, int]] = (), leveling: str | None = LEVEL_BY_LINE,
+        dialogue_lufs: float = DIALOGUE_LUFS) -> Mix:
     """Assemble the episode: every take placed to the sample, panned, gained, in stems.
 
     `takes` holds one take per sentence of each (cue, part, segment) at any rate; a segment's
@@ -325,7 +348,13 @@ def mix(script: Script, takes: Sequence[Take], casting: Casting, deliveries: Seq
     `deliveries` holds one Delivery per cue (None: no directions). Sound files (SFX, beds) are found in `base_dir`, by default the
     script's folder. Returns a Mix whose `stems` hold one (n, channels) array per character,
     plus SFX_STEM and BEDS_STEM when used; all stems sum to `samples`.
+
+    `leveling` brings every speech ("line": all its sentence takes with one gain; "sentence": each
+    take alone; None: as the engine made it) to `dialogue_lufs` before the cast's and the
+    directions' gains (radioplay.mix.levels).
     """
+    if leveling not in LEVELINGS:
+        raise ValueError(f"leveling must be one of {LEVELINGS}, got {leveling!r}")
     if channels not in (1, 2):
         raise ValueError(f"channels must be 1 or 2, got {channels}")
     if sample_rate <= 0:
@@ -358,7 +387,8 @@ def mix(script: Script, takes: Sequence[Take], casting: Casting, deliveries: Seq
     if intro is not None:
         start = max(start, len(intro) - seconds(beds.intro_overlap))
     layout = _Layout(script, casting, deliveries, timing, sample_rate, channels, folder,
-                     _takes_at_rate(takes, sample_rate, seconds(timing.take_margin)), silent)
+                     _takes_at_rate(takes, sample_rate, seconds(timing.take_margin)), silent, leveling,
+                     dialogue_lufs)
     layout.run(start)
     clips = layout.clips
     last_end = max((c.end for c in clips), default=start)

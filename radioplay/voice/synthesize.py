@@ -23,7 +23,7 @@ import numpy as np
 
 from radioplay.cache import TakeStore
 from radioplay.errors import EngineError, RuntimeFailure
-from radioplay.model import Audio, Casting, Delivery, Diagnostic, Script, Take, TakeRequest
+from radioplay.model import Audio, Casting, Delivery, Diagnostic, Script, Take, TakeLevel, TakeRequest
 from radioplay.voice.directions import DirectionTable
 from radioplay.voice.engines.base import EngineRegistry
 from radioplay.voice.lexicon import merge_lexicons
@@ -165,9 +165,16 @@ def voice_take(registry: EngineRegistry, request: TakeRequest) -> Audio:
     return Audio(np.clip(samples, -1.0, 1.0).astype(np.float32), audio.sample_rate)
 
 
-def take_meta(request: TakeRequest) -> dict:
+def measure_level(audio: Audio) -> TakeLevel:
+    """The take's loudness measurement, made once when it is voiced and kept in its record."""
+    from radioplay.mix.levels import measure_take
+
+    return measure_take(audio.samples, audio.sample_rate)
+
+
+def take_meta(request: TakeRequest, level: TakeLevel) -> dict:
     return {"engine": request.spec.engine, "voice": request.spec.voice, "text": request.text,
-            "speaker": request.speaker}
+            "speaker": request.speaker, "level": level.to_record()}
 
 
 # Worker processes keep their own registry here: the models each worker loads live as long as it does.
@@ -295,13 +302,16 @@ def synthesize_plans(plans: Sequence[TakePlan], store: TakeStore, executor: Take
     soon as every take of plan i exists, while the rest are still being voiced; each finished take
     is put into the store at once, so a render that is killed loses only the takes in flight."""
     audio_by_key: dict[str, Audio] = {}
+    level_by_key: dict[str, TakeLevel] = {}
     reused_keys: set[str] = set()
     for plan in plans:
         for key, hit in zip(plan.keys, plan.cached):
             if hit and key not in audio_by_key:
-                audio = store.get(key)
-                if audio is not None:
-                    audio_by_key[key] = audio
+                found = store.get_with_record(key)
+                if found is not None:
+                    audio_by_key[key] = found[0]
+                    # takes stored before levels were recorded are measured now (not stored again)
+                    level_by_key[key] = TakeLevel.from_record(found[1].get("level")) or measure_level(found[0])
                     reused_keys.add(key)
     # A take that vanished or failed its checksum since planning is simply voiced again.
     # The queue is plan by plan, each plan's takes longest first: the episodes complete one after
@@ -320,7 +330,7 @@ def synthesize_plans(plans: Sequence[TakePlan], store: TakeStore, executor: Take
     results: list[list[Take] | None] = [None] * len(plans)
 
     def finish(p: int) -> None:
-        results[p] = _takes(plans[p], audio_by_key, reused_keys)
+        results[p] = _takes(plans[p], audio_by_key, level_by_key, reused_keys)
         if on_ready:
             on_ready(p, results[p])
 
@@ -342,7 +352,8 @@ def synthesize_plans(plans: Sequence[TakePlan], store: TakeStore, executor: Take
     for key, audio in executor.voice(list(work.items())):
         if key in audio_by_key:
             continue  # a retried take that came back twice
-        store.put(key, audio, take_meta(work[key]))
+        level = level_by_key[key] = measure_level(audio)  # once, when voiced; kept in its record
+        store.put(key, audio, take_meta(work[key], level))
         audio_by_key[key] = audio
         arrived(key, False)
     lost = [key for key in work if key not in audio_by_key]
@@ -351,10 +362,11 @@ def synthesize_plans(plans: Sequence[TakePlan], store: TakeStore, executor: Take
     return [takes for takes in results if takes is not None]
 
 
-def _takes(plan: TakePlan, audio_by_key: dict[str, Audio], reused_keys: set[str]) -> list[Take]:
+def _takes(plan: TakePlan, audio_by_key: dict[str, Audio], level_by_key: dict[str, TakeLevel],
+           reused_keys: set[str]) -> list[Take]:
     return [Take(audio=audio_by_key[key], cue=request.cue, part=request.part, segment=request.segment,
                  speaker=request.speaker, key=key, reused=key in reused_keys, sentence=request.sentence,
-                 written=request.written, clause=request.clause)
+                 written=request.written, clause=request.clause, level=level_by_key[key])
             for request, key in zip(plan.requests, plan.keys)]
 
 

@@ -1,7 +1,7 @@
 """A deterministic, dependency-free test engine.
 
 Each voice is a sine tone; the take's length follows the text exactly, so tests can assert the
-mixer's timing to the sample (cast option: `sample_rate`):
+mixer's timing to the sample (cast options: `sample_rate`, and `amplitude`, the sine's peak, default 0.5):
 
     samples = round(sample_rate * (BASE_SECONDS + SECONDS_PER_CHAR * len(text)) / speed)
 
@@ -31,7 +31,8 @@ AMPLITUDE = 0.5
 VOICE_HZ = {"low": 110.0, "mid": 220.0, "high": 440.0, "alto": 330.0}
 VOICE_GENDER = {"low": "male", "mid": "male", "high": "female", "alto": "female"}
 DELAY_ENV = "RADIOPLAY_TONE_DELAY"
-OPTIONS = (EngineOption("sample_rate", Rule((int,), 8_000, 192_000), "Hz of the tones it returns"),)
+OPTIONS = (EngineOption("sample_rate", Rule((int,), 8_000, 192_000), "Hz of the tones it returns"),
+           EngineOption("amplitude", Rule((float,), 0.0, 1.0), "peak of the sine (tests of levels)"))
 
 
 def tone_length(text: str, speed: float = 1.0, sample_rate: int = DEFAULT_RATE) -> int:
@@ -78,5 +79,6 @@ class ToneEngine:
         n = tone_length(text, speed, rate)
         hz = VOICE_HZ[spec.voice]  # pitch shifting is the synthesis stage's job, for every engine
         t = np.arange(n, dtype=np.float64) / rate
-        samples = (AMPLITUDE * np.sin(2 * np.pi * hz * t)).astype(np.float32)
+        amplitude = float(spec.option("amplitude", AMPLITUDE))
+        samples = (amplitude * np.sin(2 * np.pi * hz * t)).astype(np.float32)
         return Audio(samples, rate)

@@ -1,0 +1,153 @@
+"""Dialogue levels: every speech brought to one loudness before the cast's and directions' gains.
+
+Engines hand back peak-normalized takes, and their crest factors differ by several dB, so equal
+peaks are not equal loudness. Each take is measured once (BS.1770-4 K-weighting, the project's
+own meter), at synthesis, and the measurement is kept in the take's record in the store: it is a
+pure function of the stored samples, so a re-render reads it instead of measuring again.
+
+A take's measurement (`TakeLevel`) keeps the mean square of each of its 400 ms gating blocks, so
+the loudness of several takes together (all the sentences of one speech) is the gated integrated
+loudness of their pooled blocks: BS.1770-4 eq. 5-7, without blocks that straddle two takes.
+A speech with no whole block (a take under 400 ms, or a one-word sentence) is measured as the
+ungated K-weighted mean square of its audible part (from the first to the last sample within
+50 dB of its peak): gating needs blocks, and the silence an engine pads around a word must
+not count.
+
+`LEVEL_BY_LINE`: all sentence takes of one speech get one gain, so the rise and fall between
+its sentences stays as the engine spoke it; bench/levels.py measures this against per-sentence
+leveling.
+"""
+
+from __future__ import annotations
+
+import math
+from dataclasses import dataclass
+from typing import Iterable, Sequence
+
+import numpy as np
+
+from radioplay.master.loudness import (ABSOLUTE_GATE_LUFS, BLOCK_SECONDS, RELATIVE_GATE_LU, PowerProfile,
+                                       k_weighted_power)
+from radioplay.mix.dsp import audible_span
+from radioplay.model import TakeLevel
+
+DIALOGUE_LUFS = -23.0
+"""Every speech is brought here before the gains of the cast and the directions; the master then
+moves the whole episode to its delivery target."""
+MAX_BOOST_DB = 24.0
+"""A take this far under the dialogue level is not raised further (noise, a breath)."""
+ACTIVE_BELOW_PEAK_DB = 50.0
+"""The audible part of a short take, for its ungated level (the mixer trims takes the same way)."""
+LEVEL_BY_LINE = "line"
+LEVEL_BY_SENTENCE = "sentence"
+LEVELINGS = (LEVEL_BY_LINE, LEVEL_BY_SENTENCE, None)
+
+
+def measure_take(samples: np.ndarray, rate: int) -> TakeLevel:
+    """The loudness measurement of one mono take, kept in its record in the take store."""
+    x = np.asarray(samples, dtype=np.float32).reshape(-1)
+    if x.size == 0:
+        return TakeLevel((), 0.0, 0.0)
+    power = k_weighted_power(x[np.newaxis, :], rate)
+    profile = PowerProfile.from_power(power, rate)
+    per_block = int(round(BLOCK_SECONDS / (profile.edges[1] / rate))) if profile.edges.size > 1 else 0
+    blocks: tuple[float, ...] = ()
+    if per_block and profile.hop_energy.size >= per_block:
+        energy = np.convolve(profile.hop_energy, np.ones(per_block), mode="valid")
+        lengths = profile.edges[per_block:] - profile.edges[:-per_block]
+        blocks = tuple(float(v) for v in np.maximum(energy, 0.0) / lengths)
+    first, end = audible_span(x, ACTIVE_BELOW_PEAK_DB)
+    active = float(np.mean(power[first:end], dtype=np.float64)) if end > first else 0.0
+    return TakeLevel(blocks, active, (end - first) / rate)
+
+
+def loudness_of(levels: Iterable[TakeLevel]) -> float:
+    """LUFS of takes heard together: gated over their pooled 400 ms blocks, or (no whole block
+    anywhere) the duration-weighted ungated mean square of their audible parts; -inf for silence."""
+    levels = list(levels)
+    blocks = np.array([b for level in levels for b in level.blocks], dtype=np.float64)
+    if blocks.size:
+        with np.errstate(divide="ignore"):
+            lufs = -0.691 + 10.0 * np.log10(blocks)
+        kept = blocks[lufs >= ABSOLUTE_GATE_LUFS]
+        if kept.size:
+            gate = -0.691 + 10.0 * math.log10(kept.mean()) + RELATIVE_GATE_LU
+            gated = kept[-0.691 + 10.0 * np.log10(kept) > gate]
+            return -0.691 + 10.0 * math.log10(gated.mean())
+    seconds = sum(level.active_seconds for level in levels)
+    energy = sum(level.active_mean_square * level.active_seconds for level in levels)
+    if seconds <= 0 or energy <= 0:
+        return float("-inf")
+    return -0.691 + 10.0 * math.log10(energy / seconds)
+
+
+def leveling_gain_db(levels: Sequence[TakeLevel], target_lufs: float = DIALOGUE_LUFS) -> float:
+    """dB that brings takes heard together to `target_lufs` (0 for silence, at most MAX_BOOST_DB)."""
+    loudness = loudness_of(levels)
+    if not math.isfinite(loudness):
+        return 0.0
+    return min(target_lufs - loudness, MAX_BOOST_DB)
+
+
+GOAL_WITHIN_LU = 1.0
+"""Produced dialogue sits within about +-1 LU line to line, apart from what a direction asks."""
+GOAL_SHARE_WITHIN = 0.9
+GOAL_CHARACTER_SPREAD_LU = 1.0
+MIN_LINE_SECONDS = 0.8
+"""Shorter lines are left out of the line statistics: a gating block or two says little."""
+
+
+def episode_levels(samples: np.ndarray, rate: int, script, cues: Sequence) -> dict:
+    """The report's `levels`, measured on the episode as delivered (`samples`, (n,) or (n, ch)),
+    each single-speaker line cut by its cue timing (as the captions give it):
+
+    * `characters`: per character, the integrated loudness of all their single-speaker lines
+      together, the median of their undirected lines and how many lines that is;
+    * `lines`: undirected single-speaker lines longer than MIN_LINE_SECONDS: their median, the
+      share within +-1 LU of it, the 10th and 90th percentile spread;
+    * `character_spread_lu`: the largest difference between two characters' medians;
+    * `lra`: the episode's loudness range (EBU Tech 3342)."""
+    from radioplay.master.loudness import integrated_loudness, loudness_range
+
+    x = np.asarray(samples)
+    pooled: dict[str, list[np.ndarray]] = {}
+    undirected: dict[str, list[float]] = {}
+    for timing in cues:
+        cue = script.cues[timing.cue]
+        if cue.kind != "line" or len(cue.parts) != 1:
+            continue
+        cut = x[int(round(timing.start * rate)):int(round(timing.end * rate))]
+        speaker = cue.parts[0].speaker
+        pooled.setdefault(speaker, []).append(cut)
+        directed = cue.direction is not None or any(s.direction for s in cue.parts[0].segments)
+        if not directed and timing.end - timing.start > MIN_LINE_SECONDS:
+            loudness = integrated_loudness(cut, rate)
+            if math.isfinite(loudness):
+                undirected.setdefault(speaker, []).append(loudness)
+    characters = {}
+    for speaker, cuts in pooled.items():
+        lines = undirected.get(speaker, [])
+        characters[speaker] = {
+            "integrated": _rounded(integrated_loudness(np.concatenate(cuts), rate)),
+            "median_line": _rounded(float(np.median(lines))) if lines else None,
+            "lines": len(lines),
+        }
+    every = np.array([v for values in undirected.values() for v in values])
+    lines: dict = {"count": int(every.size)}
+    if every.size:
+        median = float(np.median(every))
+        low, high = np.percentile(every, (10, 90))
+        lines.update(median=_rounded(median),
+                     within_1lu=round(float(np.mean(np.abs(every - median) <= GOAL_WITHIN_LU)), 3),
+                     p10_p90_lu=_rounded(float(high - low)))
+    medians = [c["median_line"] for c in characters.values() if c["median_line"] is not None]
+    return {
+        "characters": characters,
+        "lines": lines,
+        "character_spread_lu": _rounded(max(medians) - min(medians)) if medians else None,
+        "lra": _rounded(loudness_range(x, rate)),
+    }
+
+
+def _rounded(value: float) -> float | None:
+    return round(value, 2) if math.isfinite(value) else None
