@@ -324,6 +324,16 @@ def up_to_date_result(prepared: Prepared, previous: dict, on_take: ProgressCallb
     return RenderResult(None, [], [], report, diagnostics)
 
 
+def mix_prepared(prepared: Prepared, takes: list[Take], leveling: str | None = "line"):
+    """The mix stage with the cast's timing and beds (`leveling`: see radioplay.mix.levels)."""
+    from radioplay.mix import mix
+
+    return mix(prepared.script, takes, prepared.casting, prepared.plan.deliveries, prepared.timing,
+               sample_rate=prepared.options.sample_rate, channels=1 if prepared.options.mono else 2,
+               base_dir=Path(prepared.script.path).parent, beds=prepared.production.beds,
+               silent=prepared.plan.silent, leveling=leveling)
+
+
 def _render(prepared: Prepared, key: str, on_take: ProgressCallback | None,
             executor: TakeExecutor | None = None) -> RenderResult:
     started = time.perf_counter() - prepared.seconds.get("parse", 0.0) - prepared.seconds.get("plan", 0.0)
@@ -338,7 +348,7 @@ def finish(prepared: Prepared, takes: list[Take], key: str, started: float) -> R
     """Check, mix, master and publish an episode whose takes all exist (always on the driver);
     `key` is its render_key, `started` when its render began (perf_counter)."""
     from radioplay.master import master
-    from radioplay.mix import chapter_timings, cue_timings, mix
+    from radioplay.mix import chapter_timings, cue_timings
     from radioplay.publish.publication import Publication
     from radioplay.mix.levels import episode_levels
 
@@ -350,11 +360,7 @@ def finish(prepared: Prepared, takes: list[Take], key: str, started: float) -> R
     seconds["check"] = time.perf_counter() - t
 
     t = time.perf_counter()
-    channels = 1 if options.mono else 2
-    mixed = mix(prepared.script, takes, prepared.casting, prepared.plan.deliveries, prepared.timing,
-                sample_rate=options.sample_rate, channels=channels,
-                base_dir=Path(prepared.script.path).parent, beds=prepared.production.beds,
-                silent=prepared.plan.silent)
+    mixed = mix_prepared(prepared, takes)
     cues = cue_timings(prepared.script, mixed)
     chapters = chapter_timings(prepared.script, mixed, cues)
     seconds["mix"] = time.perf_counter() - t

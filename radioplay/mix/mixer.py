@@ -27,6 +27,7 @@ from radioplay.mix.dsp import (as_mono, audible_span, db_to_gain, fade_out, pan_
                                stretch_to_length, trim_silence)
 from radioplay.mix.sounds import read_sound, resolve_sound
 from radioplay.mix.timing import Timing
+from radioplay.mix.unison import warp_onto
 from radioplay.model import Casting, Cue, Delivery, Mix, Placement, Script, Take, TakeLevel
 
 SFX_STEM = "_sfx"
@@ -183,13 +184,13 @@ class _Layout:
                             position += self.sentence_gap(said[0][n])
                         group = [self.sentence_clip(index, cue, delivery, p, s, n, said[p][n], position)
                                  for p in range(len(cue.parts))]
-                        position = self.unite(group)
+                        position = self.unite(group, words=cue.unison)
                         clips.extend(group)
                 else:
                     # the voices split the words differently (or say nothing): align whole segments
                     group = [self.joined(self.segment_clips(index, cue, delivery, p, s, position))
                              for p in range(len(cue.parts))]
-                    position = self.unite(group)
+                    position = self.unite(group, words=cue.unison)
                     clips.extend(group)
         else:
             # one speaker, or dual dialogue: every part starts at `start` and runs its own course
@@ -255,10 +256,15 @@ class _Layout:
         return _Clip(first.cue, first.part, first.segment, first.stem, first.start, samples, first.gain,
                      first.pan, text=text, silent=all(c.silent for c in clips))
 
-    def unite(self, group: list[_Clip]) -> int:
-        """Align and balance simultaneous voices; returns where they end."""
+    def unite(self, group: list[_Clip], words: bool = False) -> int:
+        """Align and balance simultaneous voices; returns where they end. With `words` (they say
+        the same words) every voice is warped word by word onto the first speaker's timing."""
         if not all(c.silent for c in group):
-            self.align(group)
+            if words and not any(c.silent for c in group):
+                for clip in group[1:]:
+                    clip.samples = warp_onto(group[0].samples, clip.samples, self.rate)
+            else:
+                self.align(group)
             self.balance(group)
         return max(c.end for c in group)
 
