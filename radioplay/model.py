@@ -167,14 +167,17 @@ class TakeLevel:
     active_seconds: float
     """Length of the audible part."""
 
+    RECIPE = 2
+    """Kept in the record; a record made by another recipe is measured again."""
+
     def to_record(self) -> dict:
-        return {"blocks": list(self.blocks), "active_mean_square": self.active_mean_square,
-                "active_seconds": self.active_seconds}
+        return {"recipe": self.RECIPE, "blocks": list(self.blocks),
+                "active_mean_square": self.active_mean_square, "active_seconds": self.active_seconds}
 
     @classmethod
     def from_record(cls, record: object) -> "TakeLevel | None":
         """The measurement kept in a take's record, or None when it has none (or a malformed one)."""
-        if not isinstance(record, dict):
+        if not isinstance(record, dict) or record.get("recipe") != cls.RECIPE:
             return None
         try:
             return cls(tuple(float(b) for b in record["blocks"]), float(record["active_mean_square"]),

@@ -14,7 +14,7 @@ from radioplay.mix import Timing, mix
 from radioplay.mix import levels as levels_module
 from radioplay.mix.levels import DIALOGUE_LUFS, episode_levels, leveling_gain_db, loudness_of, measure_take
 from radioplay.mix.timings import cue_timings
-from radioplay.model import Audio, Casting, Delivery, Take, VoiceSpec
+from radioplay.model import Audio, Casting, Delivery, Take, TakeLevel, VoiceSpec
 from radioplay.parse import parse_script
 from radioplay.voice.directions import DirectionTable
 from radioplay.voice.engines.base import EngineRegistry
@@ -87,17 +87,37 @@ def test_a_speech_is_leveled_as_a_whole_so_its_rise_and_fall_stays():
 
 
 def test_a_take_shorter_than_a_gating_block_gets_the_level_of_its_audible_part():
-    padded = np.concatenate([np.zeros(RATE // 2, np.float32), sine(0.3, 0.2), np.zeros(RATE // 2, np.float32)])
-    short = measure_take(padded, RATE)
-    assert short.blocks != ()  # the padding makes whole blocks, mostly silent...
-    word = measure_take(sine(0.3, 0.2), RATE)
-    assert word.blocks == () and word.active_seconds == pytest.approx(0.2, abs=1e-3)
+    word = sine(0.3, 0.2)
+    padded = measure_take(np.concatenate([np.zeros(RATE // 2, np.float32), word, np.zeros(RATE // 2, np.float32)]),
+                          RATE)
+    # the engine's silence around the word is not measured: no whole gating block is left
+    assert padded.blocks == () and padded.active_seconds == pytest.approx(0.2, abs=1e-3)
     steady = integrated_loudness(sine(0.3, 5.0), RATE)
-    # ...the bare word has none: it is measured ungated over what is heard, like a long tone
-    assert loudness_of([word]) == pytest.approx(steady, abs=0.1)
-    assert leveling_gain_db([word]) == pytest.approx(DIALOGUE_LUFS - steady, abs=0.1)
+    # the bare word is measured ungated over what is heard, like a long tone
+    assert loudness_of([padded]) == pytest.approx(steady, abs=0.1)
+    assert loudness_of([measure_take(word, RATE)]) == pytest.approx(steady, abs=0.1)
+    assert leveling_gain_db([padded]) == pytest.approx(DIALOGUE_LUFS - steady, abs=0.1)
     silence = measure_take(np.zeros(RATE, np.float32), RATE)
     assert loudness_of([silence]) == float("-inf") and leveling_gain_db([silence]) == 0.0
+
+
+def test_a_short_line_in_padding_is_leveled_like_a_long_one():
+    # one second of speech inside half a second of engine silence at each end: blocks half in the
+    # silence would pass the relative gate and leave the line louder than the rest
+    s = script(line("A", "Why not?"), line("A", LONG))
+    casting = tone_cast(A=("mid", 0.5, 0.0))
+    quiet = np.zeros(RATE // 2, np.float32)
+    takes = [Take(Audio(np.concatenate([quiet, sine(0.5, 1.0, 220.0), quiet]), RATE), 0, 0, 0, "A"),
+             tone_takes(s, casting)[1]]
+    m = mix(s, takes, casting, identity(s), T, sample_rate=RATE)
+    assert loudness_at(m, 0, "A") == pytest.approx(loudness_at(m, 1, "A"), abs=0.05)
+
+
+def test_a_record_from_another_recipe_is_not_trusted():
+    level = measure_take(sine(0.3, 1.0), RATE)
+    assert TakeLevel.from_record(level.to_record()) == level
+    assert TakeLevel.from_record({**level.to_record(), "recipe": TakeLevel.RECIPE - 1}) is None
+    assert TakeLevel.from_record({"blocks": "x"}) is None and TakeLevel.from_record(None) is None
 
 
 def test_unknown_leveling_is_refused():
@@ -165,3 +185,20 @@ def test_episode_levels_report_characters_lines_and_range():
     # A's integrated loudness counts the soft line too; the relative gate keeps it (6 LU down)
     assert report["characters"]["A"]["integrated"] < report["characters"]["B"]["integrated"] - 1.0
     assert report["lra"] > 0.0
+
+
+def test_peaky_voices_are_limited_so_the_master_cannot_undo_the_leveling():
+    # sparse clicks over a tone peak 20 dB over its loudness and carry little energy, as speech does
+    tone = sine(0.1, 3.0, 220.0)
+    tone[::RATE // 4] = 0.9
+    s = script(line("A", "Peaks."))
+    casting = tone_cast(A=("mid", 0.5, 0.0))
+    takes = [Take(Audio(tone, RATE), 0, 0, 0, "A", written="Peaks.")]
+    m = mix(s, takes, casting, identity(s), T, sample_rate=RATE)
+    p = placement(m, 0)
+    voice = m.stems["A"][p.start:p.end]
+    peak_db = 20 * math.log10(np.abs(voice).sum(axis=1).max() / math.sqrt(2))  # centred: each side 1/sqrt 2
+    assert peak_db <= DIALOGUE_LUFS + levels_module.PEAK_OVER_DIALOGUE_DB + 0.5
+    assert integrated_loudness(voice, RATE) == pytest.approx(DIALOGUE_LUFS, abs=0.1)
+    raw = mix(s, takes, casting, identity(s), T, sample_rate=RATE, leveling=None)
+    assert 20 * math.log10(np.abs(raw.stems["A"]).max() * math.sqrt(2)) > DIALOGUE_LUFS + 20

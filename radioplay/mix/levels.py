@@ -8,10 +8,16 @@ pure function of the stored samples, so a re-render reads it instead of measurin
 A take's measurement (`TakeLevel`) keeps the mean square of each of its 400 ms gating blocks, so
 the loudness of several takes together (all the sentences of one speech) is the gated integrated
 loudness of their pooled blocks: BS.1770-4 eq. 5-7, without blocks that straddle two takes.
+Only the audible part of a take is measured (from the first to the last sample within 50 dB of
+its peak, as the mixer trims it).
 A speech with no whole block (a take under 400 ms, or a one-word sentence) is measured as the
 ungated K-weighted mean square of its audible part (from the first to the last sample within
 50 dB of its peak): gating needs blocks, and the silence an engine pads around a word must
 not count.
+
+A leveled speech's peaks are then limited to PEAK_OVER_DIALOGUE_DB over the dialogue level, and
+the speech measured and leveled again, so the master's limiter does not take more off one voice
+than another.
 
 `LEVEL_BY_LINE`: all sentence takes of one speech get one gain, so the rise and fall between
 its sentences stays as the engine spoke it; bench/levels.py measures this against per-sentence
@@ -38,6 +44,11 @@ MAX_BOOST_DB = 24.0
 """A take this far under the dialogue level is not raised further (noise, a breath)."""
 ACTIVE_BELOW_PEAK_DB = 50.0
 """The audible part of a short take, for its ungated level (the mixer trims takes the same way)."""
+PEAK_OVER_DIALOGUE_DB = 13.0
+"""A leveled speech's peaks are limited to this far over the dialogue level. Engines differ in crest
+factor (Piper's joe peaks about 19 dB over its loudness, Kokoro about 16): left alone, the master's
+limiter would take about 1 LU more off the peakier voice once the episode is raised to -16 LUFS,
+undoing the leveling. -23 + 13 = -10 dBFS, about -2.7 after the master's gain: under its ceiling."""
 LEVEL_BY_LINE = "line"
 LEVEL_BY_SENTENCE = "sentence"
 LEVELINGS = (LEVEL_BY_LINE, LEVEL_BY_SENTENCE, None)
@@ -48,6 +59,10 @@ def measure_take(samples: np.ndarray, rate: int) -> TakeLevel:
     x = np.asarray(samples, dtype=np.float32).reshape(-1)
     if x.size == 0:
         return TakeLevel((), 0.0, 0.0)
+    # only what is heard: the mixer trims the engine's silence, and blocks half in that silence
+    # would pass the relative gate and pull a short take's loudness down
+    first, end = audible_span(x, ACTIVE_BELOW_PEAK_DB)
+    x = x[first:end]
     power = k_weighted_power(x[np.newaxis, :], rate)
     profile = PowerProfile.from_power(power, rate)
     per_block = int(round(BLOCK_SECONDS / (profile.edges[1] / rate))) if profile.edges.size > 1 else 0
@@ -56,9 +71,8 @@ def measure_take(samples: np.ndarray, rate: int) -> TakeLevel:
         energy = np.convolve(profile.hop_energy, np.ones(per_block), mode="valid")
         lengths = profile.edges[per_block:] - profile.edges[:-per_block]
         blocks = tuple(float(v) for v in np.maximum(energy, 0.0) / lengths)
-    first, end = audible_span(x, ACTIVE_BELOW_PEAK_DB)
-    active = float(np.mean(power[first:end], dtype=np.float64)) if end > first else 0.0
-    return TakeLevel(blocks, active, (end - first) / rate)
+    active = float(np.mean(power, dtype=np.float64)) if x.size else 0.0
+    return TakeLevel(blocks, active, x.size / rate)
 
 
 def loudness_of(levels: Iterable[TakeLevel]) -> float:
@@ -79,6 +93,14 @@ def loudness_of(levels: Iterable[TakeLevel]) -> float:
     if seconds <= 0 or energy <= 0:
         return float("-inf")
     return -0.691 + 10.0 * math.log10(energy / seconds)
+
+
+def limit_peaks(samples: np.ndarray, rate: int, ceiling_db: float) -> np.ndarray:
+    """Mono `samples` with their true peaks brought down to `ceiling_db` (the master's look-ahead
+    limiter); unchanged when they are under it."""
+    from radioplay.master.limiter import limit
+
+    return limit(np.asarray(samples, dtype=np.float32)[np.newaxis, :], rate, ceiling_db)[0]
 
 
 def leveling_gain_db(levels: Sequence[TakeLevel], target_lufs: float = DIALOGUE_LUFS) -> float:

@@ -22,7 +22,8 @@ import numpy as np
 from radioplay.buffers import zeros
 from radioplay.errors import CastError, InputError
 from radioplay.mix.beds import PINK, Beds, duck_gain, loop_to_length, pink_noise
-from radioplay.mix.levels import DIALOGUE_LUFS, LEVEL_BY_LINE, LEVELINGS, leveling_gain_db, measure_take
+from radioplay.mix.levels import (DIALOGUE_LUFS, LEVEL_BY_LINE, LEVELINGS, PEAK_OVER_DIALOGUE_DB, leveling_gain_db,
+                                  limit_peaks, measure_take)
 from radioplay.mix.dsp import (as_mono, audible_span, db_to_gain, fade_out, pan_gains, resample, rms,
                                stretch_to_length, trim_silence)
 from radioplay.mix.sounds import read_sound, resolve_sound
@@ -40,6 +41,8 @@ _SFX = re.compile(r"^\s*SFX\s*:\s*(?P<name>.+?)\s*$", re.IGNORECASE)
 _ROOM_TONE_CROSSFADE_SECONDS = 0.05
 _PINK_LOOP_SECONDS = 30
 _UNISON_ONSET_BELOW_PEAK_DB = 30.0
+_LIMIT_PASSES = 3
+_LIMIT_TOLERANCE_DB = 0.1
 
 
 def sfx_file(cue: Cue) -> str | None:
@@ -95,7 +98,7 @@ class _Layout:
                  dialogue_lufs: float = DIALOGUE_LUFS):
         self.script, self.casting, self.deliveries = script, casting, deliveries
         self.leveling, self.dialogue_lufs = leveling, dialogue_lufs
-        self.line_levels: dict[tuple[int, int], float] = {}
+        self.levels: dict[tuple[int, int] | int, float] = {}
         self.timing, self.rate, self.channels = timing, sample_rate, channels
         self.base_dir, self.takes, self.silent = base_dir, takes, silent
         self.clips: list[_Clip] = []
@@ -227,13 +230,29 @@ class _Layout:
         the dialogue level, before the cast's and the direction's gains."""
         if self.leveling is None:
             return 0.0
-        if self.leveling != LEVEL_BY_LINE:
-            return leveling_gain_db([sentence.level], self.dialogue_lufs)
-        gain = self.line_levels.get((index, part))
-        if gain is None:
-            levels = [said.level for s in range(len(cue.parts[part].segments))
-                      for said in self.takes.get((index, part, s), [])]
-            gain = self.line_levels[(index, part)] = leveling_gain_db(levels, self.dialogue_lufs)
+        key: tuple[int, int] | int = (index, part) if self.leveling == LEVEL_BY_LINE else id(sentence)
+        if key not in self.levels:
+            group = ([said for s in range(len(cue.parts[part].segments)) for said in self.takes.get((index, part, s), [])]
+                     if self.leveling == LEVEL_BY_LINE else [sentence])
+            self.levels[key] = self.level_group(group)
+        return self.levels[key]
+
+    def level_group(self, group: list[_Sentence]) -> float:
+        """The leveling gain of sentences heard together; their peaks are first limited to
+        PEAK_OVER_DIALOGUE_DB over the dialogue level at that gain (then measured again)."""
+        gain = leveling_gain_db([s.level for s in group], self.dialogue_lufs)
+        for _ in range(_LIMIT_PASSES):  # limiting lowers the loudness a little, so the gain rises
+            ceiling = self.dialogue_lufs + PEAK_OVER_DIALOGUE_DB - gain
+            limited = False
+            for said in group:
+                peak = float(np.abs(said.samples).max()) if said.samples.size else 0.0
+                if peak > db_to_gain(ceiling + _LIMIT_TOLERANCE_DB):
+                    said.samples = limit_peaks(said.samples, self.rate, ceiling)
+                    said.level = measure_take(said.samples, self.rate)
+                    limited = True
+            if not limited:
+                break
+            gain = leveling_gain_db([s.level for s in group], self.dialogue_lufs)
         return gain
 
     def sentence_clip(self, index: int, cue: Cue, delivery: Delivery, part: int, segment: int, number: int,
