@@ -134,6 +134,30 @@ def pauses(samples: np.ndarray, rate: int) -> list[tuple[int, int]]:
     return out
 
 
+DIP_DB = 6.0
+"""A dip between syllables in running speech: this far under the loudest frame within DIP_REACH."""
+DIP_REACH_SECONDS = 0.1
+
+
+def dips(energy_db: np.ndarray, loud_first: int, loud_end: int, rate: int) -> list[int]:
+    """Samples (frame centres) of the energy dips inside running speech where words and
+    syllables join without a pause: local minima of the frame energy DIP_DB under the loudest
+    frame within DIP_REACH_SECONDS on each side."""
+    hop = HOP_SECONDS * rate
+    reach = int(round(DIP_REACH_SECONDS / HOP_SECONDS))
+    e = energy_db
+    out = []
+    for f in range(max(1, reach), len(e) - max(1, reach)):
+        if not (e[f] <= e[f - 1] and e[f] < e[f + 1]):
+            continue
+        if min(e[f - reach:f].max(), e[f + 1:f + reach + 1].max()) - e[f] < DIP_DB:
+            continue
+        position = int(round(f * hop))
+        if loud_first < position < loud_end:
+            out.append(position)
+    return out
+
+
 def speech_span(samples: np.ndarray, rate: int) -> tuple[int, int]:
     """(first, end) of the loud samples (`loud_samples`); the whole take when none is loud."""
     loud = np.flatnonzero(loud_samples(samples, rate))
@@ -152,33 +176,55 @@ def cut_points(pause_list: list[tuple[int, int]], rate: int) -> list[tuple[int, 
     return cuts
 
 
+def all_cuts(samples: np.ndarray, energy_db: np.ndarray, first: int, end: int, rate: int
+             ) -> list[tuple[int, str]]:
+    """Every place a take may be cut, in order: in its pauses, and at the dips of running speech
+    that are not next to a pause."""
+    cuts = cut_points(pauses(samples, rate), rate)
+    apart = DIP_REACH_SECONDS * rate
+    cuts += [(d, "dip") for d in dips(energy_db, first, end, rate) if all(abs(d - c) > apart for c, _ in cuts)]
+    return sorted(cuts)
+
+
 def warp_onto(reference: np.ndarray, other: np.ndarray, rate: int) -> np.ndarray:
     """`other` (mono) warped piecewise, pitch kept, so that its words fall where the same words
     fall in `reference`; the result has len(reference) samples."""
-    ref_features, _ = frame_features(reference, rate)
-    other_features, _ = frame_features(other, rate)
+    ref_features, ref_energy = frame_features(reference, rate)
+    other_features, other_energy = frame_features(other, rate)
     path = dtw_path(ref_features, other_features)
     hop = HOP_SECONDS * rate
     snap = SNAP_SECONDS * rate
     least = int(round(MIN_PIECE_SECONDS * rate))
-    ref_cuts = cut_points(pauses(reference, rate), rate)
-    other_cuts = cut_points(pauses(other, rate), rate)
     guard = int(round(GUARD_SECONDS * rate))
     (ref_first, ref_end), (other_first, other_end) = speech_span(reference, rate), speech_span(other, rate)
+    ref_cuts = all_cuts(reference, ref_energy, ref_first, ref_end, rate)
+    other_cuts = all_cuts(other, other_energy, other_first, other_end, rate)
     # the speech starts and ends together, whatever silence or breath each take has around it
     lead = min(guard, ref_first, other_first)
     ref_points, other_points = [0, ref_first - lead], [0, other_first - lead]
     if ref_cuts:
         mapped = mapped_frames(path, np.array([round(c / hop) for c, _ in ref_cuts])) * hop
+        previous_kind = ""
         for (cut, kind), target in zip(ref_cuts, mapped):
-            near = [c for c, k in other_cuts if k == kind and abs(c - target) <= snap]
-            if not near:
-                continue  # no matching pause in the other voice: no cut here
-            chosen = min(near, key=lambda c: abs(c - target))
-            if (cut - ref_points[-1] >= least and chosen - other_points[-1] >= least
+            # the same kind of place in the other voice, else where its running speech dips
+            near = ([c for c, k in other_cuts if k == kind and abs(c - target) <= snap]
+                    or [c for c, k in other_cuts if k == "dip" and abs(c - target) <= snap])
+            if near:
+                chosen = min(near, key=lambda c: abs(c - target))
+            else:  # no pause and no dip there: its quietest frame nearby
+                lo = max(int(round((target - snap) / hop)), 0)
+                hi = min(int(round((target + snap) / hop)) + 1, other_energy.size)
+                if hi <= lo:
+                    continue
+                chosen = int(round((lo + int(np.argmin(other_energy[lo:hi]))) * hop))
+            # where the other voice runs on through the reference's pause, it pauses too:
+            # the pause's two cuts meet at one point of it, and the piece between is silence
+            pause_here = kind == "start" and previous_kind == "end" and chosen == other_points[-1]
+            if (cut - ref_points[-1] >= least and (chosen - other_points[-1] >= least or pause_here)
                     and ref_end - cut >= least and other_end - chosen >= least):
                 ref_points.append(cut)
                 other_points.append(chosen)
+                previous_kind = kind
     tail = min(guard, len(reference) - ref_end, len(other) - other_end)
     ref_points += [ref_end + tail, len(reference)]
     other_points += [other_end + tail, len(other)]
