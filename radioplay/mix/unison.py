@@ -66,8 +66,11 @@ def frame_features(samples: np.ndarray, rate: int) -> tuple[np.ndarray, np.ndarr
     k = np.arange(MEL_BANDS)
     dct = np.cos(np.pi / MEL_BANDS * (k[None, :] + 0.5) * np.arange(1, CEPSTRA + 1)[:, None])
     cepstra = log_mel @ dct.T
-    cepstra = (cepstra - cepstra.mean(axis=0)) / (cepstra.std(axis=0) + 1e-8)
-    return cepstra, energy_db
+    # the frame's level (floored 50 dB under the take's loudest frames) tells pauses from speech
+    level = np.maximum(energy_db, energy_db.max() - 50.0)[:, None]
+    features = np.hstack([cepstra, level, np.gradient(cepstra, axis=0)])
+    features = (features - features.mean(axis=0)) / (features.std(axis=0) + 1e-8)
+    return features, energy_db
 
 
 def dtw_path(a: np.ndarray, b: np.ndarray) -> np.ndarray:
