@@ -6,9 +6,10 @@ uniform stretch leaves them hundreds of milliseconds apart in the middle. Here:
 1. Both takes become frames of cepstral features (log-mel energies, DCT, each coefficient
    normalized over the take: the voice's timbre cancels, the phonetic sequence stays), 10 ms apart.
 2. Dynamic time warping finds the cheapest monotonic path between the two frame sequences.
-3. The reference's pauses between words (frames well under its speech level, at local minima of
-   energy) are the cut points; each is mapped through the path into the other take, then moved to
-   the quietest frame nearby there, so no cut falls mid-phoneme.
+3. The reference's pauses between words, and the energy dips of its running speech, are the cut
+   points; each is mapped through the path into the other take and moved to the nearest pause or
+   dip there (else its quietest frame nearby), so no cut falls mid-phoneme; where the other voice
+   runs on through a pause of the reference, it is given the same silence.
 4. Each piece of the other take is time-stretched (Rubber Band, pitch kept) to the length of the
    matching piece of the reference, and the pieces are joined with short crossfades.
 """
