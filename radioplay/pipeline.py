@@ -350,7 +350,6 @@ def finish(prepared: Prepared, takes: list[Take], key: str, started: float) -> R
     from radioplay.master import master
     from radioplay.mix import chapter_timings, cue_timings
     from radioplay.publish.publication import Publication
-    from radioplay.mix.levels import episode_levels
 
     options, seconds = prepared.options, prepared.seconds
     t = time.perf_counter()
@@ -387,6 +386,8 @@ def finish(prepared: Prepared, takes: list[Take], key: str, started: float) -> R
 
 
 def _report(prepared: Prepared, takes: list[Take], episode: Episode, checked=None) -> dict:
+    from radioplay.mix.levels import episode_levels
+
     seconds = prepared.seconds
     synthesized = len({take.key for take in takes if not take.reused})
     report = {
@@ -398,7 +399,7 @@ def _report(prepared: Prepared, takes: list[Take], episode: Episode, checked=Non
         "audio_seconds": round(episode.duration, 3),
         "loudness": round(episode.loudness, 2),
         "true_peak": round(episode.true_peak, 2),
-        "levels": episode_levels(episode.samples, episode.sample_rate, prepared.script, cues),
+        "levels": episode_levels(episode.samples, episode.sample_rate, prepared.script, episode.cues),
         "seconds": {k: round(seconds.get(k, 0.0), 3)
                     for k in ("parse", "plan", "synthesize", "check", "mix", "master", "export", "delivery_check", "total")},
         "output": str(prepared.output),
