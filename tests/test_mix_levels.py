@@ -202,3 +202,29 @@ def test_peaky_voices_are_limited_so_the_master_cannot_undo_the_leveling():
     assert integrated_loudness(voice, RATE) == pytest.approx(DIALOGUE_LUFS, abs=0.1)
     raw = mix(s, takes, casting, identity(s), T, sample_rate=RATE, leveling=None)
     assert 20 * math.log10(np.abs(raw.stems["A"]).max() * math.sqrt(2)) > DIALOGUE_LUFS + 20
+
+
+def test_render_reports_levels_and_prints_the_loudness_range(dialogue, tmp_path, store_dir):
+    import json
+
+    from typer.testing import CliRunner
+
+    from radioplay.cli import app
+    from tests.conftest import tone_cast_text
+
+    cast_file = tmp_path / "cast.toml"
+    # Marlow's tone is 26 dB under Ada's as the engine makes it
+    cast_file.write_text(tone_cast_text().replace('voice = "low"\n', 'voice = "low"\namplitude = 0.025\n'),
+                         encoding="utf-8")
+    result = CliRunner().invoke(app, ["render", str(dialogue), "--cast", str(cast_file), "-o",
+                                      str(tmp_path / "ep.wav"), "--jobs", "1", "--report", "-"])
+    assert result.exit_code == 0, result.stderr
+    levels = json.loads(result.stdout)["levels"]
+    ada, marlow = levels["characters"]["Ada"], levels["characters"]["Marlow"]
+    # only Ada's second line is undirected and longer than 0.8 s (tone takes are short)
+    assert ada["lines"] == 1 and marlow["lines"] == 0 and levels["lines"]["count"] == 1
+    # Marlow's soft line is 4 dB down on purpose, his other line sits with Ada's: far from 26 dB apart
+    assert abs(ada["integrated"] - marlow["integrated"]) < 4.5
+    assert levels["lra"] is not None
+    wrote = [line for line in result.stderr.splitlines() if line.startswith("wrote ")][0]
+    assert f"LRA {levels['lra']:.1f} LU" in wrote
