@@ -1,0 +1,113 @@
+"""Long episodes in bounded memory (issue 15): peak RSS and wall time of whole renders, tone engine, MP3.
+
+    .venv/bin/python bench/long.py [--against REV] [--stems] [--hours H] [--cues N]
+
+Writes a three-character script of N cues (default 2,000, about 45 minutes with the `tone` engine)
+and renders it to MP3 in a child process, whose peak RSS comes from its own rusage (os.wait4);
+with `--against REV` the same script is rendered in the same run by radioplay as it was at REV (a
+`git worktree` of it, with this tree's venv), so the wall-time ratio is taken in one run; `--stems`
+renders it again with --stems (the stems must add no more than the block buffers); `--hours H`
+also renders an H-hour episode (2,000 cues per 45 minutes) and compares
+its time with the 45-minute one. Each figure is printed beside its goal.
+"""
+
+from __future__ import annotations
+
+import argparse
+import os
+import subprocess
+import sys
+import tempfile
+import time
+from pathlib import Path
+
+REPO = Path(__file__).resolve().parents[1]
+CUES_45_MIN = 2_000
+RSS_GOAL_MB = 1_000
+"""45 minutes: at most 1.0 GB peak RSS (4.76 GB before issue 15)."""
+LONG_RSS_GOAL_MB = 1_500
+LONG_TIME_GOAL = 15.0
+"""An episode of hours: at most 1.5 GB, in at most 15x the 45-minute time."""
+CHARACTERS = (("Ada", "high", -0.4), ("Marlow", "low", 0.4), ("Quill", "mid", 0.0))
+# 45 characters: 0.1 + 0.02 * 45 = 1.0 s of tone per line, 1.35 s with the turn gap.
+LINE = "The tide is turning and we must be gone by it."[:45]
+# Run radioplay's CLI with the package found first in argv[1].
+_CLI = "import sys; sys.path.insert(0, sys.argv.pop(1)); from radioplay.cli import main; sys.argv[0] = 'radioplay'; main()"
+
+
+def write_inputs(folder: Path, cues: int) -> tuple[Path, Path]:
+    folder.mkdir(parents=True, exist_ok=True)
+    lines = ["# A long one", ""]
+    for i in range(cues):
+        name = CHARACTERS[i % len(CHARACTERS)][0]
+        lines += [f"**{name}:** {LINE[:-len(str(i))]}{i}", ""]
+    script = folder / "long.md"
+    script.write_text("\n".join(lines), encoding="utf-8")
+    cast = folder / "long.toml"
+    cast.write_text("".join(f'[characters.{n}]\nengine = "tone"\nvoice = "{v}"\npan = {p}\n\n'
+                            for n, v, p in CHARACTERS), encoding="utf-8")
+    return script, cast
+
+
+def run(tree: Path, script: Path, cast: Path, out: Path, cache: Path, *extra: str) -> tuple[float, float]:
+    """(wall seconds, peak RSS MB) of `radioplay render` from `tree` in a child process."""
+    args = [sys.executable, "-c", _CLI, str(tree), "render", str(script), "--cast", str(cast), "-o", str(out),
+            "--cache", str(cache), "--force", *extra]
+    start = time.perf_counter()
+    child = subprocess.Popen(args, stdout=subprocess.DEVNULL, stderr=subprocess.PIPE)
+    _, status, usage = os.wait4(child.pid, 0)
+    wall = time.perf_counter() - start
+    if os.waitstatus_to_exitcode(status):
+        raise SystemExit(f"{' '.join(args)} failed: {child.stderr.read().decode(errors='replace')}")
+    child.stderr.close()
+    return wall, usage.ru_maxrss / 1024
+
+
+def verdict(ok: bool) -> str:
+    return "ok" if ok else "MISSED"
+
+
+def main() -> None:
+    parser = argparse.ArgumentParser(description=__doc__, formatter_class=argparse.RawDescriptionHelpFormatter)
+    parser.add_argument("--against", metavar="REV", help="also render with radioplay at this git revision")
+    parser.add_argument("--stems", action="store_true", help="also render the 45-minute episode with --stems")
+    parser.add_argument("--hours", type=float, default=None, help="also render an episode this many hours long")
+    parser.add_argument("--cues", type=int, default=CUES_45_MIN, help="cues of the 'short' episode")
+    args = parser.parse_args()
+
+    work = Path(tempfile.mkdtemp(prefix="radioplay-long-"))
+    script, cast = write_inputs(work / "short", args.cues)
+    cache = work / "takes"
+    # Synthesis is not what is measured: fill the take store once, then every render reuses it.
+    run(REPO, script, cast, work / "warm.mp3", cache)
+    wall, rss = run(REPO, script, cast, work / "now.mp3", cache)
+    print(f"{args.cues} cues, this tree:   wall {wall:6.1f} s, peak RSS {rss:6.0f} MB "
+          f"(goal <= {RSS_GOAL_MB} MB: {verdict(rss <= RSS_GOAL_MB)})", flush=True)
+    if args.against:
+        tree = work / "against"
+        subprocess.run(["git", "-C", str(REPO), "worktree", "add", "--detach", str(tree), args.against],
+                       check=True, stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL)
+        try:
+            old_wall, old_rss = run(tree, script, cast, work / "then.mp3", cache)
+        finally:
+            subprocess.run(["git", "-C", str(REPO), "worktree", "remove", "--force", str(tree)], check=False)
+        print(f"{args.cues} cues, {args.against}: wall {old_wall:6.1f} s, peak RSS {old_rss:6.0f} MB", flush=True)
+        print(f"  wall ratio this/{args.against}: {wall / old_wall:.2f} (goal <= 1.00: "
+              f"{verdict(wall <= old_wall)}); memory {old_rss / rss:.1f}x less", flush=True)
+    if args.stems:
+        stems_wall, stems_rss = run(REPO, script, cast, work / "stems.mp3", cache, "--stems", str(work / "stems"))
+        print(f"{args.cues} cues, --stems:     wall {stems_wall:6.1f} s, peak RSS {stems_rss:6.0f} MB "
+              f"(+{stems_rss - rss:.0f} MB over no stems; goal: the block buffers, a few MB)", flush=True)
+    if args.hours:
+        cues = int(round(args.cues * args.hours * 60 / 45))
+        long_script, long_cast = write_inputs(work / "long", cues)
+        run(REPO, long_script, long_cast, work / "long-warm.mp3", cache)
+        long_wall, long_rss = run(REPO, long_script, long_cast, work / "long.mp3", cache)
+        print(f"{cues} cues ({args.hours:g} h): wall {long_wall:6.1f} s, peak RSS {long_rss:6.0f} MB "
+              f"(goal <= {LONG_RSS_GOAL_MB} MB: {verdict(long_rss <= LONG_RSS_GOAL_MB)}); "
+              f"{long_wall / wall:.1f}x the {args.cues}-cue time (goal <= {LONG_TIME_GOAL:g}x: "
+              f"{verdict(long_wall <= LONG_TIME_GOAL * wall)})", flush=True)
+
+
+if __name__ == "__main__":
+    main()
