@@ -9,7 +9,7 @@ line and column numbers are 1-based, times in seconds, positions in samples.
 from __future__ import annotations
 
 from dataclasses import dataclass, field
-from typing import Literal
+from typing import Any, Literal, Mapping
 
 import numpy as np
 
@@ -235,14 +235,26 @@ class Placement:
 
 @dataclass
 class Mix:
-    """The assembled, un-mastered episode."""
+    """The assembled, un-mastered episode: placed clips that any range of renders from."""
 
-    samples: np.ndarray
-    """float32, shape (n, channels)."""
     sample_rate: int
     placements: list[Placement]
-    stems: dict[str, np.ndarray] = field(default_factory=dict)
-    """Per character, shape (n, channels), panned and gained; they sum to `samples` (before beds)."""
+    source: "Any"
+    """A radioplay.stream.Source: frames [a, b) of the mix, rendered on demand (float32 (b - a, channels))."""
+    stems: "Mapping[str, np.ndarray]" = field(default_factory=dict)
+    """Per character (and `_sfx`, `_beds`), shape (n, channels), panned and gained; they sum to the
+    mix. Each is rendered when read; `stems.source(name)` gives it by range."""
+
+    @property
+    def frames(self) -> int:
+        return self.source.frames
+
+    @property
+    def samples(self) -> np.ndarray:
+        """The whole mix, float32 (n, channels), rendered now: for tests and short episodes."""
+        from radioplay.stream import gather
+
+        return gather(self.source)
 
 
 @dataclass(frozen=True)

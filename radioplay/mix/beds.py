@@ -83,16 +83,23 @@ def loop_to_length(sound: np.ndarray, length: int, crossfade: int,
                    out: np.ndarray | None = None) -> np.ndarray:
     """Repeat `sound` (n, channels) to `length` samples with equal-power crossfades at the seams,
     added into `out` (length, channels) when given, else into a new array."""
-    n, channels = sound.shape
     if out is None:
-        out = np.zeros((length, channels), dtype=np.float32)
-    if n == 0 or length == 0:
+        out = np.zeros((length, sound.shape[1]), dtype=np.float32)
+    return loop_range(sound, length, crossfade, 0, out)
+
+
+def loop_range(sound: np.ndarray, length: int, crossfade: int, start: int, out: np.ndarray) -> np.ndarray:
+    """Frames [start, start + len(out)) of `loop_to_length(sound, length, crossfade)`, added into `out`:
+    only the repeats that overlap the range are made, each exactly as the whole loop makes it."""
+    n = sound.shape[0]
+    stop = min(length, start + len(out))
+    if n == 0 or stop <= start:
         return out
     crossfade = max(0, min(crossfade, n // 2))
     ramp = np.sqrt(np.linspace(0.0, 1.0, crossfade, dtype=np.float32))[:, np.newaxis]
     step = n - crossfade
-    position = 0
-    while True:
+    position = max(0, (start - n) // step + 1) * step if step else 0  # the first repeat that reaches `start`
+    while position < stop:
         last = position + n >= length
         piece = sound[: min(n, length - position)].copy()
         if crossfade and position > 0:
@@ -100,10 +107,28 @@ def loop_to_length(sound: np.ndarray, length: int, crossfade: int,
             piece[:k] *= ramp[:k]
         if crossfade and not last:
             piece[step:] *= ramp[::-1]
-        out[position:position + len(piece)] += piece
+        a, b = max(start, position), min(stop, position + len(piece))
+        if b > a:
+            out[a - start:b - start] += piece[a - position:b - position]
         if last:
-            return out
+            break
         position += step
+    return out
+
+
+def duck_block(sample_rate: int) -> int:
+    """Frames per block of the ducking's speech detection (10 ms)."""
+    return max(1, int(round(_DUCK_BLOCK_SECONDS * sample_rate)))
+
+
+def block_power(mono: np.ndarray, block: int) -> np.ndarray:
+    """Mean square of each `block` frames of `mono` (the last block may be partial), float64."""
+    length = len(mono)
+    full = length // block
+    power = np.mean(np.square(mono[:full * block].reshape(full, block)), axis=1, dtype=np.float64)
+    if full * block < length:
+        power = np.append(power, np.mean(np.square(mono[full * block:]), dtype=np.float64))
+    return power
 
 
 def duck_gain(speech: np.ndarray, sample_rate: int, beds: Beds) -> np.ndarray:
@@ -118,11 +143,12 @@ def duck_gain(speech: np.ndarray, sample_rate: int, beds: Beds) -> np.ndarray:
     if beds.duck_db <= 0 or length == 0:
         return np.ones(length, dtype=np.float32)
     mono = speech if speech.ndim == 1 else np.asarray(speech.mean(axis=1), dtype=np.float32)
-    block = max(1, int(round(_DUCK_BLOCK_SECONDS * sample_rate)))
-    full = length // block
-    power = np.mean(np.square(mono[:full * block].reshape(full, block)), axis=1, dtype=np.float64)
-    if full * block < length:
-        power = np.append(power, np.mean(np.square(mono[full * block:]), dtype=np.float64))
+    block = duck_block(sample_rate)
+    return duck_range(duck_levels(block_power(mono, block), sample_rate, beds), block, 0, length)
+
+
+def duck_levels(power: np.ndarray, sample_rate: int, beds: Beds) -> np.ndarray:
+    """The ducking gain reached at the end of each 10 ms block, float32, from the speech's block `power`."""
     blocks = len(power)
     active = power > db_to_gain(beds.duck_threshold_db) ** 2
     early = int(math.ceil(beds.duck_attack / _DUCK_BLOCK_SECONDS))
@@ -134,16 +160,21 @@ def duck_gain(speech: np.ndarray, sample_rate: int, beds: Beds) -> np.ndarray:
     target = np.where(widened, -beds.duck_db, 0.0)
     down = math.exp(-_DUCK_BLOCK_SECONDS / beds.duck_attack) if beds.duck_attack > 0 else 0.0
     up = math.exp(-_DUCK_BLOCK_SECONDS / beds.duck_release) if beds.duck_release > 0 else 0.0
-    level_db = np.empty(blocks + 1)
+    level_db = np.empty(blocks)
     current = 0.0
     for i, goal in enumerate(target.tolist()):  # a recursive filter: one pass over 10 ms blocks
         coefficient = down if goal < current else up
         current = goal + (current - goal) * coefficient
         level_db[i] = current
-    level_db[blocks] = current
-    # each block's gain is reached at its end; ramp linearly from the previous block's
-    gains = np.power(10.0, level_db / 20.0).astype(np.float32)
-    start = np.concatenate([[gains[0]], gains[:-1]])
+    return np.power(10.0, level_db / 20.0).astype(np.float32)
+
+
+def duck_range(gains: np.ndarray, block: int, start: int, stop: int) -> np.ndarray:
+    """Per-sample ducking gain for frames [start, stop): each block's gain is reached at its end,
+    ramping linearly from the previous block's."""
+    first, last = start // block, -(-stop // block)
+    here = gains[first:last]
+    before = np.concatenate([gains[max(first - 1, 0):max(first, 1)], here[:-1]])
     ramp = np.arange(1, block + 1, dtype=np.float32) / np.float32(block)
-    per_sample = start[:blocks, np.newaxis] + (gains[:blocks] - start[:blocks])[:, np.newaxis] * ramp
-    return per_sample.reshape(-1)[:length]
+    per_sample = before[:, np.newaxis] + (here - before)[:, np.newaxis] * ramp
+    return per_sample.reshape(-1)[start - first * block:stop - first * block]

@@ -15,13 +15,13 @@ import re
 import statistics
 from dataclasses import dataclass
 from pathlib import Path
-from typing import Collection, Mapping, MutableMapping, Sequence
+from typing import Collection, Mapping, Sequence
 
 import numpy as np
 
-from radioplay.buffers import zeros
 from radioplay.errors import CastError, InputError
-from radioplay.mix.beds import PINK, Beds, duck_gain, loop_to_length, pink_noise
+from radioplay.mix.beds import (PINK, Beds, block_power, duck_block, duck_levels, duck_range, loop_range,
+                                pink_noise)
 from radioplay.mix.levels import (DIALOGUE_LUFS, LEVEL_BY_LINE, LEVELINGS, PEAK_OVER_DIALOGUE_DB, leveling_gain_db,
                                   limit_peaks, measure_take)
 from radioplay.mix.dsp import (as_mono, audible_span, db_to_gain, fade_out, pan_gains, resample, rms,
@@ -423,92 +423,178 @@ def mix(script: Script, takes: Sequence[Take], casting: Casting, deliveries: Seq
         outro_start = max(len(intro) if intro is not None else 0, last_end - seconds(beds.outro_overlap))
         length = max(length, outro_start + len(outro))
 
-    # allocate once, then add every clip in place into the mix; a stem is rendered only when it is
-    # read (--stems, ducking), so a render without them touches one episode-sized buffer, not one per voice
-    samples = zeros((length, channels))
-    for clip in clips:
-        samples[clip.start:clip.end] += _clip_sound(clip, channels)
-    stems = _Stems(length, channels, script.speakers(), clips)
-
+    timeline = Timeline(clips, length, channels)
+    bed = None
     if beds is not None:
-        stems[BEDS_STEM] = _render_beds(beds, stems, intro, outro, outro_start, length, sample_rate,
-                                        channels, bed_folder, bed_place)
-        samples += stems[BEDS_STEM]
+        bed = _BedTimeline(beds, timeline, intro, outro, outro_start, length, sample_rate, channels,
+                           bed_folder, bed_place)
     placements = [Placement(c.cue, c.part, c.segment, c.stem, c.start, c.end, c.sentence, c.text)
                   for c in clips if not c.silent]
-    return Mix(samples=samples, sample_rate=sample_rate, placements=placements, stems=stems)
+    return Mix(sample_rate=sample_rate, placements=placements, source=_MixSource(timeline, bed),
+               stems=_Stems(timeline, bed, script.speakers()))
 
 
-def _clip_sound(clip: _Clip, channels: int) -> np.ndarray:
-    """The clip as it sounds in the mix: (n, channels), gained and panned."""
+def _clip_range(clip: _Clip, channels: int, start: int, stop: int) -> np.ndarray:
+    """Frames [start, stop) of the clip (relative to the clip) as it sounds in the mix: gained and panned."""
     if clip.samples.ndim == 1:
         gains = (clip.gain * pan_gains(clip.pan, channels)).astype(np.float32)
-        return clip.samples[:, np.newaxis] * gains
-    return clip.samples * np.float32(clip.gain)
+        return clip.samples[start:stop, np.newaxis] * gains
+    return clip.samples[start:stop] * np.float32(clip.gain)
 
 
-class _Stems(MutableMapping):
-    """The stems of a mix by name (the speakers, then other stems in order of first use), each
-    rendered from its clips, exactly as they were added into the mix, when first read."""
+class Timeline:
+    """The placed clips, any frame range of which is rendered on demand: clips sorted by start,
+    found for a range by bisection (a clip overlaps [a, b) when a - longest < start < b and end > a).
 
-    def __init__(self, length: int, channels: int, speakers: Sequence[str], clips: Sequence[_Clip]):
-        self.length, self.channels = length, channels
-        self.clips: dict[str, list[_Clip]] = {name: [] for name in speakers}
-        for clip in clips:
-            self.clips.setdefault(clip.stem, []).append(clip)
-        self.rendered: dict[str, np.ndarray] = {}
+    A range is the sum of its clips added in one fixed order, so every range render equals the
+    same frames of a whole render, bit for bit."""
+
+    def __init__(self, clips: Sequence[_Clip], frames: int, channels: int):
+        self.clips = sorted(clips, key=lambda c: c.start)
+        self.starts = np.array([c.start for c in self.clips], dtype=np.int64)
+        self.longest = max((len(c.samples) for c in self.clips), default=0)
+        self.frames, self.channels = frames, channels
+
+    def add(self, out: np.ndarray, start: int, stems: frozenset[str] | str | None = None) -> np.ndarray:
+        """Add the clips (of `stems` only, when given) that sound in frames [start, start + len(out))
+        into `out`."""
+        stop = start + len(out)
+        lo = int(np.searchsorted(self.starts, start - self.longest, side="right"))
+        hi = int(np.searchsorted(self.starts, stop, side="left"))
+        for clip in self.clips[lo:hi]:
+            if clip.end <= start or (stems is not None and
+                                     (clip.stem != stems if isinstance(stems, str) else clip.stem not in stems)):
+                continue
+            a, b = max(start, clip.start), min(stop, clip.end)
+            out[a - start:b - start] += _clip_range(clip, self.channels, a - clip.start, b - clip.start)
+        return out
+
+    def render(self, start: int, stop: int, stems: frozenset[str] | str | None = None) -> np.ndarray:
+        return self.add(np.zeros((stop - start, self.channels), dtype=np.float32), start, stems)
+
+
+@dataclass
+class _MixSource:
+    """The mix as a stream.Source: the clips, then the beds, added into each range."""
+
+    timeline: Timeline
+    bed: "_BedTimeline | None"
+
+    @property
+    def frames(self) -> int:
+        return self.timeline.frames
+
+    @property
+    def channels(self) -> int:
+        return self.timeline.channels
+
+    def render(self, start: int, stop: int) -> np.ndarray:
+        out = self.timeline.render(start, stop)
+        if self.bed is not None:
+            out += self.bed.render(start, stop)
+        return out
+
+
+@dataclass
+class _StemSource:
+    """One stem as a stream.Source."""
+
+    timeline: Timeline
+    name: str
+
+    @property
+    def frames(self) -> int:
+        return self.timeline.frames
+
+    @property
+    def channels(self) -> int:
+        return self.timeline.channels
+
+    def render(self, start: int, stop: int) -> np.ndarray:
+        return self.timeline.render(start, stop, self.name)
+
+
+class _Stems(Mapping):
+    """The stems of a mix by name (the speakers, then other stems in order of first use). Reading
+    one renders it whole; `source(name)` gives it by range, for writing in blocks."""
+
+    def __init__(self, timeline: Timeline, bed: "_BedTimeline | None", speakers: Sequence[str]):
+        self.timeline, self.bed = timeline, bed
+        names: dict[str, None] = {name: None for name in speakers}
+        for clip in sorted(timeline.clips, key=lambda c: (c.cue, c.part, c.segment)):
+            names.setdefault(clip.stem, None)
+        if bed is not None:
+            names[BEDS_STEM] = None
+        self.names = list(names)
+
+    def source(self, name: str):
+        if name not in self.names:
+            raise KeyError(name)
+        return self.bed if name == BEDS_STEM else _StemSource(self.timeline, name)
 
     def __getitem__(self, name: str) -> np.ndarray:
-        stem = self.rendered.get(name)
-        if stem is None:
-            stem = zeros((self.length, self.channels))
-            for clip in self.clips[name]:  # KeyError for an unknown stem
-                stem[clip.start:clip.end] += _clip_sound(clip, self.channels)
-            self.rendered[name] = stem
-        return stem
+        from radioplay.stream import gather
 
-    def __setitem__(self, name: str, stem: np.ndarray) -> None:
-        self.clips.setdefault(name, [])
-        self.rendered[name] = stem
-
-    def __delitem__(self, name: str) -> None:
-        del self.clips[name]
-        self.rendered.pop(name, None)
+        return gather(self.source(name))
 
     def __iter__(self):
-        return iter(self.clips)
+        return iter(self.names)
 
     def __len__(self) -> int:
-        return len(self.clips)
+        return len(self.names)
 
 
-def _render_beds(beds: Beds, stems: Mapping[str, np.ndarray], intro: np.ndarray | None,
-                 outro: np.ndarray | None, outro_start: int, length: int, sample_rate: int,
-                 channels: int, folder: Path | None, place: str) -> np.ndarray:
-    """Room tone under everything, plus the intro and outro ducked under the speech."""
-    bed = zeros((length, channels))
-    if intro is not None or outro is not None:
-        if intro is not None:
-            bed[:len(intro)] += intro
-        if outro is not None:
-            bed[outro_start:outro_start + len(outro)] += outro
-        speech = zeros(length)
-        for name, stem in stems.items():
-            if not name.startswith("_"):
-                for channel in range(channels):  # column adds: much faster than mean(axis=1)
-                    speech += stem[:, channel]
-        speech /= np.float32(channels)
-        bed *= duck_gain(speech, sample_rate, beds)[:, np.newaxis]
-    if beds.room_tone:
-        if beds.room_tone == PINK:
-            # a loop of pink noise is as good as endless noise 55 dB down, and far cheaper
-            tone = pink_noise(min(length, _PINK_LOOP_SECONDS * sample_rate), channels, 0.0, beds.seed)
-        elif folder is None:
-            raise InputError(f"{beds.room_tone}: cannot find sound files for a script that has no folder")
-        else:
-            tone = read_sound(resolve_sound(beds.room_tone, folder, place), sample_rate, channels)
-        level = rms(tone)
-        if level > 0:
-            tone *= np.float32(db_to_gain(beds.room_tone_db) / level)
-            loop_to_length(tone, length, int(round(_ROOM_TONE_CROSSFADE_SECONDS * sample_rate)), out=bed)
-    return bed
+class _BedTimeline:
+    """Room tone under everything, plus the intro and outro ducked under the speech, by range.
+
+    The ducking gain is decided once, from the speech's power in 10 ms blocks (one pass over the
+    voices by range); any range of the bed is then rendered from it."""
+
+    def __init__(self, beds: Beds, timeline: Timeline, intro: np.ndarray | None, outro: np.ndarray | None,
+                 outro_start: int, length: int, sample_rate: int, channels: int, folder: Path | None, place: str):
+        from radioplay.stream import spans
+
+        self.frames, self.channels = length, channels
+        self.music = [(0, intro), (outro_start, outro)]
+        self.music = [(at, sound) for at, sound in self.music if sound is not None]
+        self.duck = None
+        if self.music and beds.duck_db > 0:
+            voices = frozenset(n for n in {c.stem for c in timeline.clips} if not n.startswith("_"))
+            block = duck_block(sample_rate)
+            power = np.empty(-(-length // block))
+            for a, b in spans(length, block * 256):  # whole 10 ms blocks
+                speech = timeline.render(a, b, voices)
+                mono = speech[:, 0].copy()
+                for channel in range(1, channels):
+                    mono += speech[:, channel]
+                mono /= np.float32(channels)
+                power[a // block:-(-b // block)] = block_power(mono, block)
+            self.duck = duck_levels(power, sample_rate, beds)
+        self.block = duck_block(sample_rate)
+        self.tone = None
+        if beds.room_tone:
+            if beds.room_tone == PINK:
+                # a loop of pink noise is as good as endless noise 55 dB down, and far cheaper
+                tone = pink_noise(min(length, _PINK_LOOP_SECONDS * sample_rate), channels, 0.0, beds.seed)
+            elif folder is None:
+                raise InputError(f"{beds.room_tone}: cannot find sound files for a script that has no folder")
+            else:
+                tone = read_sound(resolve_sound(beds.room_tone, folder, place), sample_rate, channels)
+            level = rms(tone)
+            if level > 0:
+                tone *= np.float32(db_to_gain(beds.room_tone_db) / level)
+                self.tone = tone
+        self.crossfade = int(round(_ROOM_TONE_CROSSFADE_SECONDS * sample_rate))
+
+    def render(self, start: int, stop: int) -> np.ndarray:
+        out = np.zeros((stop - start, self.channels), dtype=np.float32)
+        if self.music:
+            for at, sound in self.music:
+                a, b = max(start, at), min(stop, at + len(sound))
+                if b > a:
+                    out[a - start:b - start] += sound[a - at:b - at]
+            if self.duck is not None:
+                out *= duck_range(self.duck, self.block, start, stop)[:, np.newaxis]
+        if self.tone is not None:
+            loop_range(self.tone, self.frames, self.crossfade, start, out)
+        return out
