@@ -2,11 +2,13 @@
 
 import numpy as np
 
-from radioplay.master import _remove_dc
 from radioplay.master.limiter import GRID_FRAMES, cell_peaks, envelope_cell_peaks
 from radioplay.master.loudness import (PowerProfile, _block_peaks, block_loudness, channel_major,
                                        interpolator_phases, k_weighted_power, peak_envelope, power_profile)
 from radioplay.buffers import zeros
+from radioplay.master.limiter import limiter_gain_from_cells
+from radioplay.master.streaming import DCRemoved, envelope_cells, limiter_gain_sparse
+from radioplay.stream import ArraySource, gather
 
 RATE = 44_100
 
@@ -30,14 +32,40 @@ def test_profile_in_blocks_equals_the_profile_of_the_whole_power():
 
 def test_dc_pass_power_matches_k_weighted_power_frame_by_frame():
     samples = noise(RATE * 7 + 99) + np.float32(0.05)
-    out = zeros(samples.shape)
-    profile, power = _remove_dc(samples, RATE, out)
+    dc = DCRemoved(ArraySource(samples), RATE)
+    out = gather(dc)
     whole = k_weighted_power(out.T, RATE)
     frames = np.random.default_rng(0).integers(0, samples.shape[0], 5000)
-    np.testing.assert_array_equal(power[frames], whole[frames])
-    np.testing.assert_array_equal(profile.hop_energy, PowerProfile.from_power(whole, RATE).hop_energy)
+    np.testing.assert_array_equal(dc.power(frames, {}), whole[frames])
+    np.testing.assert_array_equal(dc.profile.hop_energy, PowerProfile.from_power(whole, RATE).hop_energy)
+    np.testing.assert_array_equal(dc.block_peak, _block_peaks(out.T))
     assert abs(float(out.mean())) < 1e-3  # DC removed
     assert out[0].max() < 1e-3 and out[-1].max() < 1e-3  # faded
+    # any range renders again from the saved filter states, bit for bit
+    for start, stop in ((0, 10), (70_000, 200_001), (samples.shape[0] - 5, samples.shape[0]), (123_456, 123_456)):
+        np.testing.assert_array_equal(dc.render(start, stop), out[start:stop])
+
+
+def test_sparse_envelope_and_limiter_equal_the_dense_ones():
+    samples = noise(RATE * 6 + 77)  # a partial last block and cell
+    samples[RATE * 2:RATE * 2 + 400] *= 4  # a few loud bursts for the limiter
+    samples[-300:] *= 5
+    source = ArraySource(samples)
+    x = channel_major(samples)
+    phases = interpolator_phases(4)
+    for threshold in (0.9, 1.5):
+        dense = envelope_cell_peaks(x, phases, threshold)
+        ids, peaks = envelope_cells(source, _block_peaks(x), phases, threshold)
+        np.testing.assert_array_equal(dense[ids], peaks)
+        rest = np.ones(dense.size, dtype=bool)
+        rest[ids] = False
+        assert not dense[rest].any()  # every cell that may pass the threshold was rendered
+        ceiling_db = 20 * np.log10(threshold) + 1.0
+        want = limiter_gain_from_cells(dense, x.shape[1], RATE, ceiling_db)
+        got = limiter_gain_sparse(ids, peaks, x.shape[1], RATE, ceiling_db)
+        assert want is not None and got is not None
+        np.testing.assert_array_equal(got.cells, want.cells)
+        np.testing.assert_allclose(got.gain, want.gain, rtol=0, atol=1e-6)
 
 
 def test_envelope_cell_peaks_equal_cell_peaks_of_the_envelope():

@@ -119,21 +119,20 @@ def test_limiter_gain_is_one_where_nothing_is_over_and_meets_the_ceiling():
 
 
 def test_predicted_loudness_after_limiting_matches_the_measurement():
-    from radioplay.master import _predicted_loudness
-    from radioplay.master.loudness import (PowerProfile, interpolator_phases, k_weighted_power,
-                                           loudness_of_channels, peak_envelope)
+    from radioplay.master.loudness import interpolator_phases, loudness_of_channels, peak_envelope
+    from radioplay.master.streaming import DCRemoved, _predicted_loudness
+    from radioplay.stream import ArraySource, gather
 
-    x = np.ascontiguousarray(peaky().T)
-    power = k_weighted_power(x, RATE)
-    profile = PowerProfile.from_power(power, RATE)
+    dc = DCRemoved(ArraySource(peaky()), RATE)
+    x = np.ascontiguousarray(gather(dc).T)
     gain_db = 10.0
     curve = limiter_gain(peak_envelope(x, interpolator_phases(4)), RATE, -1.0 - gain_db)
     assert curve is not None and curve.cells.size > 100
     out = x * np.float32(10 ** (gain_db / 20))
     curve.apply(out)
     exact = loudness_of_channels(out, RATE)
-    assert exact < profile.integrated() + gain_db - 0.3  # the limiter cost real loudness...
-    assert _predicted_loudness(power, profile, gain_db, curve) == pytest.approx(exact, abs=0.05)  # ...foreseen
+    assert exact < dc.profile.integrated() + gain_db - 0.3  # the limiter cost real loudness...
+    assert _predicted_loudness(dc, {}, gain_db, curve) == pytest.approx(exact, abs=0.05)  # ...foreseen
 
 
 @pytest.mark.parametrize("signal", [speech_like, peaky])

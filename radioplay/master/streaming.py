@@ -1,0 +1,447 @@
+"""The master as a stream: two passes over a Source, never the whole episode in memory.
+
+1. Measure: each channel's mean (one pass), then the DC-removed, faded signal block by block,
+   keeping only what the master needs of it: the K-weighted power summed per 100 ms hop (the
+   BS.1770 gating works from those), the sample peak of every 256 frames (where the true-peak
+   search must look), and the DC and K-weighting filter states at each block's start, so that
+   any block can be rendered again on its own.
+2. Decide: the loudness gain, and the look-ahead limiter's gain where the oversampled envelope at
+   that gain nears the ceiling; only those blocks are rendered again to find it. The limiter is
+   local: its gain is computed on windows around the cells it touches.
+3. Render: `MasteredStream.render(a, b)` gives any range of the result (DC removed, gained,
+   limited, faded), so the encoder pulls the episode block by block; measuring the result (its
+   loudness when asked, always its true peak) is one more pass of the same kind.
+
+`radioplay.master.master` is this over an array: the whole-array and streaming paths are one code.
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass, field
+
+import numpy as np
+from scipy import signal
+
+from radioplay.master.limiter import (GRID_FRAMES, LOOKAHEAD_SECONDS, RELEASE_DB_PER_SECOND, GainCurve,
+                                      smooth_reduction)
+from radioplay.master.loudness import (_BLOCK_FRAMES, HOP_SECONDS, PowerMeter, PowerProfile, _interpolated_blocks,
+                                       interpolator_phases)
+
+DC_CUTOFF_HZ = 20.0
+FADE_SECONDS = 0.010
+LOUDNESS_TOLERANCE_LU = 0.1
+"""Aim well inside the +-0.5 LU delivery tolerance."""
+LIMITER_MARGIN_DB = 0.1
+"""The limiter aims this far under the ceiling, so the first pass nearly always meets it."""
+MAX_PASSES = 3
+"""Exact loudness measurements of a rendered result (the first almost always lands)."""
+MAX_PREDICTIONS = 8
+CHUNK_FRAMES = 1 << 16
+"""About this many frames per block (whole 100 ms hops): 0.5 MB of stereo float32."""
+_WINDOW_BLOCKS = 1024
+"""Candidate 256-frame blocks closer than this are interpolated from one rendered window."""
+_POWER_CACHE = 64
+"""Blocks of K-weighted power kept while the limiter's loudness is predicted (16 MB at most)."""
+
+
+class DCRemoved:
+    """A Source with each channel's mean removed, a 20 Hz high-pass for drift and raised-cosine fades
+    at both ends; measured on construction (two passes over `source`)."""
+
+    def __init__(self, source, rate: int):
+        self.source, self.rate = source, rate
+        n, channels = self.frames, self.channels = source.frames, source.channels
+        sums = np.zeros(channels)
+        for a in range(0, n, CHUNK_FRAMES):
+            sums += source.render(a, min(n, a + CHUNK_FRAMES)).sum(axis=0, dtype=np.float64)
+        self.means = sums / n if n else sums
+        if not np.isfinite(self.means).all():
+            raise ValueError("master: samples contain NaN or infinity")
+        self.sos = signal.butter(2, DC_CUTOFF_HZ, btype="highpass", fs=rate, output="sos")
+        fade = min(int(round(FADE_SECONDS * rate)), n // 2)
+        self.ramp = (np.sin(0.5 * np.pi * (np.arange(fade) + 0.5) / fade) ** 2).astype(np.float32) \
+            if fade >= 1 else None
+        hop = HOP_SECONDS * rate
+        hops = int(n // hop)
+        self.edges = (np.arange(hops + 1) * hop).astype(np.int64)
+        per_block = max(1, int(CHUNK_FRAMES // hop))
+        self.starts = np.array([int(e) for e in self.edges[:-1:per_block]] or [0], dtype=np.int64)
+        self.bounds = np.append(self.starts[1:], n)
+        self.dc_states: list[np.ndarray] = []
+        self.k_states: list[np.ndarray] = []
+        meter = PowerMeter(channels, rate)
+        state = np.zeros((self.sos.shape[0], 2, channels))
+        hop_energy = np.empty(hops)
+        total = 0.0
+        self.block_peak = np.zeros(-(-n // _BLOCK_FRAMES))
+        for i, (start, stop) in enumerate(zip(self.starts.tolist(), self.bounds.tolist())):
+            self.dc_states.append(state)
+            self.k_states.append(meter.state.copy())
+            if stop == start:
+                continue
+            out, state = self._filter(start, stop, state)
+            power = meter.power(out.T, np.empty(stop - start, dtype=np.float32))
+            first, last = i * per_block, min((i + 1) * per_block, hops)
+            if last > first:
+                hop_energy[first:last] = np.add.reduceat(power[: self.edges[last] - start],
+                                                         self.edges[first:last] - start, dtype=np.float64)
+            total += float(power.sum(dtype=np.float64))
+            add_block_peaks(self.block_peak, out, start)
+        self.profile = PowerProfile(hop_energy, self.edges, total, n)
+
+    def _filter(self, start: int, stop: int, state: np.ndarray) -> tuple[np.ndarray, np.ndarray]:
+        chunk = self.source.render(start, stop).astype(np.float64) - self.means
+        filtered, state = signal.sosfilt(self.sos, chunk, axis=0, zi=state)
+        out = filtered.astype(np.float32)
+        if self.ramp is not None:
+            fade_block(out, start, self.frames, self.ramp)
+        return out, state
+
+    def chunk(self, i: int) -> np.ndarray:
+        return self._filter(int(self.starts[i]), int(self.bounds[i]), self.dc_states[i])[0]
+
+    def render(self, start: int, stop: int) -> np.ndarray:
+        if stop <= start:
+            return np.zeros((0, self.channels), dtype=np.float32)
+        first = int(np.searchsorted(self.starts, start, side="right")) - 1
+        pieces, state, at = [], self.dc_states[first], int(self.starts[first])
+        while at < stop:
+            end = int(self.bounds[first])
+            out, state = self._filter(at, end, state)
+            pieces.append(out[max(0, start - at):stop - at])
+            at, first = end, first + 1
+        return pieces[0] if len(pieces) == 1 else np.concatenate(pieces)
+
+    def power(self, frames: np.ndarray, cache: dict[int, np.ndarray]) -> np.ndarray:
+        """The K-weighted power of the given frames (any order), from the blocks they fall in."""
+        frames = np.asarray(frames, dtype=np.int64)
+        values = np.empty(frames.size, dtype=np.float32)
+        which = np.searchsorted(self.starts, frames, side="right") - 1
+        for i in np.unique(which).tolist():
+            power = cache.get(i)
+            if power is None:
+                meter = PowerMeter(self.channels, self.rate)
+                meter.state = self.k_states[i].copy()
+                out = self.chunk(i)
+                power = meter.power(out.T, np.empty(len(out), dtype=np.float32))
+                if len(cache) >= _POWER_CACHE:
+                    cache.clear()
+                cache[i] = power
+            here = which == i
+            values[here] = power[frames[here] - self.starts[i]]
+        return values
+
+
+def fade_block(out: np.ndarray, start: int, n: int, ramp: np.ndarray) -> None:
+    """The parts of the fade-in and fade-out of an n-frame signal that fall in block `out` at `start`."""
+    stop, length = start + len(out), ramp.size
+    lo, hi = start, min(stop, length)
+    if hi > lo:
+        out[lo - start:hi - start] *= ramp[lo:hi, None]
+    lo, hi = max(start, n - length), stop
+    if hi > lo:
+        out[lo - start:hi - start] *= ramp[::-1][lo - (n - length):hi - (n - length), None]
+
+
+def add_block_peaks(block_peak: np.ndarray, out: np.ndarray, start: int) -> None:
+    """Raise `block_peak` (max |x| per 256 frames of the whole signal) by block `out` at frame `start`."""
+    if not len(out):
+        return
+    frame_peak = np.abs(out).max(axis=1)
+    first = start // _BLOCK_FRAMES
+    cuts = np.arange(first + 1, -(-(start + len(out)) // _BLOCK_FRAMES)) * _BLOCK_FRAMES - start
+    peaks = np.maximum.reduceat(frame_peak, np.concatenate([[0], cuts]))
+    np.maximum(block_peak[first:first + peaks.size], peaks, out=block_peak[first:first + peaks.size])
+
+
+def envelope_cells(source, block_peak: np.ndarray, phases: np.ndarray,
+                   threshold: float) -> tuple[np.ndarray, np.ndarray]:
+    """(cell ids, cell peaks) of the oversampled envelope's maxima per GRID_FRAMES cell, for the
+    blocks that may exceed `threshold` (every other cell is below it); only those are rendered."""
+    n = source.frames
+    gain_bound = max(float(np.abs(phases).sum(axis=1).max()), 1.0)
+    near = block_peak.copy()
+    near[1:] = np.maximum(near[1:], block_peak[:-1])
+    near[:-1] = np.maximum(near[:-1], block_peak[1:])
+    candidates = np.flatnonzero(gain_bound * near > threshold)
+    per_block = _BLOCK_FRAMES // GRID_FRAMES
+    ids, peaks = [], []
+    groups = np.split(candidates, np.flatnonzero(np.diff(candidates) > _WINDOW_BLOCKS) + 1) if candidates.size else []
+    for group in groups:
+        for part in np.array_split(group, -(-group.size // _WINDOW_BLOCKS)):
+            # one block of context each side: the interpolator reaches 6 frames past a block
+            lo = max(int(part[0]) - 1, 0)
+            hi = min(int(part[-1]) + 2, block_peak.size)
+            window = source.render(lo * _BLOCK_FRAMES, min(hi * _BLOCK_FRAMES, n))
+            local = block_peak[lo:hi]
+            wanted = part - lo
+            for got, best in _interpolated_blocks(np.ascontiguousarray(window.T), phases, threshold, local.copy()):
+                keep = np.isin(got, wanted)
+                if not keep.any():
+                    continue
+                got, best = got[keep] + lo, best[keep]
+                tail = n - int(got[-1]) * _BLOCK_FRAMES
+                if tail < _BLOCK_FRAMES:
+                    best[-1, tail:] = 0.0  # frames past the end do not count
+                cells = best.reshape(got.size, per_block, GRID_FRAMES).max(axis=2)
+                ids.append((got[:, None] * per_block + np.arange(per_block)).reshape(-1))
+                peaks.append(cells.reshape(-1).astype(np.float64))
+    if not ids:
+        return np.empty(0, dtype=np.int64), np.empty(0)
+    cell_ids, cell_peaks = np.concatenate(ids), np.concatenate(peaks)
+    keep = cell_ids < -(-n // GRID_FRAMES)
+    return cell_ids[keep], cell_peaks[keep]
+
+
+def limiter_gain_sparse(cell_ids: np.ndarray, cell_peaks: np.ndarray, n: int, rate: int, ceiling_db: float, *,
+                        lookahead: float = LOOKAHEAD_SECONDS,
+                        release_db_per_second: float = RELEASE_DB_PER_SECOND) -> GainCurve | None:
+    """`limiter_gain_from_cells` for a sparse envelope: the same smoothing, on windows around the
+    cells over the ceiling, each wide enough for the release to come back to 0 dB; None when
+    nothing is over the ceiling."""
+    ceiling = 10.0 ** (ceiling_db / 20.0)
+    over = cell_peaks > ceiling
+    if not over.any():
+        return None
+    order = np.argsort(cell_ids[over], kind="stable")
+    ids, peaks = cell_ids[over][order], cell_peaks[over][order]
+    reduction = 20.0 * np.log10(peaks / ceiling)
+    cells_per_second = rate / GRID_FRAMES
+    half = max(2, int(round(lookahead * cells_per_second / 2)))
+    release = int(np.ceil(float(reduction.max()) / (release_db_per_second / cells_per_second)))
+    pad = release + 2 * (half + 2) + 4
+    total = -(-n // GRID_FRAMES)
+    cells_out, gains_out = [], []
+    position = (np.arange(GRID_FRAMES, dtype=np.float32) + 0.5) / GRID_FRAMES - 0.5
+    left, right = np.maximum(-position, 0), np.maximum(position, 0)
+    for cluster in np.split(np.arange(ids.size), np.flatnonzero(np.diff(ids) > 2 * pad) + 1):
+        lo, hi = max(int(ids[cluster[0]]) - pad, 0), min(int(ids[cluster[-1]]) + pad + 1, total)
+        dense = np.zeros(hi - lo)
+        np.maximum.at(dense, ids[cluster] - lo, reduction[cluster])
+        smoothed = smooth_reduction(dense, cells_per_second, lookahead, release_db_per_second)
+        cell_gain = (10.0 ** (-smoothed / 20.0)).astype(np.float32)
+        padded = np.concatenate([cell_gain[:1], cell_gain, cell_gain[-1:]])
+        neighbourhood = np.minimum(np.minimum(padded[:-2], padded[1:-1]), padded[2:])
+        active = np.flatnonzero(neighbourhood < 1.0)
+        gain = (padded[active + 1, None] * (1 - left - right) + padded[active, None] * left
+                + padded[active + 2, None] * right)
+        cells_out.append(active + lo)
+        gains_out.append(gain.astype(np.float32))
+    return GainCurve(n, np.concatenate(cells_out), np.concatenate(gains_out))
+
+
+def apply_curve(curve: GainCurve, out: np.ndarray, start: int) -> None:
+    """Multiply block `out` (m, ch), frames [start, start + m) of the signal, by the curve's gain, in place."""
+    stop = start + len(out)
+    lo = int(np.searchsorted(curve.cells, start // GRID_FRAMES, side="left"))
+    hi = int(np.searchsorted(curve.cells, -(-stop // GRID_FRAMES), side="left"))
+    if hi <= lo:
+        return
+    frames = (curve.cells[lo:hi, None] * GRID_FRAMES + np.arange(GRID_FRAMES)).reshape(-1) - start
+    gains = curve.gain[lo:hi].reshape(-1)
+    inside = (frames >= 0) & (frames < len(out))
+    gain = np.ones(len(out), dtype=np.float32)
+    gain[frames[inside]] = gains[inside]
+    out *= gain[:, None]
+
+
+@dataclass
+class MasteredStream:
+    """The mastered episode as a Source: `render(a, b)` is frames [a, b) of the result."""
+
+    dc: DCRemoved
+    gain: np.float32
+    curves: list[GainCurve] = field(default_factory=list)
+    scale: np.float32 | None = None
+    loudness: float = float("nan")
+    """Integrated loudness, LUFS (measured, or the prediction the gain was chosen by)."""
+    true_peak: float = float("nan")
+    gain_db: float = 0.0
+    sample_rate: int = 0
+
+    @property
+    def frames(self) -> int:
+        return self.dc.frames
+
+    @property
+    def channels(self) -> int:
+        return self.dc.channels
+
+    def render(self, start: int, stop: int) -> np.ndarray:
+        out = self.dc.render(start, stop)
+        self._finish(out, start)
+        return out
+
+    def _finish(self, out: np.ndarray, start: int) -> None:
+        out *= self.gain
+        for curve in self.curves:
+            apply_curve(curve, out, start)
+        if self.scale is not None:
+            out *= self.scale
+
+    def blocks(self, start: int = 0, stop: int | None = None):
+        """(position, block) over frames [start, stop) of the result, in the measuring pass's own
+        blocks (each filtered once, from its saved state: the cheapest way through)."""
+        stop = self.frames if stop is None else stop
+        first = max(int(np.searchsorted(self.dc.starts, start, side="right")) - 1, 0)
+        for i in range(first, self.dc.starts.size):
+            a, b = int(self.dc.starts[i]), int(self.dc.bounds[i])
+            if a >= stop:
+                break
+            if b <= max(a, start):
+                continue
+            out = self.dc.chunk(i)
+            self._finish(out, a)
+            lo, hi = max(start, a), min(stop, b)
+            yield lo, out[lo - a:hi - a]
+
+    def measure(self, loudness: bool) -> tuple[float | None, np.ndarray]:
+        """One pass over the result: (its integrated loudness when asked, else None; its block peaks)."""
+        meter = PowerMeter(self.channels, self.dc.rate) if loudness else None
+        hop_energy = np.zeros(max(self.dc.edges.size - 1, 0))
+        total = 0.0
+        block_peak = np.zeros(self.dc.block_peak.size)
+        hop = HOP_SECONDS * self.dc.rate
+        for start, out in self.blocks():
+            add_block_peaks(block_peak, out, start)
+            if meter is not None:
+                power = meter.power(out.T, np.empty(len(out), dtype=np.float32))
+                edges = self.dc.edges
+                first = int(np.searchsorted(edges, start, side="left"))
+                last = int(np.searchsorted(edges, start + len(out), side="right")) - 1
+                if last > first:
+                    hop_energy[first:last] = np.add.reduceat(power[: edges[last] - start], edges[first:last] - start,
+                                                             dtype=np.float64)
+                total += float(power.sum(dtype=np.float64))
+        del hop
+        if meter is None:
+            return None, block_peak
+        return PowerProfile(hop_energy, self.dc.edges, total, self.frames).integrated(), block_peak
+
+
+def true_peak(source, block_peak: np.ndarray, phases: np.ndarray) -> float:
+    """dBTP of `source` from its block peaks: only the blocks that could hold the peak are rendered."""
+    if not block_peak.size or block_peak.max() == 0.0:
+        return float("-inf")
+    gain_bound = max(float(np.abs(phases).sum(axis=1).max()), 1.0)
+    loudest_cells = envelope_cells(source, block_peak, phases, float(block_peak.max()) * gain_bound * (1.0 - 1e-6))[1]
+    loudest = max(float(loudest_cells.max(initial=0.0)), float(block_peak.max()))
+    peak = max(loudest, float(envelope_cells(source, block_peak, phases, loudest)[1].max(initial=0.0)))
+    with np.errstate(divide="ignore"):
+        return float(20.0 * np.log10(peak))
+
+
+def master_stream(source, rate: int, target_lufs: float = -16.0, true_peak_db: float = -1.0,
+                  measure: bool = True) -> MasteredStream:
+    """Master `source` (a radioplay.stream.Source) as `radioplay.master.master` does, in bounded memory.
+
+    Returns a MasteredStream whose figures are set: loudness (measured with `measure`, else the
+    prediction), true peak (always measured) and the gain."""
+    ceiling_db = true_peak_db
+    dc = DCRemoved(source, rate)
+    phases = interpolator_phases(4)
+    measured = dc.profile.integrated()
+    if not np.isfinite(measured):
+        # Silence (or everything below the -70 LUFS gate): nothing to normalize; only the ceiling applies.
+        result = MasteredStream(dc, np.float32(1.0), sample_rate=rate)
+        block_peak = dc.block_peak
+        _meet_ceiling(result, block_peak, phases, ceiling_db)
+        loudness, _ = result.measure(True)
+        result.loudness = loudness
+        return result
+
+    gain_db = target_lufs - measured
+    headroom_db = 3.0
+
+    def cells_at(gain: float):
+        return envelope_cells(dc, dc.block_peak, phases, 10.0 ** ((ceiling_db - gain - headroom_db) / 20.0))
+
+    envelope, envelope_gain_db = cells_at(gain_db), gain_db
+    power_cache: dict[int, np.ndarray] = {}
+    aim = target_lufs
+    loudness: float | None = None
+    block_peak = None
+    result = MasteredStream(dc, np.float32(1.0), sample_rate=rate)
+    for _ in range(MAX_PASSES):
+        tried: list[tuple[float, float]] = []
+        for _ in range(MAX_PREDICTIONS):
+            if gain_db > envelope_gain_db + headroom_db:
+                envelope, envelope_gain_db = cells_at(gain_db), gain_db
+            curve = limiter_gain_sparse(*envelope, dc.frames, rate, ceiling_db - LIMITER_MARGIN_DB - gain_db)
+            predicted = _predicted_loudness(dc, power_cache, gain_db, curve)
+            tried.append((gain_db, predicted))
+            if abs(aim - predicted) <= LOUDNESS_TOLERANCE_LU / 10:
+                break
+            gain_db += (aim - predicted) / _loudness_slope(tried)
+        result = MasteredStream(dc, np.float32(10.0 ** (gain_db / 20.0)), [curve] if curve is not None else [],
+                                sample_rate=rate)
+        if not measure:
+            loudness = predicted
+            break
+        loudness, block_peak = result.measure(True)
+        if abs(target_lufs - loudness) <= LOUDNESS_TOLERANCE_LU:
+            break
+        aim += target_lufs - loudness
+    power_cache.clear()
+    if block_peak is None:
+        _, block_peak = result.measure(False)
+    changed = _meet_ceiling(result, block_peak, phases, ceiling_db)
+    if changed and measure:
+        loudness, _ = result.measure(True)
+    result.loudness, result.gain_db = float(loudness), float(gain_db)
+    return result
+
+
+def _meet_ceiling(result: MasteredStream, block_peak: np.ndarray, phases: np.ndarray, ceiling_db: float) -> bool:
+    """Guarantee the ceiling: limit the result again, then scale any excess; sets `result.true_peak`.
+    Returns whether the result changed."""
+    rate = result.sample_rate
+    for attempt in range(2):
+        peak = true_peak(result, block_peak, phases)
+        if peak <= ceiling_db:
+            result.true_peak = peak
+            return attempt > 0
+        limit = ceiling_db - LIMITER_MARGIN_DB
+        cells = envelope_cells(result, block_peak, phases, 10.0 ** (limit / 20.0))
+        curve = limiter_gain_sparse(*cells, result.frames, rate, limit)
+        if curve is not None:
+            result.curves.append(curve)
+        _, block_peak = result.measure(False)
+    peak = true_peak(result, block_peak, phases)
+    if peak > ceiling_db:
+        # True peak scales linearly with gain, so this cannot miss (the tiny factor covers float32 rounding).
+        result.scale = np.float32(10.0 ** ((ceiling_db - peak) / 20.0) * (1.0 - 1e-5))
+        _, block_peak = result.measure(False)
+        peak = true_peak(result, block_peak, phases)
+    result.true_peak = peak
+    return True
+
+
+def _predicted_loudness(dc: DCRemoved, cache: dict[int, np.ndarray], gain_db: float,
+                        curve: GainCurve | None) -> float:
+    """Loudness after `gain_db` and the limiter's `curve`, from the unlimited signal's K-weighted power.
+
+    Gain scales power exactly; the limiter's slow gain c is taken through the K-weighting filter as
+    c^2 on the power of the frames it touches (close, since c changes over milliseconds)."""
+    profile = dc.profile
+    scale = 10.0 ** (gain_db / 10.0)
+    if curve is None:
+        return profile.integrated() + gain_db
+    frames, gain = curve.sparse()
+    loss = (1.0 - gain.astype(np.float64) ** 2) * dc.power(frames, cache)
+    hops = profile.hop_energy.size
+    hop = np.searchsorted(profile.edges, frames, side="right") - 1
+    inside = hop < hops
+    hop_energy = profile.hop_energy - np.bincount(hop[inside], weights=loss[inside], minlength=hops)[:hops]
+    limited = PowerProfile(hop_energy * scale, profile.edges, (profile.total - float(loss.sum())) * scale,
+                           profile.frames)
+    return limited.integrated()
+
+
+def _loudness_slope(tried: list[tuple[float, float]]) -> float:
+    """LU gained per dB of gain, from the last two passes (1 before the limiter has bitten)."""
+    if len(tried) < 2 or tried[-1][0] == tried[-2][0]:
+        return 1.0
+    (g0, l0), (g1, l1) = tried[-2], tried[-1]
+    # The limiter eats part of each extra dB, never more than all of it; clamp against noise.
+    return float(np.clip((l1 - l0) / (g1 - g0), 0.2, 1.0))
