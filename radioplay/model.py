@@ -284,8 +284,8 @@ class ChapterTiming:
 class Episode:
     """The mastered episode, ready to publish."""
 
-    samples: np.ndarray
-    """float32, shape (n, channels)."""
+    samples: "np.ndarray | Any"
+    """float32, shape (n, channels); or a radioplay.stream.Source of them (the pipeline's, streamed)."""
     sample_rate: int
     title: str | None
     cues: list[CueTiming]
@@ -297,11 +297,15 @@ class Episode:
 
     @property
     def duration(self) -> float:
-        return len(self.samples) / self.sample_rate
+        from radioplay.stream import frames_of
+
+        return frames_of(self.samples) / self.sample_rate
 
     @property
     def channels(self) -> int:
-        return 1 if self.samples.ndim == 1 else self.samples.shape[1]
+        from radioplay.stream import channels_of
+
+        return channels_of(self.samples)
 
 
 # --------------------------------------------------------------------------- cast

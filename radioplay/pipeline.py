@@ -347,7 +347,7 @@ def _render(prepared: Prepared, key: str, on_take: ProgressCallback | None,
 def finish(prepared: Prepared, takes: list[Take], key: str, started: float) -> RenderResult:
     """Check, mix, master and publish an episode whose takes all exist (always on the driver);
     `key` is its render_key, `started` when its render began (perf_counter)."""
-    from radioplay.master import master
+    from radioplay.master import master_stream
     from radioplay.mix import chapter_timings, cue_timings
     from radioplay.publish.publication import Publication
 
@@ -370,8 +370,11 @@ def finish(prepared: Prepared, takes: list[Take], key: str, started: float) -> R
     lossy = is_lossy(prepared.output)
     ceiling = options.true_peak - (CODEC_HEADROOM_DB if lossy else 0.0)
     # A lossy file is decoded and measured after encoding (publish.delivery): no need to measure twice.
-    mastered = master(mixed.samples, mixed.sample_rate, target_lufs=target, true_peak_db=ceiling, measure=not lossy)
-    episode = Episode(mastered.samples, mixed.sample_rate, prepared.script.title, cues, chapters,
+    # Streamed: the master measures the mix in passes over its blocks, and the encoder pulls the
+    # mastered blocks; no episode-sized buffer exists at any length.
+    mastered = master_stream(mixed.source, mixed.sample_rate, target_lufs=target, true_peak_db=ceiling,
+                             measure=not lossy)
+    episode = Episode(mastered, mixed.sample_rate, prepared.script.title, cues, chapters,
                       loudness=mastered.loudness, true_peak=mastered.true_peak)
     seconds["master"] = time.perf_counter() - t
 
@@ -467,7 +470,7 @@ def publish(prepared: Prepared, episode: Episode, mixed, target_lufs: float, pub
     publication.write_text(sidecar_path(out, ".srt"), srt_text(episode.cues))
     publication.write_text(sidecar_path(out, ".chapters.json"), chapters_json_text(episode.chapters, episode.title))
     if options.stems:
-        publication.write_stems(mixed.stems, mixed.sample_rate)
+        publication.write_stems({name: mixed.stems.source(name) for name in mixed.stems}, mixed.sample_rate)
     if options.timeline:
         with publication.writing(options.timeline) as timeline_file:
             draw_timeline(timeline_file, episode.cues, episode.chapters, episode.duration,

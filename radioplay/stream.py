@@ -57,12 +57,6 @@ def spans(frames: int, size: int = BLOCK_FRAMES, start: int = 0) -> Iterator[tup
         yield a, min(a + size, frames)
 
 
-def blocks(source: Source, size: int = BLOCK_FRAMES, start: int = 0, stop: int | None = None) -> Iterator[np.ndarray]:
-    """The source's frames [start, stop) as consecutive rendered blocks of at most `size` frames."""
-    for a, b in spans(source.frames if stop is None else stop, size, start):
-        yield source.render(a, b)
-
-
 def gather(source: Source) -> np.ndarray:
     """The whole source as one (frames, channels) array: the reference path, and short outputs."""
     from radioplay.buffers import zeros
@@ -71,3 +65,55 @@ def gather(source: Source) -> np.ndarray:
     for a, b in spans(source.frames):
         out[a:b] = source.render(a, b)
     return out
+
+
+def frames_of(audio: "np.ndarray | Source") -> int:
+    return audio.frames if hasattr(audio, "render") else len(audio)
+
+
+def channels_of(audio: "np.ndarray | Source") -> int:
+    if hasattr(audio, "render"):
+        return audio.channels
+    return 1 if np.ndim(audio) == 1 else np.shape(audio)[1]
+
+
+def pull(source: Source, start: int = 0, stop: int | None = None, size: int = BLOCK_FRAMES) -> Iterator[np.ndarray]:
+    """Frames [start, stop) of `source` as consecutive blocks, in the source's own blocks when it
+    has them (`blocks(start, stop)` yielding (position, block): the master's), else rendered by `size`."""
+    for _, block in _own_blocks(source, start, stop, size):
+        yield block
+
+
+@dataclass
+class Gained:
+    """`source` times a constant gain (the delivery check's correction)."""
+
+    source: Source
+    gain: np.float32
+
+    @property
+    def frames(self) -> int:
+        return self.source.frames
+
+    @property
+    def channels(self) -> int:
+        return self.source.channels
+
+    def render(self, start: int, stop: int) -> np.ndarray:
+        out = self.source.render(start, stop)
+        out *= self.gain
+        return out
+
+    def blocks(self, start: int = 0, stop: int | None = None):
+        for position, block in _own_blocks(self.source, start, stop):
+            block *= self.gain
+            yield position, block
+
+
+def _own_blocks(source: Source, start: int, stop: int | None, size: int = BLOCK_FRAMES):
+    own = getattr(source, "blocks", None)
+    if own is not None:
+        yield from own(start, stop)
+        return
+    for a, b in spans(source.frames if stop is None else stop, size, start):
+        yield a, source.render(a, b)

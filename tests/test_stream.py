@@ -6,7 +6,7 @@ from __future__ import annotations
 import numpy as np
 
 from radioplay.mix import BEDS_STEM, Beds
-from radioplay.stream import ArraySource, blocks, gather
+from radioplay.stream import ArraySource, gather, pull
 from tests.test_mix_beds import run, write_tone
 from tests.test_mix_fixtures import line, script, stage
 
@@ -45,7 +45,7 @@ def test_any_range_of_the_mix_is_the_same_frames_as_the_whole_mix(tmp_path):
 
 def test_blocks_cover_the_source_once_in_order():
     x = np.arange(10 * 3, dtype=np.float32).reshape(10, 3)
-    got = list(blocks(ArraySource(x), size=4))
+    got = list(pull(ArraySource(x), size=4))
     assert [len(b) for b in got] == [4, 4, 2]
     np.testing.assert_array_equal(np.concatenate(got), x)
     np.testing.assert_array_equal(gather(ArraySource(x)), x)

@@ -368,3 +368,68 @@ def peak_of_channels(x: np.ndarray, oversample: int = 4) -> float:
 
 def _largest(batches) -> float:
     return max((float(peaks.max()) for _, peaks in batches), default=0.0)
+
+
+class StreamLoudness:
+    """`integrated_loudness` of a signal fed as consecutive (m, ch) blocks of any size: the
+    K-weighting state is carried across blocks and only the power of the unfinished 100 ms hop waits."""
+
+    def __init__(self, channels: int, rate: int):
+        self.meter, self.hop = PowerMeter(channels, rate), HOP_SECONDS * rate
+        self.frames, self.hops, self.total = 0, 0, 0.0
+        self.pending = np.empty(0, dtype=np.float32)
+        self.hop_energy: list[np.ndarray] = []
+
+    def feed(self, block: np.ndarray) -> None:
+        power = self.meter.power(np.asarray(block).T, np.empty(len(block), dtype=np.float32))
+        self.total += float(power.sum(dtype=np.float64))
+        start = self.frames - self.pending.size  # the first frame of the unfinished hop
+        self.frames += len(block)
+        power = np.concatenate([self.pending, power])
+        last = int(self.frames // self.hop)
+        edges = (np.arange(self.hops, last + 1) * self.hop).astype(np.int64) - start
+        if last > self.hops:
+            self.hop_energy.append(np.add.reduceat(power[: edges[-1]], edges[:-1], dtype=np.float64))
+            self.hops = last
+        self.pending = power[edges[-1]:].copy()
+
+    def integrated(self) -> float:
+        energy = np.concatenate(self.hop_energy) if self.hop_energy else np.empty(0)
+        edges = (np.arange(self.hops + 1) * self.hop).astype(np.int64)
+        return PowerProfile(energy, edges, self.total, self.frames).integrated()
+
+
+class StreamPeak:
+    """`true_peak_db` of a signal fed as consecutive (m, ch) blocks: frames are interpolated once the
+    frames after them have come, and only the parts that may beat the peak so far."""
+
+    def __init__(self, oversample: int = 4):
+        self.phases = interpolator_phases(oversample)
+        self.context = self.phases.shape[1]  # frames either side that an interpolated point depends on
+        self.peak = 0.0
+        self.before: np.ndarray | None = None  # the last `context` frames already measured
+        self.waiting: np.ndarray | None = None  # frames not yet measured
+
+    def feed(self, block: np.ndarray) -> None:
+        block = np.asarray(block, dtype=np.float32)
+        self.waiting = block if self.waiting is None else np.concatenate([self.waiting, block])
+        if len(self.waiting) > self.context:
+            self._measure(len(self.waiting) - self.context)
+
+    def _measure(self, count: int) -> None:
+        """Measure the first `count` waiting frames (the rest are the frames after them)."""
+        wait = self.waiting
+        before = self.before if self.before is not None else np.zeros((0, wait.shape[1]), dtype=np.float32)
+        window = np.ascontiguousarray(np.concatenate([before, wait]).T)
+        envelope = peak_envelope(window, self.phases, threshold=self.peak)
+        inside = envelope[len(before):len(before) + count]
+        if inside.size:
+            self.peak = max(self.peak, float(inside.max()))
+        self.before = np.concatenate([before, wait[:count]])[-self.context:]
+        self.waiting = wait[count:]
+
+    def true_peak_db(self) -> float:
+        if self.waiting is not None and len(self.waiting):
+            self._measure(len(self.waiting))
+        with np.errstate(divide="ignore"):
+            return float(20.0 * np.log10(self.peak)) if self.peak > 0 else float("-inf")

@@ -17,7 +17,7 @@ import datetime
 import os
 from dataclasses import dataclass, field, replace
 from pathlib import Path
-from typing import Sequence
+from typing import Iterator, Sequence
 
 import numpy as np
 
@@ -84,20 +84,20 @@ def write_audio(path: str | os.PathLike, samples: np.ndarray, rate: int, *, tags
                           f"use one of {', '.join(SUPPORTED_SUFFIXES)}")
     if bits not in (16, 24):
         raise ExportError(f"{dest}: bits must be 16 or 24, not {bits}")
-    data = np.asarray(samples, dtype=np.float32)
-    if data.ndim == 1:
-        data = data[:, None]
-    if data.ndim != 2 or data.shape[1] < 1:
-        raise ExportError(f"{dest}: samples must have shape (n,) or (n, channels), not {data.shape}")
-    check_encoding(dest, rate, data.shape[1], bitrate)
-    if data.size and (data.max() > 1.0 or data.min() < -1.0):  # mastered audio never is: no episode-sized copy
-        data = np.clip(data, -1.0, 1.0)
+    from radioplay.stream import as_source
+
+    if not hasattr(samples, "render"):
+        samples = np.asarray(samples, dtype=np.float32)
+        if samples.ndim not in (1, 2) or (samples.ndim == 2 and samples.shape[1] < 1):
+            raise ExportError(f"{dest}: samples must have shape (n,) or (n, channels), not {samples.shape}")
+    data = as_source(samples)  # encoded block by block: an episode-sized array is never made here
+    check_encoding(dest, rate, data.channels, bitrate)
     if tags and tags.cover is not None:
         cover = Path(tags.cover)
         if base_dir is not None and not cover.is_absolute():
             tags = replace(tags, cover=Path(base_dir) / cover)
         _cover_mime(Path(tags.cover))  # fail before encoding anything
-    duration = data.shape[0] / rate
+    duration = data.frames / rate
     chapters = list(chapters) or [ChapterTiming((tags.title if tags else None) or "Episode", 0.0, duration)]
     try:
         with atomic_path(dest) if atomic else contextlib.nullcontext(dest) as tmp:
@@ -108,7 +108,9 @@ def write_audio(path: str | os.PathLike, samples: np.ndarray, rate: int, *, tags
             elif suffix == ".mp3":
                 _write_mp3(tmp, data, rate, bitrate, tags, chapters)
             elif suffix in MP4_SUFFIXES:
-                write_mp4(tmp, data, rate, bitrate, tags, chapters, _cover_mime)
+                from radioplay.stream import gather  # PyAV's AAC path takes the whole episode (not streamed yet)
+
+                write_mp4(tmp, np.clip(gather(data), -1.0, 1.0), rate, bitrate, tags, chapters, _cover_mime)
             else:
                 _write_opus(tmp, data, rate, bitrate, tags, chapters)
     except _encoder_errors() as exc:  # libsndfile, LAME and mutagen report a full disk their own way
@@ -132,13 +134,29 @@ def _soundfile():
     return soundfile
 
 
-def _write_wav(tmp: Path, data: np.ndarray, rate: int, bits: int, tags: EpisodeTags | None) -> None:
+def clipped_blocks(data, start: int = 0, stop: int | None = None) -> Iterator[np.ndarray]:
+    """Frames [start, stop) of source `data` in blocks, values beyond [-1, 1] clipped (mastered audio
+    has none: no copy then)."""
+    from radioplay.stream import pull
+
+    for block in pull(data, start, stop):
+        if block.size and (block.max() > 1.0 or block.min() < -1.0):
+            np.clip(block, -1.0, 1.0, out=block)
+        yield block
+
+
+def _write_blocks(tmp: Path, data, rate: int, tags: EpisodeTags | None = None, **options) -> None:
+    """libsndfile writes the file block by block (WAV tags become a RIFF LIST/INFO chunk)."""
     sf = _soundfile()
-    with sf.SoundFile(tmp, "w", rate, data.shape[1], subtype=f"PCM_{bits}", format="WAV") as f:
-        # libsndfile writes these as a RIFF LIST/INFO chunk.
+    with sf.SoundFile(tmp, "w", rate, data.channels, **options) as f:
         for name, value in _plain_tags(tags).items():
             setattr(f, name, value)
-        f.write(data)
+        for block in clipped_blocks(data):
+            f.write(block)
+
+
+def _write_wav(tmp: Path, data, rate: int, bits: int, tags: EpisodeTags | None) -> None:
+    _write_blocks(tmp, data, rate, tags, subtype=f"PCM_{bits}", format="WAV")
 
 
 def _plain_tags(tags: EpisodeTags | None) -> dict[str, str]:
@@ -150,9 +168,9 @@ def _plain_tags(tags: EpisodeTags | None) -> dict[str, str]:
     return {k: v for k, v in plain.items() if v}
 
 
-def _write_flac(tmp: Path, data: np.ndarray, rate: int, bits: int, tags: EpisodeTags | None,
+def _write_flac(tmp: Path, data, rate: int, bits: int, tags: EpisodeTags | None,
                 chapters: Sequence[ChapterTiming]) -> None:
-    _soundfile().write(tmp, data, rate, subtype=f"PCM_{bits}", format="FLAC")
+    _write_blocks(tmp, data, rate, subtype=f"PCM_{bits}", format="FLAC")
     from mutagen.flac import FLAC, Picture
 
     audio = FLAC(tmp)
@@ -165,18 +183,37 @@ def _write_flac(tmp: Path, data: np.ndarray, rate: int, bits: int, tags: Episode
     audio.save()
 
 
-def _write_opus(tmp: Path, data: np.ndarray, rate: int, kbps: int | None, tags: EpisodeTags | None,
-                chapters: Sequence[ChapterTiming]) -> None:
-    if rate != OPUS_RATE:
-        import soxr  # high-quality resampling; Opus has no 44.1 kHz mode
+class _Resampled:
+    """A source resampled with soxr's streaming HQ filter, as consecutive blocks only."""
 
-        data = np.clip(soxr.resample(data, rate, OPUS_RATE, quality="HQ"), -1.0, 1.0).astype(np.float32)
+    def __init__(self, data, rate: int, to_rate: int):
+        self.data, self.rate, self.to_rate, self.channels = data, rate, to_rate, data.channels
+        self.frames = int(round(data.frames * to_rate / rate))
+
+    def blocks(self, start: int = 0, stop: int | None = None):
+        import soxr
+
+        from radioplay.stream import pull
+
+        stream = soxr.ResampleStream(self.rate, self.to_rate, self.channels, dtype="float32", quality="HQ")
+        position = 0
+        for block in pull(self.data):
+            out = stream.resample_chunk(np.ascontiguousarray(block))
+            yield position, out
+            position += len(out)
+        yield position, stream.resample_chunk(np.zeros((0, self.channels), dtype=np.float32), last=True)
+
+
+def _write_opus(tmp: Path, data, rate: int, kbps: int | None, tags: EpisodeTags | None,
+                chapters: Sequence[ChapterTiming]) -> None:
     options = {}
     if kbps is not None:
-        check_opus_bitrate(kbps, data.shape[1])
+        check_opus_bitrate(kbps, data.channels)
         low, high = OPUS_KBPS_PER_CHANNEL
-        options["compression_level"] = (high - kbps / data.shape[1]) / (high - low)
-    _soundfile().write(tmp, data, OPUS_RATE, subtype="OPUS", format="OGG", **options)
+        options["compression_level"] = (high - kbps / data.channels) / (high - low)
+    if rate != OPUS_RATE:
+        data = _Resampled(data, rate, OPUS_RATE)  # high-quality, block by block; Opus has no 44.1 kHz mode
+    _write_blocks(tmp, data, OPUS_RATE, subtype="OPUS", format="OGG", **options)
     from mutagen.oggopus import OggOpus
 
     audio = OggOpus(tmp)
@@ -253,7 +290,7 @@ def read_audio(path: str | os.PathLike) -> tuple[np.ndarray, int]:
     return data, rate
 
 
-def _write_mp3(tmp: Path, data: np.ndarray, rate: int, kbps: int | None, tags: EpisodeTags | None,
+def _write_mp3(tmp: Path, data, rate: int, kbps: int | None, tags: EpisodeTags | None,
                chapters: Sequence[ChapterTiming]) -> None:
     if kbps is not None:
         check_mp3_bitrate(kbps, rate)
@@ -262,8 +299,9 @@ def _write_mp3(tmp: Path, data: np.ndarray, rate: int, kbps: int | None, tags: E
     from pedalboard.io import AudioFile
 
     quality = MP3_DEFAULT_VBR if kbps is None else f"{kbps} kbps"
-    with AudioFile(str(tmp), "w", rate, data.shape[1], quality=quality) as f:
-        f.write(data.T)
+    with AudioFile(str(tmp), "w", rate, data.channels, quality=quality) as f:  # encodes as it is written
+        for block in clipped_blocks(data):
+            f.write(np.ascontiguousarray(block.T))
     from mutagen.id3 import APIC, CHAP, COMM, CTOC, ID3, TALB, TCON, TDRC, TIT2, TPE1, TRCK, CTOCFlags
 
     id3 = ID3()

@@ -34,7 +34,13 @@ def deliver_lossy(out: Path, episode: Episode, target_lufs: float, ceiling_db: f
     error = target_lufs - loudness
     if peak > ceiling_db or abs(error) > DELIVERY_TOLERANCE_LU:
         gain_db = min(error, ceiling_db - 0.05 - peak)
-        episode.samples *= np.float32(10.0 ** (gain_db / 20.0))  # the episode's own buffer: no copy
+        gain = np.float32(10.0 ** (gain_db / 20.0))
+        if hasattr(episode.samples, "render"):  # a stream: scaled as it is encoded again
+            from radioplay.stream import Gained
+
+            episode.samples = Gained(episode.samples, gain)
+        else:
+            episode.samples *= gain  # the episode's own buffer: no copy
         write(episode.samples)
         loudness, peak = measure_file(out)
     episode.loudness, episode.true_peak = loudness, peak
@@ -43,14 +49,82 @@ def deliver_lossy(out: Path, episode: Episode, target_lufs: float, ceiling_db: f
 def measure_file(path: Path) -> tuple[float, float]:
     """(integrated loudness LUFS, true peak dBTP) of an audio file as a player decodes it.
 
-    The file is decoded in one read: libsndfile's MP3 decoder gives slightly different samples
-    when read in blocks (measured: shifted or zeroed frames at block edges). The loudness is then
-    measured on a worker thread while this one takes the true peak (its filters release the GIL)."""
-    from radioplay.master import integrated_loudness, true_peak_db
-    from radioplay.publish.audio import read_audio
+    The file is decoded in blocks, one after another from the start, and each block is measured
+    as it comes: its loudness on a worker thread while this one takes the true peak (their
+    filters release the GIL). Memory stays a few blocks, at any length. MP3 is decoded by
+    pedalboard (libsndfile's MP3 decoder gives other samples when read in blocks); AAC (.m4a,
+    .m4b) is still decoded in one read by PyAV (not streamed yet)."""
+    import soundfile as sf
 
-    data, rate = read_audio(path)  # libsndfile, or PyAV for AAC (.m4a, .m4b)
+    from radioplay.master.loudness import StreamLoudness, StreamPeak
+    from radioplay.publish.audio import read_audio
+    from radioplay.publish.mp4 import MP4_SUFFIXES
+    from radioplay.stream import BLOCK_FRAMES
+
+    suffix = Path(path).suffix.lower()
+    if suffix in MP4_SUFFIXES:
+        data, rate = read_audio(path)
+        channels, decoded = data.shape[1], (data[a:a + BLOCK_FRAMES] for a in range(0, len(data), BLOCK_FRAMES))
+    elif suffix == ".mp3":
+        info = sf.info(str(path))
+        channels, rate, decoded = info.channels, info.samplerate, decoded_mp3_blocks(path, BLOCK_FRAMES)
+    else:
+        info = sf.info(str(path))
+        channels, rate = info.channels, info.samplerate
+        decoded = sf.blocks(str(path), blocksize=BLOCK_FRAMES, dtype="float32", always_2d=True)
     with ThreadPoolExecutor(1, thread_name_prefix="radioplay-measure") as pool:
-        loudness = pool.submit(integrated_loudness, data, rate)
-        peak = true_peak_db(data, rate)
-        return loudness.result(), peak
+        loudness, peak = StreamLoudness(channels, rate), StreamPeak()
+        pending = None
+        for block in decoded:
+            if pending is not None:
+                pending.result()  # the meter takes blocks in order
+            pending = pool.submit(loudness.feed, block)
+            peak.feed(block)
+        if pending is not None:
+            pending.result()
+        return loudness.integrated(), peak.true_peak_db()
+
+
+DECODER_DELAY = 529
+"""Samples an MPEG Layer III decoder (mpg123, pedalboard's) outputs before the encoder's first sample."""
+
+
+def gapless(path) -> tuple[int, int]:
+    """(encoder delay, end padding) in samples, from the LAME header of the MP3 file at `path`."""
+    from mutagen.mp3 import MP3
+
+    offset = MP3(path).info.frame_offset  # the first frame, after any ID3 tag
+    with open(path, "rb") as f:
+        f.seek(offset)
+        tag = f.read(2048)
+    at = max(tag.find(b"Xing"), tag.find(b"Info"))
+    if at < 0:
+        raise ValueError(f"{path}: no Xing/Info header: cannot tell the encoder delay")
+    flags = int.from_bytes(tag[at + 4:at + 8], "big")
+    lame = at + 8 + 4 * bool(flags & 1) + 4 * bool(flags & 2) + 100 * bool(flags & 4) + 4 * bool(flags & 8)
+    if tag[lame:lame + 4] != b"LAME":
+        raise ValueError(f"{path}: no LAME header: cannot tell the encoder delay")
+    delay = (tag[lame + 21] << 4) | (tag[lame + 22] >> 4)
+    padding = ((tag[lame + 22] & 0x0F) << 8) | tag[lame + 23]
+    return delay, padding
+
+
+def decoded_mp3_blocks(path, size: int):
+    """The MP3 file at `path` decoded as players decode it (gapless: encoder delay and padding
+    trimmed), as consecutive float32 (m, channels) blocks of at most `size` frames.
+
+    pedalboard's decoder reads in blocks exactly as in one read (libsndfile's does not: it shifts
+    or zeroes frames at block edges); it matches libsndfile's single read to 1e-6."""
+    from pedalboard.io import AudioFile
+
+    delay, padding = gapless(path)
+    with AudioFile(str(path)) as f:
+        length = f.frames - delay - padding
+        f.seek(min(delay + DECODER_DELAY, f.frames))
+        left = length
+        while left > 0:
+            block = f.read(min(size, left)) if f.tell() < f.frames else np.zeros((f.num_channels, 0), np.float32)
+            if block.shape[1] == 0:  # the decoder's own delay at the very end: silence, as flushed
+                block = np.zeros((f.num_channels, min(size, left)), dtype=np.float32)
+            left -= block.shape[1]
+            yield np.ascontiguousarray(block.T, dtype=np.float32)

@@ -42,15 +42,23 @@ def stem_filenames(folder: Path, stems: Mapping[str, np.ndarray]) -> dict[str, s
     clashes = [f for f in set(names.values()) if list(names.values()).count(f) > 1]
     if clashes:
         raise ExportError(f"{folder}: two characters would share the stem file {sorted(clashes)[0]}")
-    lengths = {np.asarray(s).shape[0] for s in stems.values()}
+    from radioplay.stream import frames_of
+
+    lengths = {frames_of(s) for s in stems.values()}
     if len(lengths) > 1:
         raise ExportError(f"{folder}: stems differ in length ({sorted(lengths)} frames); they must be aligned")
     return names
 
 
-def write_stem(path: Path, samples: np.ndarray, rate: int) -> None:
+def write_stem(path: Path, samples, rate: int) -> None:
     """A 32-bit float WAV, so the stems sum back to the pre-master mix exactly (a 16-bit stem would
-    be off by up to 1.5e-5 per stem)."""
+    be off by up to 1.5e-5 per stem). `samples` is an array or a radioplay.stream.Source, written
+    block by block."""
     import soundfile
 
-    soundfile.write(path, np.asarray(samples, dtype=np.float32), rate, subtype="FLOAT", format="WAV")
+    from radioplay.stream import as_source, pull
+
+    source = as_source(samples)
+    with soundfile.SoundFile(path, "w", rate, source.channels, subtype="FLOAT", format="WAV") as f:
+        for block in pull(source):
+            f.write(block)
