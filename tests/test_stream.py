@@ -3,12 +3,18 @@ as the whole mix, and blocks carry it through the master and the encoders unchan
 
 from __future__ import annotations
 
+from pathlib import Path
+
 import numpy as np
+import pytest
+import soundfile as sf
 
 from radioplay.mix import BEDS_STEM, Beds
 from radioplay.stream import ArraySource, gather, pull
 from tests.test_mix_beds import run, write_tone
+from tests.conftest import DIALOGUE
 from tests.test_mix_fixtures import line, script, stage
+from tests.test_render_e2e import BASE, write_cast
 
 
 def _dialogue():
@@ -49,3 +55,53 @@ def test_blocks_cover_the_source_once_in_order():
     assert [len(b) for b in got] == [4, 4, 2]
     np.testing.assert_array_equal(np.concatenate(got), x)
     np.testing.assert_array_equal(gather(ArraySource(x)), x)
+
+
+def _reference(prepared, takes, lossy: bool):
+    """The whole-array path: the whole mix in one buffer, mastered as an array."""
+    from radioplay.master import master
+    from radioplay.mix import mix
+    from radioplay.publish.delivery import CODEC_HEADROOM_DB
+
+    mixed = mix(prepared.script, takes, prepared.casting, prepared.plan.deliveries, prepared.timing,
+                sample_rate=prepared.options.sample_rate, channels=2,
+                base_dir=prepared.script.path and Path(prepared.script.path).parent, beds=prepared.production.beds)
+    ceiling = prepared.options.true_peak - (CODEC_HEADROOM_DB if lossy else 0.0)
+    return master(mixed.samples, mixed.sample_rate, target_lufs=-16.0, true_peak_db=ceiling, measure=not lossy)
+
+
+@pytest.mark.parametrize("suffix", [".wav", ".flac"])
+def test_the_streamed_render_is_the_whole_array_render_bit_for_bit(tmp_path, suffix):
+    from radioplay.pipeline import RenderOptions, execute, prepare
+    from radioplay.publish import write_audio
+
+    script = tmp_path / "dialogue.md"
+    script.write_text(DIALOGUE, encoding="utf-8")
+    cast = write_cast(tmp_path / "cast.toml", {**BASE, "Ada": {"voice": "high", "pan": -0.4, "gain": 9.0}})
+    options = RenderOptions(output=tmp_path / f"streamed{suffix}", cast=cast, cache=tmp_path / "takes", jobs=1)
+    prepared = prepare(script, options)
+    result = execute(prepared)
+    reference = _reference(prepared, result.takes, lossy=False)
+    assert reference.samples.shape[0] > 5 * 44_100
+    write_audio(tmp_path / f"whole{suffix}", reference.samples, 44_100)
+    streamed, _ = sf.read(tmp_path / f"streamed{suffix}", dtype="int32")
+    whole, _ = sf.read(tmp_path / f"whole{suffix}", dtype="int32")
+    assert streamed.shape == whole.shape
+    assert np.array_equal(streamed, whole)
+    assert result.episode.loudness == reference.loudness and result.episode.true_peak == reference.true_peak
+
+
+def test_the_mp3_encoder_gets_the_whole_array_samples_bit_for_bit(tmp_path):
+    from radioplay.pipeline import RenderOptions, execute, prepare
+    from radioplay.publish.mp3 import encode_mp3
+
+    script = tmp_path / "dialogue.md"
+    script.write_text(DIALOGUE * 12, encoding="utf-8")  # over a minute: the encoder splits it into regions
+    cast = write_cast(tmp_path / "cast.toml", BASE)
+    prepared = prepare(script, RenderOptions(output=tmp_path / "e.mp3", cast=cast, cache=tmp_path / "takes", jobs=1))
+    result = execute(prepared)
+    reference = _reference(prepared, result.takes, lossy=True)
+    streamed = result.episode.samples  # what the encoder pulled, block by block
+    assert streamed.frames > 60 * 44_100
+    np.testing.assert_array_equal(gather(streamed), reference.samples)
+    assert encode_mp3(streamed, 44_100, "V2", threads=2) == encode_mp3(reference.samples, 44_100, "V2", threads=2)
