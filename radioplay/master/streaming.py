@@ -158,6 +158,16 @@ def envelope_cells(source, block_peak: np.ndarray, phases: np.ndarray,
                    threshold: float) -> tuple[np.ndarray, np.ndarray]:
     """(cell ids, cell peaks) of the oversampled envelope's maxima per GRID_FRAMES cell, for the
     blocks that may exceed `threshold` (every other cell is below it); only those are rendered."""
+    found = list(_envelope_windows(source, block_peak, phases, threshold))
+    if not found:
+        return np.empty(0, dtype=np.int64), np.empty(0)
+    cell_ids, cell_peaks = np.concatenate([i for i, _ in found]), np.concatenate([p for _, p in found])
+    keep = cell_ids < -(-source.frames // GRID_FRAMES)
+    return cell_ids[keep], cell_peaks[keep]
+
+
+def _envelope_windows(source, block_peak: np.ndarray, phases: np.ndarray, threshold: float):
+    """`envelope_cells` a window at a time: yields (cell ids, cell peaks)."""
     n = source.frames
     gain_bound = max(float(np.abs(phases).sum(axis=1).max()), 1.0)
     near = block_peak.copy()
@@ -165,32 +175,25 @@ def envelope_cells(source, block_peak: np.ndarray, phases: np.ndarray,
     near[:-1] = np.maximum(near[:-1], block_peak[1:])
     candidates = np.flatnonzero(gain_bound * near > threshold)
     per_block = _BLOCK_FRAMES // GRID_FRAMES
-    ids, peaks = [], []
-    groups = np.split(candidates, np.flatnonzero(np.diff(candidates) > _WINDOW_BLOCKS) + 1) if candidates.size else []
-    for group in groups:
-        for part in np.array_split(group, -(-group.size // _WINDOW_BLOCKS)):
-            # one block of context each side: the interpolator reaches 6 frames past a block
-            lo = max(int(part[0]) - 1, 0)
-            hi = min(int(part[-1]) + 2, block_peak.size)
-            window = source.render(lo * _BLOCK_FRAMES, min(hi * _BLOCK_FRAMES, n))
-            local = block_peak[lo:hi]
-            wanted = part - lo
-            for got, best in _interpolated_blocks(np.ascontiguousarray(window.T), phases, threshold, local.copy()):
-                keep = np.isin(got, wanted)
-                if not keep.any():
-                    continue
-                got, best = got[keep] + lo, best[keep]
-                tail = n - int(got[-1]) * _BLOCK_FRAMES
-                if tail < _BLOCK_FRAMES:
-                    best[-1, tail:] = 0.0  # frames past the end do not count
-                cells = best.reshape(got.size, per_block, GRID_FRAMES).max(axis=2)
-                ids.append((got[:, None] * per_block + np.arange(per_block)).reshape(-1))
-                peaks.append(cells.reshape(-1).astype(np.float64))
-    if not ids:
-        return np.empty(0, dtype=np.int64), np.empty(0)
-    cell_ids, cell_peaks = np.concatenate(ids), np.concatenate(peaks)
-    keep = cell_ids < -(-n // GRID_FRAMES)
-    return cell_ids[keep], cell_peaks[keep]
+    # the candidates of each stretch of _WINDOW_BLOCKS blocks are interpolated from one rendered window
+    cuts = np.flatnonzero(np.diff(candidates // _WINDOW_BLOCKS)) + 1
+    for part in (np.split(candidates, cuts) if candidates.size else []):
+        # one block of context each side: the interpolator reaches 6 frames past a block
+        lo = max(int(part[0]) - 1, 0)
+        hi = min(int(part[-1]) + 2, block_peak.size)
+        window = source.render(lo * _BLOCK_FRAMES, min(hi * _BLOCK_FRAMES, n))
+        local = block_peak[lo:hi]
+        wanted = part - lo
+        for got, best in _interpolated_blocks(np.ascontiguousarray(window.T), phases, threshold, local.copy()):
+            keep = np.isin(got, wanted)
+            if not keep.any():
+                continue
+            got, best = got[keep] + lo, best[keep]
+            tail = n - int(got[-1]) * _BLOCK_FRAMES
+            if tail < _BLOCK_FRAMES:
+                best[-1, tail:] = 0.0  # frames past the end do not count
+            cells = best.reshape(got.size, per_block, GRID_FRAMES).max(axis=2)
+            yield (got[:, None] * per_block + np.arange(per_block)).reshape(-1), cells.reshape(-1).astype(np.float64)
 
 
 def limiter_gain_sparse(cell_ids: np.ndarray, cell_peaks: np.ndarray, n: int, rate: int, ceiling_db: float, *,
@@ -324,9 +327,12 @@ def true_peak(source, block_peak: np.ndarray, phases: np.ndarray) -> float:
     if not block_peak.size or block_peak.max() == 0.0:
         return float("-inf")
     gain_bound = max(float(np.abs(phases).sum(axis=1).max()), 1.0)
-    loudest_cells = envelope_cells(source, block_peak, phases, float(block_peak.max()) * gain_bound * (1.0 - 1e-6))[1]
-    loudest = max(float(loudest_cells.max(initial=0.0)), float(block_peak.max()))
-    peak = max(loudest, float(envelope_cells(source, block_peak, phases, loudest)[1].max(initial=0.0)))
+    def largest(threshold: float) -> float:  # only the maximum is kept, window by window
+        return max((float(p.max()) for _, p in _envelope_windows(source, block_peak, phases, threshold)), default=0.0)
+
+    # the loudest block first; every other block must then be able to beat its peak
+    loudest = max(largest(float(block_peak.max()) * gain_bound * (1.0 - 1e-6)), float(block_peak.max()))
+    peak = max(loudest, largest(loudest))
     with np.errstate(divide="ignore"):
         return float(20.0 * np.log10(peak))
 
