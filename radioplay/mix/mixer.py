@@ -475,10 +475,12 @@ class Timeline:
 
 @dataclass
 class _MixSource:
-    """The mix as a stream.Source: the clips, then the beds, added into each range."""
+    """The mix, or one stem of it, as a stream.Source: the clips (of `stem` only, when given), then
+    the beds, added into each range."""
 
     timeline: Timeline
-    bed: "_BedTimeline | None"
+    bed: "_BedTimeline | None" = None
+    stem: str | None = None
 
     @property
     def frames(self) -> int:
@@ -489,29 +491,10 @@ class _MixSource:
         return self.timeline.channels
 
     def render(self, start: int, stop: int) -> np.ndarray:
-        out = self.timeline.render(start, stop)
+        out = self.timeline.render(start, stop, self.stem)
         if self.bed is not None:
             out += self.bed.render(start, stop)
         return out
-
-
-@dataclass
-class _StemSource:
-    """One stem as a stream.Source."""
-
-    timeline: Timeline
-    name: str
-
-    @property
-    def frames(self) -> int:
-        return self.timeline.frames
-
-    @property
-    def channels(self) -> int:
-        return self.timeline.channels
-
-    def render(self, start: int, stop: int) -> np.ndarray:
-        return self.timeline.render(start, stop, self.name)
 
 
 class _Stems(Mapping):
@@ -530,7 +513,7 @@ class _Stems(Mapping):
     def source(self, name: str):
         if name not in self.names:
             raise KeyError(name)
-        return self.bed if name == BEDS_STEM else _StemSource(self.timeline, name)
+        return self.bed if name == BEDS_STEM else _MixSource(self.timeline, stem=name)
 
     def __getitem__(self, name: str) -> np.ndarray:
         from radioplay.stream import gather
