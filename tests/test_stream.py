@@ -108,3 +108,23 @@ def test_the_mp3_encoder_gets_the_whole_array_samples_bit_for_bit(tmp_path):
     write_audio(tmp_path / "streamed.mp3", streamed, 44_100)
     write_audio(tmp_path / "whole.mp3", reference.samples, 44_100)
     assert (tmp_path / "streamed.mp3").read_bytes() == (tmp_path / "whole.mp3").read_bytes()
+
+
+def test_cue_timings_never_render_the_mix(tmp_path):
+    from dataclasses import replace
+
+    from radioplay.mix import chapter_timings, cue_timings
+
+    s = _dialogue()
+    write_tone(tmp_path / "door.wav", 0.4)
+    m = run(s, tmp_path)
+
+    class Unrendered:
+        frames, channels = m.frames, 2
+
+        def render(self, start, stop):
+            raise AssertionError("the whole mix was rendered for its timings")
+
+    cues = cue_timings(s, replace(m, source=Unrendered()))
+    assert cues and cues[-1].end <= m.frames / m.sample_rate
+    chapter_timings(s, replace(m, source=Unrendered()), cues)

@@ -42,7 +42,7 @@ def chapter_timings(script: Script, mix: Mix, cues: Sequence[CueTiming]) -> list
     A heading with no spoken cue under it has no duration and is left out. No headings: one
     chapter, the whole episode, titled with the script's title (or "Episode").
     """
-    duration = len(mix.samples) / mix.sample_rate
+    duration = mix.frames / mix.sample_rate  # not len(mix.samples): that renders the whole mix
     episode_title = script.title or "Episode"
     ordered = sorted(cues, key=lambda c: c.cue)
     headings = sorted(script.chapters, key=lambda c: c.cue)
