@@ -226,7 +226,11 @@ def loudness_range(samples: np.ndarray, rate: int) -> float:
     absolute gate at -70 LUFS, a relative gate 20 LU below their power mean, then the difference
     between the 95th and the 10th percentile of what remains (linear interpolation). 0 when the
     signal is shorter than one window or silent."""
-    profile = power_profile(_channels_view(samples), rate)
+    return profile_loudness_range(power_profile(_channels_view(samples), rate))
+
+
+def profile_loudness_range(profile: "PowerProfile") -> float:
+    """`loudness_range` from a signal's 100 ms hop energies (a stream's, see StreamLoudness.profile)."""
     per_window = int(round(SHORT_TERM_SECONDS / HOP_SECONDS))
     if profile.hop_energy.size < per_window:
         return 0.0
@@ -393,10 +397,13 @@ class StreamLoudness:
             self.hops = last
         self.pending = power[edges[-1]:].copy()
 
-    def integrated(self) -> float:
+    def profile(self) -> "PowerProfile":
         energy = np.concatenate(self.hop_energy) if self.hop_energy else np.empty(0)
         edges = (np.arange(self.hops + 1) * self.hop).astype(np.int64)
-        return PowerProfile(energy, edges, self.total, self.frames).integrated()
+        return PowerProfile(energy, edges, self.total, self.frames)
+
+    def integrated(self) -> float:
+        return self.profile().integrated()
 
 
 class StreamPeak:

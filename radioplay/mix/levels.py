@@ -129,31 +129,38 @@ def episode_levels(samples: np.ndarray, rate: int, script, cues: Sequence) -> di
       share within +-1 LU of it, the 10th and 90th percentile spread;
     * `character_spread_lu`: the largest difference between two characters' medians;
     * `lra`: the episode's loudness range (EBU Tech 3342)."""
-    from radioplay.master.loudness import integrated_loudness, loudness_range
+    from radioplay.master.loudness import StreamLoudness, integrated_loudness, profile_loudness_range
+    from radioplay.stream import as_source, pull
 
-    x = np.asarray(samples)
-    pooled: dict[str, list[np.ndarray]] = {}
+    # The episode may be a stream (radioplay.stream.Source): each line is rendered on its own, and
+    # each character's lines are metered one after another, as if joined, without joining them.
+    source = as_source(samples)
+    pooled: dict[str, StreamLoudness] = {}
     undirected: dict[str, list[float]] = {}
     for timing in cues:
         cue = script.cues[timing.cue]
         if cue.kind != "line" or len(cue.parts) != 1:
             continue
-        cut = x[int(round(timing.start * rate)):int(round(timing.end * rate))]
+        start = min(int(round(timing.start * rate)), source.frames)
+        cut = source.render(start, min(max(int(round(timing.end * rate)), start), source.frames))
         speaker = cue.parts[0].speaker
-        pooled.setdefault(speaker, []).append(cut)
+        pooled.setdefault(speaker, StreamLoudness(source.channels, rate)).feed(cut)
         directed = cue.direction is not None or any(s.direction for s in cue.parts[0].segments)
         if not directed and timing.end - timing.start > MIN_LINE_SECONDS:
             loudness = integrated_loudness(cut, rate)
             if math.isfinite(loudness):
                 undirected.setdefault(speaker, []).append(loudness)
     characters = {}
-    for speaker, cuts in pooled.items():
+    for speaker, meter in pooled.items():
         lines = undirected.get(speaker, [])
         characters[speaker] = {
-            "integrated": _rounded(integrated_loudness(np.concatenate(cuts), rate)),
+            "integrated": _rounded(meter.integrated()),
             "median_line": _rounded(float(np.median(lines))) if lines else None,
             "lines": len(lines),
         }
+    whole = StreamLoudness(source.channels, rate)
+    for block in pull(source):
+        whole.feed(block)
     every = np.array([v for values in undirected.values() for v in values])
     lines: dict = {"count": int(every.size)}
     if every.size:
@@ -167,7 +174,7 @@ def episode_levels(samples: np.ndarray, rate: int, script, cues: Sequence) -> di
         "characters": characters,
         "lines": lines,
         "character_spread_lu": _rounded(max(medians) - min(medians)) if medians else None,
-        "lra": _rounded(loudness_range(x, rate)),
+        "lra": _rounded(profile_loudness_range(whole.profile())),
     }
 
 
