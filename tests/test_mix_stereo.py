@@ -83,7 +83,9 @@ def test_stems_take_memory_only_when_read():
     finally:
         tracemalloc.stop()
     size = m.samples.nbytes
-    assert during_mix < 0.5 * size  # the placed clips only: no mix buffer, no buffer per voice
+    # the placed clips only (mono, resampled: about half the stereo mix here): a mix buffer, or one
+    # per voice, would add at least `size` on top of them
+    assert during_mix < size
     assert reading_stems >= 3 * size  # each stem is rendered when read, and kept by the reader only
     np.testing.assert_array_equal(stems["A"] + stems["B"] + stems["C"], m.samples)
 
