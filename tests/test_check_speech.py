@@ -7,7 +7,7 @@ import importlib.util
 
 import pytest
 
-from radioplay.check.score import score_text, sound_words
+from radioplay.check.score import score_text
 from radioplay.model import VoiceSpec
 
 pytestmark = [

@@ -20,7 +20,7 @@ ray = pytest.importorskip("ray", reason="the ray extra is not installed (pip ins
 from radioplay.errors import ClusterError  # noqa: E402
 from radioplay.pipeline import RenderOptions, execute, prepare  # noqa: E402
 from radioplay.voice.ray_executor import RayExecutor  # noqa: E402
-from radioplay.voice.synthesize import EngineSettings, LocalExecutor  # noqa: E402
+from radioplay.voice.synthesize import EngineSettings  # noqa: E402
 from tests.conftest import DIALOGUE, REPO, tone_cast_text  # noqa: E402
 
 IN_NAMESPACE = os.environ.get("RADIOPLAY_RAY_NETNS") == "1"

@@ -161,7 +161,7 @@ def write_site(plan: SitePlan, results: Sequence) -> list[Path]:
     sidecars into the site, and write every page, the feed and the site's record, as one set."""
     from radioplay.publish.outputs import sidecar_path
     from radioplay.site.feed import FEED_FILE, feed_xml
-    from radioplay.site.pages import PAGE_FILE, episode_page, show_page
+    from radioplay.site.pages import PAGE_FILE, show_page
     from radioplay.site.records import RECORDS_FILE
     from radioplay.site.writer import SiteWriter
 
