@@ -7,7 +7,8 @@ Each figure is printed beside its goal (issue 14):
 1. edits anywhere   one word changed in every spoken line, one at a time, each against the same warm
                     store with MP3 output: the render's time / a cold render (worst <= 0.15, median
                     <= 0.10), and the audio synthesized / the edited sentence's length (<= 1.1)
-2. naive pipeline   cold render / the same engines called line by line, pydub `+`, pyloudnorm (<= 0.85)
+2. naive pipeline   cold render with --no-check / the same engines called line by line, pydub `+`,
+                    pyloudnorm (<= 0.85); with the check too (report). `--peer-only` runs this alone
 3. unchanged        re-render with nothing changed / cold render (<= 0.05); with --force (the fixed
                     cost of any re-render: parse, plan, mix, master, export, decoded check) / cold
 4. parallelism      cold --jobs 1 / cold --jobs 2, and --jobs 2 with 2 threads per worker / 1 thread
@@ -52,11 +53,26 @@ def timed(fn, *args, **kwargs):
 
 
 def render(script: Path, out: Path, cache: Path, jobs: int | None = None, cast: Path | None = None,
-           force: bool = False, threads: int | None = None):
+           force: bool = False, threads: int | None = None, check: bool = True):
+    from radioplay.check.stage import CheckOptions
     from radioplay.pipeline import RenderOptions, render as run
 
     return run(script, RenderOptions(output=out, cache=cache, jobs=jobs, cast=cast, force=force,
-                                     threads=threads))
+                                     threads=threads, check=CheckOptions(enabled=check)))
+
+
+def peer_figures(script: Path, work: Path, cast: Path | None) -> list[tuple[str, float, str]]:
+    """Figure 2 alone: cold renders with and without the check against the naive pipeline, which
+    checks nothing (issue 14 compares it with --no-check)."""
+    unchecked, _ = timed(render, script, work / "nocheck.mp3", work / "nocheck-cache", 2, cast, check=False)
+    print(f"cold render --jobs 2 --no-check {unchecked:8.2f} s", flush=True)
+    naive = naive_pipeline(script, work / "naive-cache", cast, work / "naive.wav")
+    print(f"naive pipeline (line by line)   {naive:8.2f} s", flush=True)
+    checked, result = timed(render, script, work / "checked.mp3", work / "checked-cache", 2, cast)
+    print(f"cold render --jobs 2 (check)    {checked:8.2f} s   stages {json.dumps(result.report['seconds'])}",
+          flush=True)
+    return [("cold render --no-check / naive pipeline", unchecked / naive, "<= 0.85"),
+            ("cold render with the check / naive pipeline", checked / naive, "report")]
 
 
 def pure_engine_seconds(script: Path, cache: Path, cast: Path | None) -> float:
@@ -216,6 +232,8 @@ def main() -> None:
     parser.add_argument("--skip-peer", action="store_true", help="leave out the naive pipeline")
     parser.add_argument("--skip-edits", action="store_true", help="leave out the edits anywhere")
     parser.add_argument("--overhead", action="store_true", help="also time the engines in a plain loop")
+    parser.add_argument("--peer-only", action="store_true",
+                        help="only figure 2: cold renders with and without the check against the naive pipeline")
     args = parser.parse_args()
     if not args.script.exists():
         raise SystemExit(f"bench: no script at {args.script}")
@@ -225,6 +243,10 @@ def main() -> None:
     try:
         script = work / "script.md"
         shutil.copy(args.script, script)
+        if args.peer_only:
+            for name, value, goal in peer_figures(script, work, args.cast):
+                print(f"{value:7.3f}  {name:58s} goal {goal}")
+            return
 
         whole = whole_speech_render(args.whole_speech, script, work, args.cast)
         print(f"whole-speech render @{args.whole_speech}  {whole['seconds']:8.2f} s   "
@@ -242,9 +264,7 @@ def main() -> None:
         cold, episode, cache = cold2, work / "ep2.mp3", work / "cache2"  # the default: one job per core
 
         if not args.skip_peer:
-            naive = naive_pipeline(script, work / "naive-cache", args.cast, work / "naive.wav")
-            print(f"naive pipeline (line by line) {naive:8.2f} s", flush=True)
-            figures.append(("cold render / naive pipeline", cold / naive, "<= 0.85"))
+            figures += peer_figures(script, work, args.cast)
         same, same_result = timed(render, script, episode, cache, None, args.cast)
         print(f"unchanged (up to date)        {same:8.2f} s   synthesized {same_result.report['synthesized']}")
         remix, remix_result = timed(render, script, episode, cache, None, args.cast, force=True)
