@@ -18,7 +18,7 @@ from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Iterator
 
-from radioplay import JSON_SCHEMA
+from radioplay import JSON_SCHEMA, code_digest
 from radioplay.cache import TakeStore, default_cache_dir
 from radioplay.config import Production, script_sounds
 from radioplay.check.stage import CheckOptions
@@ -253,17 +253,6 @@ def render_key(prepared: Prepared) -> str:
         "options": settings,
     }
     return hashlib.sha256(json.dumps(identity, sort_keys=True, default=str).encode()).hexdigest()
-
-
-def code_digest() -> str:
-    """radioplay's own source: a change to the mixer or master must not reuse old outputs."""
-    h = hashlib.sha256()
-    root = Path(__file__).parent
-    for path in sorted(root.rglob("*")):
-        if path.suffix in (".py", ".toml"):
-            h.update(str(path.relative_to(root)).encode())
-            h.update(path.read_bytes())
-    return h.hexdigest()
 
 
 def execute(prepared: Prepared, on_take: ProgressCallback | None = None,

@@ -1,4 +1,4 @@
-"""radioplay's records beside what it publishes.
+"""radioplay's records beside what it publishes, and the lock that guards them.
 
 - The up-to-date manifest (`.EPISODE.radioplay.json` beside the episode): the render key and the
   sha256 of every file of the published set, so an unchanged render can say "up to date".
@@ -10,13 +10,36 @@ Both are read defensively: a missing, unreadable or wrongly shaped record counts
 
 from __future__ import annotations
 
+import contextlib
 import json
 from dataclasses import dataclass, field
 from pathlib import Path
-from typing import Iterable, Mapping
+from typing import Iterable, Iterator, Mapping
 
-from radioplay.io import sha256_file, write_text_atomic
-from radioplay.publish.outputs import STEMS_MANIFEST, OutputConflictError, OutputSet
+from radioplay.errors import ExportError
+from radioplay.io import check_writable, sha256_file, write_text_atomic
+from radioplay.publish.outputs import STEMS_LOCK, STEMS_MANIFEST, OutputConflictError, OutputSet
+
+LOCK_TIMEOUT_S = 600.0
+"""How long a render waits for another one publishing to the same output."""
+
+
+@contextlib.contextmanager
+def output_lock(outputs: OutputSet) -> Iterator[None]:
+    """Hold the output's lock (and the stems folder's), in a fixed order."""
+    from filelock import FileLock, Timeout
+
+    paths = [outputs.lock] + ([outputs.stems_dir / STEMS_LOCK] if outputs.stems_dir else [])
+    with contextlib.ExitStack() as held:
+        for path in paths:
+            check_writable(path)
+            try:
+                held.enter_context(FileLock(str(path), timeout=LOCK_TIMEOUT_S))
+            except Timeout:
+                raise ExportError(f"{path}: another render has been publishing to this output for "
+                                  f"{LOCK_TIMEOUT_S:.0f} s; try again when it has finished") from None
+        yield
+
 
 SCHEMA = 1
 REPORT_NUMBERS = ("audio_seconds", "loudness", "true_peak")
@@ -53,8 +76,6 @@ def read_up_to_date(path: Path) -> UpToDateManifest | None:
 def up_to_date_report(outputs: OutputSet, key: str) -> dict | None:
     """The recorded report when the last render to these outputs had this key and every file it
     published (the episode and sidecars at least) is still there, unchanged."""
-    from radioplay.publish.publication import output_lock
-
     with output_lock(outputs):
         manifest = read_up_to_date(outputs.manifest)
         if manifest is None or manifest.key != key:

@@ -21,31 +21,10 @@ from typing import Iterator, Mapping
 
 import numpy as np
 
-from radioplay.errors import ExportError, failure
+from radioplay.errors import failure
 from radioplay.io import check_writable, finish_partial, new_partial, remove_stale_partials, sha256_file
-from radioplay.publish.manifest import StemsManifest, write_up_to_date
-from radioplay.publish.outputs import STEMS_LOCK, OutputSet
-
-LOCK_TIMEOUT_S = 600.0
-"""How long a render waits for another one publishing to the same output."""
-
-
-@contextlib.contextmanager
-def output_lock(outputs: OutputSet) -> Iterator[None]:
-    """Hold the output's lock (and the stems folder's), in a fixed order."""
-    from filelock import FileLock, Timeout
-
-    paths = [outputs.lock] + ([outputs.stems_dir / STEMS_LOCK] if outputs.stems_dir else [])
-    with contextlib.ExitStack() as held:
-        for path in paths:
-            check_writable(path)
-            try:
-                held.enter_context(FileLock(str(path), timeout=LOCK_TIMEOUT_S))
-            except Timeout:
-                raise ExportError(f"{path}: another render has been publishing to this output for "
-                                  f"{LOCK_TIMEOUT_S:.0f} s; try again when it has finished") from None
-        yield
-
+from radioplay.publish.manifest import StemsManifest, output_lock, write_up_to_date
+from radioplay.publish.outputs import OutputSet
 
 class Publication:
     """Files staged beside their destinations, published together by `commit`."""
@@ -78,7 +57,7 @@ class Publication:
         try:
             tmp = new_partial(dest)
         except OSError as exc:
-            raise ExportError(f"{dest}: cannot write in {dest.parent}: {exc.strerror or exc}") from exc
+            raise failure(exc, dest) from exc
         self._staged[dest] = tmp
         return tmp
 

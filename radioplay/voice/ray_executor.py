@@ -29,10 +29,9 @@ STALL_TIMEOUT_S = 600.0
 def code_identity() -> str:
     """radioplay's version and a digest of its source: driver and workers must run the same code,
     or a cluster take could differ from a local one."""
-    import radioplay
-    from radioplay.pipeline import code_digest
+    from radioplay import __version__, code_digest
 
-    return f"radioplay {radioplay.__version__} ({code_digest()[:12]})"
+    return f"radioplay {__version__} ({code_digest()[:12]})"
 
 
 class TakeWorker:
