@@ -20,9 +20,10 @@ import time
 from pathlib import Path
 
 import numpy as np
+from wer import word_errors  # bench/wer.py, beside this script
 
 REPO = Path(__file__).resolve().parents[1]
-SEED = REPO.parent.parent / "shared" / "seeds" / "000_bce81a884f985e50.txt"
+SEED = REPO.parent / "shared" / "seeds" / "000_bce81a884f985e50.txt"
 
 
 def _norm(text: str) -> list[str]:
@@ -30,15 +31,6 @@ def _norm(text: str) -> list[str]:
 
     text = normalize(text).lower().replace("-", " ").replace("—", " ").replace("–", " ")
     return [w.strip("'") for w in re.findall(r"[a-z']+", text) if w.strip("'")]
-
-
-def _edits(ref: list[str], hyp: list[str]) -> int:
-    row = list(range(len(hyp) + 1))
-    for i, r in enumerate(ref, 1):
-        prev, row[0] = row[0], i
-        for j, h in enumerate(hyp, 1):
-            prev, row[j] = row[j], min(row[j] + 1, row[j - 1] + 1, prev + (r != h))
-    return row[-1]
 
 
 def independent_wer(episode: Path) -> tuple[float, list[tuple[float, str, str]]]:
@@ -61,7 +53,7 @@ def independent_wer(episode: Path) -> tuple[float, list[tuple[float, str, str]]]
         segments, _ = model.transcribe(clip, language="en", beam_size=5, condition_on_previous_text=False)
         heard = " ".join(s.text for s in segments)
         ref, hyp = _norm(cue.text), _norm(heard)
-        e = _edits(ref, hyp)
+        e = word_errors(ref, hyp)
         errors, total = errors + e, total + len(ref)
         lines.append((e / max(1, len(ref)), cue.text, heard.strip()))
     return errors / max(1, total), lines

@@ -30,6 +30,7 @@ import time
 from pathlib import Path
 
 import numpy as np
+from wer import word_errors  # bench/wer.py, beside this script
 
 REPO = Path(__file__).resolve().parents[1]
 SEED = REPO.parent / "shared" / "seeds" / "000_bce81a884f985e50.txt"
@@ -98,13 +99,7 @@ def words_of(text: str) -> list[str]:
 
 
 def word_error_rate(reference: list[str], heard: list[str]) -> float:
-    """Word-level Levenshtein distance over the reference's length."""
-    row = list(range(len(heard) + 1))
-    for i, word in enumerate(reference, 1):
-        previous, row[0] = row[0], i
-        for j, other in enumerate(heard, 1):
-            previous, row[j] = row[j], min(row[j] + 1, row[j - 1] + 1, previous + (word != other))
-    return row[-1] / max(len(reference), 1)
+    return word_errors(reference, heard) / max(len(reference), 1)
 
 
 def unison_intelligibility(recognizer: Recognizer, stems: dict, rate: int, cue, timing, index: int,

@@ -28,7 +28,7 @@ from pathlib import Path
 
 import numpy as np
 
-SEED = Path("/work/shared/seeds/000_bce81a884f985e50.txt")
+SEED = Path(__file__).resolve().parents[2] / "shared" / "seeds" / "000_bce81a884f985e50.txt"
 GOAL_PITCH_DIFFERENCE = 0.30
 GOAL_WER = 0.40
 RECOGNIZER_RATE = 16_000
