@@ -30,7 +30,6 @@ from radioplay.values import Rule
 SUPPORTED_SUFFIXES = (".wav", ".flac", ".mp3", ".ogg", ".opus", *MP4_SUFFIXES)
 OPUS_RATE = 48_000
 """Opus encodes at 48 kHz (or 8/12/16/24 kHz); podcasts use 48 kHz."""
-DEFAULT_MP3_KBPS = 128
 MP3_DEFAULT_VBR = "V2"
 """LAME's standard VBR preset: measured on the seed, it decodes within 0.01 LU of the master."""
 MP3_KBPS_RANGE = {32_000: (32, 320), 16_000: (8, 160), 0: (8, 64)}
@@ -237,11 +236,6 @@ def _chapter_clock(seconds: float) -> str:
 
 MP3_KBPS = (32, 40, 48, 56, 64, 80, 96, 112, 128, 160, 192, 224, 256, 320)
 """The CBR bitrates LAME offers (through pedalboard)."""
-
-
-def _default_mp3_kbps(rate: int) -> int:
-    """128 kbps, or the highest rate that the MPEG version for `rate` allows when that is lower."""
-    return min(DEFAULT_MP3_KBPS, next(r for floor, r in MP3_KBPS_RANGE.items() if rate >= floor)[1])
 
 
 def check_mp3_bitrate(kbps: int, rate: int) -> None:
