@@ -26,17 +26,38 @@ CONFIG = json.dumps({"audio": {"sample_rate": 22050}}).encode()
 
 
 class _Server:
+    """Serves a folder as Hugging Face serves piper-voices: a large (.onnx) file's URL answers with a
+    redirect to the file that names its sha256 in `X-Linked-Etag` (`linked` overrides it by path)."""
+
     def __init__(self, root):
         self.paths: list[str] = []
+        self.linked: dict[str, str] = {}
         server = self
 
         class Handler(SimpleHTTPRequestHandler):
             def log_message(self, *args):
                 pass
 
+            def do_HEAD(self):
+                if not self._redirected():
+                    super().do_HEAD()
+
             def do_GET(self):
                 server.paths.append(self.path)
-                super().do_GET()
+                if not self._redirected():
+                    super().do_GET()
+
+            def _redirected(self) -> bool:
+                if not self.path.endswith(".onnx"):
+                    return False
+                file = root / self.path.lstrip("/")
+                sha256 = server.linked.get(self.path) or hashlib.sha256(file.read_bytes()).hexdigest()
+                self.send_response(302)
+                self.send_header("Location", self.path + "?download=true")
+                self.send_header("X-Linked-Etag", f'"{sha256}"')
+                self.send_header("Content-Length", "0")
+                self.end_headers()
+                return True
 
         self.httpd = ThreadingHTTPServer(("127.0.0.1", 0), partial(Handler, directory=str(root)))
         self.url = f"http://127.0.0.1:{self.httpd.server_port}"
@@ -53,9 +74,9 @@ def site(tmp_path, monkeypatch):
     (root / FOLDER).mkdir(parents=True)
     (root / FOLDER / f"{VOICE}.onnx").write_bytes(MODEL)
     (root / FOLDER / f"{VOICE}.onnx.json").write_bytes(CONFIG)
+    # upstream's voices.json gives an md5 only
     catalogue = {VOICE: {"key": VOICE, "files": {
-        f"{FOLDER}/{VOICE}.onnx": {"size_bytes": len(MODEL), "sha256": hashlib.sha256(MODEL).hexdigest()},
-        # upstream's voices.json gives an md5 only
+        f"{FOLDER}/{VOICE}.onnx": {"size_bytes": len(MODEL), "md5_digest": hashlib.md5(MODEL).hexdigest()},
         f"{FOLDER}/{VOICE}.onnx.json": {"size_bytes": len(CONFIG), "md5_digest": hashlib.md5(CONFIG).hexdigest()},
         f"{FOLDER}/MODEL_CARD": {"size_bytes": 1, "md5_digest": "0" * 32}}}}
     (root / "voices.json").write_text(json.dumps(catalogue), encoding="utf-8")
@@ -81,19 +102,31 @@ def test_piper_voice_fetched_verified_and_reused(site, tmp_path):
     assert model == tmp_path / "models" / "voices" / "piper" / f"{VOICE}.onnx"
     assert model.read_bytes() == MODEL and config.read_bytes() == CONFIG
     assert (model.parent / f"{VOICE}.onnx.sha256").read_text().strip() == hashlib.sha256(MODEL).hexdigest()
-    assert server.paths == ["/voices.json", f"/{FOLDER}/{VOICE}.onnx", f"/{FOLDER}/{VOICE}.onnx.json"]
+    onnx = f"/{FOLDER}/{VOICE}.onnx"
+    assert server.paths == ["/voices.json", onnx, f"{onnx}?download=true", f"{onnx}.json"]
     engine.check_voice(VOICE)
     assert PiperEngine().model_files(VOICE) == [model, config]
-    assert len(server.paths) == 3  # reused: no request at all
+    assert len(server.paths) == 4  # reused: no request at all
     model.write_bytes(b"damaged")  # a file that no longer matches is fetched again
     assert PiperEngine().model_files(VOICE)[0].read_bytes() == MODEL
-    assert len(server.paths) == 6
+    assert len(server.paths) == 8
 
 
-def test_wrong_sha256_is_refused(site, tmp_path):
-    _, root = site
-    (root / FOLDER / f"{VOICE}.onnx").write_bytes(MODEL + b"tampered")
+def test_the_model_is_verified_by_the_sha256_hugging_face_names(site, tmp_path):
+    """The md5 in the catalogue matches, but the sha256 in the redirect's X-Linked-Etag does not."""
+    server, _ = site
+    server.linked[f"/{FOLDER}/{VOICE}.onnx"] = hashlib.sha256(b"another model").hexdigest()
     with pytest.raises(EngineError, match=r"sha256 is [0-9a-f]{64}, not the catalogue's .*: refused"):
+        PiperEngine().check_voice(VOICE)
+    assert downloads.linked_sha256(f"{server.url}/{FOLDER}/{VOICE}.onnx") == hashlib.sha256(b"another model").hexdigest()
+    assert downloads.linked_sha256(f"{server.url}/{FOLDER}/{VOICE}.onnx.json") is None  # a small file: md5 only
+    assert downloads.linked_sha256(f"{closed_port_url()}/x.onnx") is None
+
+
+def test_wrong_digest_is_refused(site, tmp_path):
+    _, root = site
+    (root / FOLDER / f"{VOICE}.onnx").write_bytes(MODEL + b"tampered")  # its linked sha256 says so too
+    with pytest.raises(EngineError, match=r"md5 is [0-9a-f]{32}, not the catalogue's .*: refused"):
         PiperEngine().check_voice(VOICE)
     piper_dir = tmp_path / "models" / "voices" / "piper"
     assert not (piper_dir / f"{VOICE}.onnx").exists()

@@ -2,8 +2,10 @@
 (`en_GB-alan-medium`) and Kokoro's English voices (`af_heart`, ...).
 
 Nothing here runs unless a cast names such a voice: the bundled voices need no network. A fetched
-file is checked against the digest its catalogue gives (sha256; Piper's upstream voices.json gives
-only an md5, which is then checked), written atomically into the voice folder with a `.sha256`
+file is checked against the sha256 its catalogue gives. Piper's upstream voices.json gives only an
+md5, so for its files the sha256 comes from Hugging Face, which names a large (LFS) file's sha256 in
+the `X-Linked-Etag` header of its redirect; both digests are then checked. A file with neither (the
+small JSON configs, stored in git rather than LFS) is checked by its md5. It is written atomically into the voice folder with a `.sha256`
 beside it, and reused from there without the network while it still matches. Any network error
 becomes an EngineError that names the URL to fetch and the file to put it in; a file put there by
 hand is taken as it is (and checked against the sha256 when one is known offline, as for Kokoro's).
@@ -79,7 +81,8 @@ def piper_voice(name: str) -> tuple[Path, Path]:
     for path, facts in entry.get("files", {}).items():
         if path.endswith((".onnx", ".onnx.json")):
             target = model if path.endswith(".onnx") else config
-            fetch(urljoin(catalogue_url, path), target, sha256=facts.get("sha256"), md5=facts.get("md5_digest"))
+            url = urljoin(catalogue_url, path)
+            fetch(url, target, sha256=facts.get("sha256") or linked_sha256(url), md5=facts.get("md5_digest"))
     if not (model.is_file() and config.is_file()):
         raise EngineError(f"piper catalogue entry {name!r} lists no .onnx and .onnx.json files")
     return model, config
@@ -107,10 +110,11 @@ def kokoro_voices_file(fetch_missing: bool = True) -> Path | None:
 
 
 def fetch(url: str, target: Path, *, sha256: str | None = None, md5: str | None = None) -> Path:
-    """Download `url` to `target`, refusing it unless it matches `sha256` (or else `md5`)."""
-    if not sha256 and not md5:
+    """Download `url` to `target`, refusing it unless it matches `sha256` and `md5`, each one given."""
+    expected = {name: value.lower() for name, value in (("sha256", sha256), ("md5", md5)) if value}
+    if not expected:
         raise EngineError(f"{url}: the catalogue gives no digest for it, so it is not fetched")
-    digest = hashlib.sha256() if sha256 else hashlib.md5()
+    digests = [hashlib.new(name) for name in expected]
     with atomic_path(target) as tmp, open(tmp, "wb") as out:  # a refused or cut-off file never lands
         try:
             response = _open(url)
@@ -124,13 +128,38 @@ def fetch(url: str, target: Path, *, sha256: str | None = None, md5: str | None 
                     raise _offline(target.name, [(url, target)], exc) from None
                 if not block:
                     break
-                digest.update(block)
+                for digest in digests:
+                    digest.update(block)
                 out.write(block)
-        if digest.hexdigest() != (sha256 or md5).lower():
-            raise EngineError(f"{url}: downloaded file's {digest.name} is {digest.hexdigest()}, not the "
-                              f"catalogue's {(sha256 or md5).lower()}: refused")
+        for digest in digests:
+            if digest.hexdigest() != expected[digest.name]:
+                raise EngineError(f"{url}: downloaded file's {digest.name} is {digest.hexdigest()}, not the "
+                                  f"catalogue's {expected[digest.name]}: refused")
     target.with_name(target.name + ".sha256").write_text(sha256_file(target) + "\n", encoding="utf-8")
     return target
+
+
+def linked_sha256(url: str) -> str | None:
+    """The sha256 that Hugging Face gives for a large file in the `X-Linked-Etag` header of the
+    redirect from its `resolve` URL (None where the server names none, or cannot be reached: the
+    download that follows reports that)."""
+    import urllib.error
+    import urllib.request
+
+    class KeepRedirect(urllib.request.HTTPRedirectHandler):
+        def redirect_request(self, *args, **kwargs):
+            return None  # the header is on the redirect itself, not on the file it leads to
+
+    request = urllib.request.Request(url, method="HEAD")
+    try:
+        with urllib.request.build_opener(KeepRedirect).open(request, timeout=TIMEOUT_SECONDS) as response:
+            headers = response.headers
+    except urllib.error.HTTPError as answer:  # the 302 arrives as an "error" once redirects are kept
+        headers = answer.headers
+    except OSError:
+        return None
+    etag = (headers.get("X-Linked-Etag") or "").strip().removeprefix("W/").strip('"').lower()
+    return etag if re.fullmatch(r"[0-9a-f]{64}", etag) else None
 
 
 def _verified(path: Path, sha256: str | None = None) -> bool:
