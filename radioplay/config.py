@@ -23,7 +23,7 @@ from radioplay.values import Rule, unknown_key_message
 
 if TYPE_CHECKING:
     from radioplay.model import Script
-    from radioplay.voice.cast import TomlSource
+    from radioplay.tomlsource import TomlSource
 
 COVER_FORMATS = {"JPEG": "image/jpeg", "PNG": "image/png"}
 COVER_MAX_BYTES = 10 * 1024 * 1024

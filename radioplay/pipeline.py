@@ -31,7 +31,8 @@ from radioplay.parse import load_script
 from radioplay.parse.api import FORMATS
 from radioplay.publish.audio import SUPPORTED_SUFFIXES, check_encoding
 from radioplay.publish.delivery import CODEC_HEADROOM_DB, deliver_lossy, is_lossy
-from radioplay.publish.outputs import OutputSet, checked_outputs
+from radioplay.publish.outputs import OutputSet
+from radioplay.publish.publication import Publication, checked_outputs
 from radioplay.values import Rule
 from radioplay.voice.cast import load_config
 from radioplay.voice.cast_file import cast_beside
@@ -338,7 +339,6 @@ def finish(prepared: Prepared, takes: list[Take], key: str, started: float) -> R
     `key` is its render_key, `started` when its render began (perf_counter)."""
     from radioplay.master import master_stream
     from radioplay.mix import chapter_timings, cue_timings
-    from radioplay.publish.publication import Publication
 
     options, seconds = prepared.options, prepared.seconds
     t = time.perf_counter()

@@ -178,7 +178,7 @@ def test_ducking_looks_ahead_and_releases():
 def test_production_beds_are_checked_with_their_position(tmp_path):
     from radioplay.config import read_production
     from radioplay.errors import CastError
-    from radioplay.voice.cast import TomlSource
+    from radioplay.tomlsource import TomlSource
 
     write_tone(tmp_path / "theme.wav", 0.5)
     source = TomlSource("[production]\n", str(tmp_path / "show.toml"))

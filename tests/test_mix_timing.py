@@ -9,7 +9,7 @@ from radioplay.config import read_timing
 from radioplay.errors import CastError
 from radioplay.mix import Timing, chapter_timings, cue_timings, mix
 from radioplay.model import Audio, Chapter, ChapterTiming, Delivery, Take
-from radioplay.voice.cast import TomlSource
+from radioplay.tomlsource import TomlSource
 from radioplay.voice.engines.tone import tone_length
 from tests.test_mix_fixtures import (RATE, cast, identity, line, placement, script, seconds, stage,
                                tone_takes)

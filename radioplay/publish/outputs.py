@@ -155,9 +155,6 @@ def check_outputs(outputs: OutputSet, inputs: dict[Path, str]) -> None:
     if outputs.stems_dir is not None:
         if outputs.stems_dir.exists() and not outputs.stems_dir.is_dir():
             raise OutputConflictError(f"{outputs.stems_dir}: is a file; --stems needs a folder")
-        from radioplay.publish.manifest import StemsManifest
-
-        StemsManifest.read(outputs.stems_dir).check_owned(outputs.stem_names)
     for path, _ in files:
         if path.parent != outputs.stems_dir:  # the stems folder is made when its stems are written
             check_writable(path)
@@ -172,14 +169,3 @@ def file_identity(path: Path) -> object:
     except OSError:
         return ("path", real)
     return ("inode", st.st_dev, st.st_ino)
-
-
-
-def checked_outputs(episode: Path, script: Script, config: CastConfig, sfx: Mapping[str, Path],
-                    options) -> OutputSet:
-    """The outputs of a render with `options` (a RenderOptions: report, timeline, stems, cast,
-    directions), refused with OutputConflictError when one would overwrite an input or another."""
-    outputs = plan_outputs(episode, script, config.production.beds, report=options.report,
-                           timeline=options.timeline, stems=options.stems)
-    check_outputs(outputs, input_files(script, config, sfx, cast=options.cast, directions=options.directions))
-    return outputs

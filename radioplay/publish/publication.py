@@ -24,7 +24,19 @@ import numpy as np
 from radioplay.errors import failure
 from radioplay.io import check_writable, finish_partial, new_partial, remove_stale_partials, sha256_file
 from radioplay.publish.manifest import StemsManifest, output_lock, write_up_to_date
-from radioplay.publish.outputs import OutputSet
+from radioplay.publish.outputs import OutputSet, check_outputs, input_files, plan_outputs
+
+def checked_outputs(episode: Path, script, config, sfx: Mapping[str, Path], options) -> OutputSet:
+    """The outputs of a render with `options` (a RenderOptions: report, timeline, stems, cast,
+    directions), refused with OutputConflictError when one would overwrite an input or another, or
+    a file in the stems folder that radioplay did not write."""
+    outputs = plan_outputs(episode, script, config.production.beds, report=options.report,
+                           timeline=options.timeline, stems=options.stems)
+    check_outputs(outputs, input_files(script, config, sfx, cast=options.cast, directions=options.directions))
+    if outputs.stems_dir is not None:
+        StemsManifest.read(outputs.stems_dir).check_owned(outputs.stem_names)
+    return outputs
+
 
 class Publication:
     """Files staged beside their destinations, published together by `commit`."""

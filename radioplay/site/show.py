@@ -52,7 +52,7 @@ def read_show(path: Path) -> Show:
     """A show.toml: the SHOW_KEYS, each checked as the `[production]` key of the same meaning is;
     CastError at the key otherwise. A relative cover is inside the file's folder."""
     from radioplay.mix.sounds import resolve_sound
-    from radioplay.voice.cast import TomlSource
+    from radioplay.tomlsource import TomlSource
 
     source = TomlSource.read(path)
     folder = Path(path).resolve().parent

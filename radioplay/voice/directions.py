@@ -17,7 +17,7 @@ from pathlib import Path
 from typing import Mapping
 
 from radioplay.model import Delivery
-from radioplay.voice.cast import TomlSource
+from radioplay.tomlsource import TomlSource
 
 _FIELDS = ("speed", "pitch", "gain", "pause_before", "unison")
 _LIMITS = {"speed": (0.25, 4.0), "pitch": (-24.0, 24.0), "gain": (-60.0, 24.0), "pause_before": (0.0, 30.0)}
