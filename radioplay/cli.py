@@ -177,14 +177,15 @@ def _error_text(exc: RadioplayError) -> str:
     return str(exc)
 
 
-def _print_diagnostics(diagnostics, strict: bool, quiet: bool = False) -> None:
+def _print_diagnostics(diagnostics, strict: bool, quiet: bool = False,
+                       strict_failure: str = "warning(s) and --strict is set") -> None:
     for d in diagnostics:
         if not quiet or strict or d.severity != "warning":  # under --strict a warning is an error
             print(d.format(), file=sys.stderr)
     if strict:
         warnings = [d for d in diagnostics if d.severity == "warning"]
         if warnings:
-            fail(f"{len(warnings)} warning(s) and --strict is set")
+            fail(f"{len(warnings)} {strict_failure}")
 
 
 FORMAT_HELP = "markdown or fountain (default: by suffix)."
@@ -363,11 +364,8 @@ def _note_auto_cast(names, casting, script: Path) -> None:
 def _print_check(diagnostics, strict: bool, quiet: bool = False) -> None:
     """Lines the check still hears wrongly after their retries: warnings after the render (the episode
     is written either way); --strict makes them an error, exit 2."""
-    for d in diagnostics:
-        if not quiet or strict:
-            print(d.format(), file=sys.stderr)
-    if strict and diagnostics:
-        fail(f"{len(diagnostics)} line(s) may be misread and --strict is set (the episode was written)")
+    _print_diagnostics(diagnostics, strict, quiet,
+                       strict_failure="line(s) may be misread and --strict is set (the episode was written)")
 
 
 def _note_device(prepared) -> None:
