@@ -478,13 +478,14 @@ def inspect(
 ) -> None:
     """Show what will be spoken, by whom, and everything that will not be."""
     from radioplay.parse import load_script
+    from radioplay.mix.spaces import SpaceTable
     from radioplay.parse.report import TABLE_ROWS, print_inspect, write_inspect_json
     from radioplay.voice.directions import DirectionTable
 
     parsed = load_script(script, script_format.value if script_format else None,
                          Limits(script_mb=max_script_mb, cue_words=max_cue_words))
-    table = DirectionTable.load(directions)
-    not_voiced = lambda text: not table.voiced(text)  # noqa: E731
+    table, spaces = DirectionTable.load(directions), SpaceTable.load()
+    not_voiced = lambda text: not table.voiced(text) and not spaces.selects(text)  # noqa: E731
     if as_json:
         write_inspect_json(parsed, sys.stdout, not_voiced=not_voiced, schema=JSON_SCHEMA)
     else:

@@ -115,6 +115,18 @@ class Chapter:
     line: int
 
 
+@dataclass(slots=True)
+class Scene:
+    """A Fountain scene heading ("INT. STONE STAIRWELL - NIGHT"): where the scene's room is chosen."""
+
+    heading: str
+    """As written, without a forced heading's dot or a scene number."""
+    cue: int
+    """Index into Script.cues of the first cue after it."""
+    line: int
+    col: int
+
+
 @dataclass
 class Script:
     title: str | None
@@ -124,6 +136,8 @@ class Script:
     diagnostics: list[Diagnostic] = field(default_factory=list)
     path: str = "<script>"
     format: Literal["markdown", "fountain"] = "markdown"
+    scenes: list[Scene] = field(default_factory=list)
+    """Fountain scene headings, in order (the mixer's rooms: radioplay.mix.spaces)."""
 
     @property
     def lines(self) -> list[Cue]:

@@ -25,6 +25,8 @@ from radioplay.check.stage import CheckOptions
 from radioplay.errors import InputError, RadioplayError
 from radioplay.io import check_writable, write_text_atomic
 from radioplay.limits import Limits, check_episode_length, check_sound_lengths
+from radioplay.mix.space import Heard
+from radioplay.mix.spaces import SpaceTable, hear_script
 from radioplay.mix.timing import Timing
 from radioplay.model import Casting, Diagnostic, Episode, Script, Take, TakeRequest
 from radioplay.parse import load_script
@@ -118,6 +120,8 @@ class Prepared:
     seconds: dict[str, float] = field(default_factory=dict)
     auto_cast: tuple[str, ...] = ()
     """The characters the cast (if any) gave no voice, so the voice pool did."""
+    spaces: dict[tuple[int, int, int], Heard] = field(default_factory=dict)
+    """How each (cue, part, segment) is heard, where not on mic and dry (radioplay.mix.spaces)."""
 
     @property
     def diagnostics(self) -> list[Diagnostic]:
@@ -196,11 +200,13 @@ def prepare(script_path: str | Path, options: RenderOptions | None = None) -> Pr
     store = TakeStore(default_cache_dir(options.cache))
     store.check_writable()
     outputs = checked_outputs(output, script, config, sfx, options)
+    spaces = hear_script(script, config.spaces or SpaceTable.load())
     plan = plan_takes(script, config.casting, directions, registry, store, seed=options.seed)
     prepared = Prepared(script, config.casting, directions, plan, store, registry, settings, options, output,
                         outputs,
                         timing=config.timing, production=config.production,
-                        sounds=(*sfx.values(), *config.production.sound_files()), auto_cast=config.auto_cast)
+                        sounds=(*sfx.values(), *config.production.sound_files()), auto_cast=config.auto_cast,
+                        spaces=spaces)
     prepared.seconds["parse"] = parsed - started
     prepared.seconds["plan"] = time.perf_counter() - parsed
     return prepared
@@ -249,6 +255,7 @@ def render_key(prepared: Prepared) -> str:
         "takes": prepared.plan.keys,
         "script": repr((script.title, script.cues, script.chapters)),
         "deliveries": repr(prepared.plan.deliveries),
+        "spaces": repr(sorted(prepared.spaces.items())),
         "cast": repr((sorted(casting.characters.items()), prepared.timing, prepared.production)),
         "sounds": [prepared.store.file_digest(p) for p in prepared.sounds],
         "options": settings,
@@ -321,7 +328,7 @@ def mix_prepared(prepared: Prepared, takes: list[Take], leveling: str | None = "
     return mix(prepared.script, takes, prepared.casting, prepared.plan.deliveries, prepared.timing,
                sample_rate=prepared.options.sample_rate, channels=1 if prepared.options.mono else 2,
                base_dir=Path(prepared.script.path).parent, beds=prepared.production.beds,
-               silent=prepared.plan.silent, leveling=leveling)
+               silent=prepared.plan.silent, leveling=leveling, spaces=prepared.spaces)
 
 
 def _render(prepared: Prepared, key: str, on_take: ProgressCallback | None,

@@ -27,6 +27,7 @@ from radioplay.mix.levels import (DIALOGUE_LUFS, LEVEL_BY_LINE, LEVELINGS, PEAK_
 from radioplay.mix.dsp import (as_mono, audible_span, db_to_gain, fade_out, pan_gains, resample, rms,
                                stretch_to_length, trim_silence)
 from radioplay.mix.sounds import read_sound, resolve_sound
+from radioplay.mix.space import Heard, place_in_space
 from radioplay.mix.timing import Timing
 from radioplay.mix.unison import warp_onto
 from radioplay.model import Casting, Cue, Delivery, Mix, Placement, Script, Take, TakeLevel
@@ -83,6 +84,8 @@ class _Clip:
     """The sentence as written."""
     silent: bool = False
     """A beat of silence standing for a segment with nothing speakable; it has no placement."""
+    tail: int = 0
+    """Samples of room reverb after the words (radioplay.mix.space): in `samples`, not in its placement."""
 
     @property
     def end(self) -> int:
@@ -364,7 +367,7 @@ def mix(script: Script, takes: Sequence[Take], casting: Casting, deliveries: Seq
         timing: Timing | None = None, sample_rate: int = 44_100, channels: int = 2,
         base_dir: str | os.PathLike | None = None, beds: Beds | None = None,
         silent: Collection[tuple[int, int, int]] = (), leveling: str | None = LEVEL_BY_LINE,
-        dialogue_lufs: float = DIALOGUE_LUFS) -> Mix:
+        dialogue_lufs: float = DIALOGUE_LUFS, spaces: Mapping[tuple[int, int, int], Heard] | None = None) -> Mix:
     """Assemble the episode: every take placed to the sample, panned, gained, in stems.
 
     `takes` holds one take per sentence of each (cue, part, segment) at any rate; a segment's
@@ -376,7 +379,9 @@ def mix(script: Script, takes: Sequence[Take], casting: Casting, deliveries: Seq
 
     `leveling` brings every speech ("line": all its sentence takes with one gain; "sentence": each
     take alone; None: as the engine made it) to `dialogue_lufs` before the cast's and the
-    directions' gains (radioplay.mix.levels).
+    directions' gains (radioplay.mix.levels). `spaces` says how each (cue, part, segment) is
+    heard (radioplay.mix.spaces.hear_script): its clips go through their space and room, and a
+    room's tail rings past the clip's words (the episode's length allows for it).
     """
     if leveling not in LEVELINGS:
         raise ValueError(f"leveling must be one of {LEVELINGS}, got {leveling!r}")
@@ -416,8 +421,10 @@ def mix(script: Script, takes: Sequence[Take], casting: Casting, deliveries: Seq
                      dialogue_lufs)
     layout.run(start)
     clips = layout.clips
-    last_end = max((c.end for c in clips), default=start)
-    length = last_end + seconds(timing.tail)
+    if spaces:
+        place_in_space(clips, spaces, sample_rate, channels)
+    last_end = max((c.end - c.tail for c in clips), default=start)
+    length = max([last_end + seconds(timing.tail)] + [c.end for c in clips])
     outro_start = 0
     if outro is not None:
         outro_start = max(len(intro) if intro is not None else 0, last_end - seconds(beds.outro_overlap))
@@ -428,7 +435,7 @@ def mix(script: Script, takes: Sequence[Take], casting: Casting, deliveries: Seq
     if beds is not None:
         bed = _BedTimeline(beds, timeline, intro, outro, outro_start, length, sample_rate, channels,
                            bed_folder, bed_place)
-    placements = [Placement(c.cue, c.part, c.segment, c.stem, c.start, c.end, c.sentence, c.text)
+    placements = [Placement(c.cue, c.part, c.segment, c.stem, c.start, c.end - c.tail, c.sentence, c.text)
                   for c in clips if not c.silent]
     return Mix(sample_rate=sample_rate, placements=placements, source=_MixSource(timeline, bed),
                stems=_Stems(timeline, bed, script.speakers()))

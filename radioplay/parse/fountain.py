@@ -12,7 +12,7 @@ import re
 from dataclasses import dataclass
 from typing import Iterator
 
-from radioplay.model import Chapter, Cue, Script, Segment
+from radioplay.model import Chapter, Cue, Scene, Script, Segment
 from radioplay.parse.speech import Findings, SpeechBuilder, direction_cue, make_line_cue, source_text, tidy
 
 _TITLE_KEY = re.compile(r"([A-Za-z][A-Za-z0-9 _-]*):(.*)")
@@ -59,6 +59,7 @@ class FountainParser(Findings):
         self.fast_paths = fast_paths
         self.cues: list[Cue] = []
         self.chapters: list[Chapter] = []
+        self.scenes: list[Scene] = []
         self.title: str | None = None
         self.last_speakers: tuple[str, ...] | None = None
         self.last_extensions: tuple[str, ...] = ()
@@ -209,7 +210,7 @@ class FountainParser(Findings):
         self.unspoken.sort(key=lambda u: (u.line, u.col))
         self.diagnostics.sort(key=lambda d: (d.line, d.col))
         return Script(title=self.title, cues=self.cues, chapters=kept, unspoken=self.unspoken,
-                      diagnostics=self.diagnostics, path=self.path, format="fountain")
+                      diagnostics=self.diagnostics, path=self.path, format="fountain", scenes=self.scenes)
 
     def block(self, block: list[_Line]) -> None:
         text = block[0].text
@@ -233,6 +234,7 @@ class FountainParser(Findings):
             elif self.is_scene_heading(text):
                 title = _SCENE_NUMBER.sub("", text[1:] if text.startswith(".") else text).strip()
                 self.chapter(strip_emphasis(title), first, "a scene heading")
+                self.scenes.append(Scene(strip_emphasis(title), len(self.cues), first.number, first.col))
             elif text.startswith(">") and text.endswith("<") and len(text) > 1:
                 self.element("centered", text[1:-1].strip(), first)
             elif text.startswith(">"):

@@ -26,6 +26,7 @@ from typing import Iterable, Mapping
 
 from radioplay.config import Production, read_production, read_timing
 from radioplay.errors import EngineError, RadioplayError
+from radioplay.mix.spaces import SpaceTable
 from radioplay.mix.timing import Timing
 from radioplay.model import Casting, Diagnostic, Script, VoiceSpec
 from radioplay.tomlsource import TomlSource
@@ -33,7 +34,8 @@ from radioplay.values import Rule, did_you_mean, unknown_key_message
 from radioplay.voice.engines.base import Engine, EngineOption, EngineRegistry
 from radioplay.voice.lexicon import entry_problem, merge_lexicons
 
-TOP_LEVEL_TABLES = ("characters", "defaults", "lexicon", "timing", "production", "autocast")
+TOP_LEVEL_TABLES = ("characters", "defaults", "lexicon", "timing", "production", "autocast", "spaces", "rooms",
+                    "scenes")
 VOICE_KEYS = ("speed", "pitch", "gain")
 CHARACTER_KEYS = ("engine", "voice", "speed", "pitch", "gain", "pan", "lexicon", "gender")
 """A character's own keys; any other key is an option of its engine (EngineOption)."""
@@ -300,6 +302,8 @@ class CastConfig:
     production: Production = field(default_factory=Production)
     auto_cast: tuple[str, ...] = ()
     """The characters whose voice came from the pool: the cast file named no voice for them."""
+    spaces: SpaceTable | None = None
+    """The spaces table (radioplay.mix.spaces) with the cast's [spaces], [rooms] and [scenes]; None: the built-in one."""
 
 
 # --------------------------------------------------------------------------- load_cast
@@ -473,7 +477,10 @@ def load_config(path: Path | None, script: Script, registry: EngineRegistry,
     casting = Casting(characters=characters, lexicon=lexicon, diagnostics=diagnostics,
                       path=str(path) if path is not None else None)
     auto_cast = tuple(name for name in script.speakers() if name not in explicit)
-    return CastConfig(casting, Timing(**timing), user.production if user else Production(), auto_cast)
+    spaces = SpaceTable.load()
+    if user is not None:
+        spaces = spaces.extended(user.source)
+    return CastConfig(casting, Timing(**timing), user.production if user else Production(), auto_cast, spaces)
 
 
 def _first_voice(engine: str, pool: list[_PoolVoice], used: set[tuple[str, str]],

@@ -1,7 +1,8 @@
 """A deterministic, dependency-free test engine.
 
 Each voice is a sine tone; the take's length follows the text exactly, so tests can assert the
-mixer's timing to the sample (cast options: `sample_rate`, and `amplitude`, the sine's peak, default 0.5):
+mixer's timing to the sample (cast options: `sample_rate`; `amplitude`, the peak, default 0.5; and
+`wave`, "sine" or "buzz": a band-limited sawtooth, whose harmonics reach 10 kHz, for tests of filters):
 
     samples = round(sample_rate * (BASE_SECONDS + SECONDS_PER_CHAR * len(text)) / speed)
 
@@ -32,7 +33,11 @@ VOICE_HZ = {"low": 110.0, "mid": 220.0, "high": 440.0, "alto": 330.0}
 VOICE_GENDER = {"low": "male", "mid": "male", "high": "female", "alto": "female"}
 DELAY_ENV = "RADIOPLAY_TONE_DELAY"
 OPTIONS = (EngineOption("sample_rate", Rule((int,), 8_000, 192_000), "Hz of the tones it returns"),
-           EngineOption("amplitude", Rule((float,), 0.0, 1.0), "peak of the sine (tests of levels)"))
+           EngineOption("amplitude", Rule((float,), 0.0, 1.0), "peak of the sine (tests of levels)"),
+           EngineOption("wave", Rule((str,)), "sine (default) or buzz: a sawtooth with harmonics up to 10 kHz "
+                        "(tests of filters)"))
+WAVES = ("sine", "buzz")
+BUZZ_TOP_HZ = 10_000.0
 
 
 def tone_length(text: str, speed: float = 1.0, sample_rate: int = DEFAULT_RATE) -> int:
@@ -64,6 +69,9 @@ class ToneEngine:
     def check_voice(self, voice: str, options: Mapping[str, object] | None = None) -> None:
         if voice not in VOICE_HZ:
             raise EngineError(f"tone engine has no voice {voice!r} (voices: {', '.join(VOICE_HZ)})")
+        wave = (options or {}).get("wave", "sine")
+        if wave not in WAVES:
+            raise EngineError(f"tone engine has no wave {wave!r} (waves: {', '.join(WAVES)})")
 
     def model_files(self, voice: str) -> list[Path]:
         return []
@@ -73,12 +81,19 @@ class ToneEngine:
 
     def synthesize(self, text: str, spec: VoiceSpec, speed: float, seed: int) -> Audio:
         refuse_unknown_options(self, spec)
-        self.check_voice(spec.voice)
+        self.check_voice(spec.voice, dict(spec.options))
         time.sleep(self.delay)
         rate = int(spec.option("sample_rate", DEFAULT_RATE))
         n = tone_length(text, speed, rate)
         hz = VOICE_HZ[spec.voice]  # pitch shifting is the synthesis stage's job, for every engine
         t = np.arange(n, dtype=np.float64) / rate
         amplitude = float(spec.option("amplitude", AMPLITUDE))
-        samples = (amplitude * np.sin(2 * np.pi * hz * t)).astype(np.float32)
+        if spec.option("wave", "sine") == "buzz":
+            # 1/k harmonics up to BUZZ_TOP_HZ (and below Nyquist): a sawtooth without aliasing
+            top = int(min(BUZZ_TOP_HZ, 0.45 * rate) // hz)
+            wave = sum(np.sin(2 * np.pi * k * hz * t) / k for k in range(1, top + 1))
+            peak = float(np.abs(wave).max()) if n else 0.0
+            samples = (amplitude * wave / (peak or 1.0)).astype(np.float32)
+        else:
+            samples = (amplitude * np.sin(2 * np.pi * hz * t)).astype(np.float32)
         return Audio(samples, rate)
