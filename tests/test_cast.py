@@ -290,7 +290,7 @@ def test_no_usable_pool_voice_is_a_clear_error(tmp_path, registry):
 # --------------------------------------------------------------------------- the shipped files
 
 
-@pytest.mark.parametrize("name", ["default.toml", "directions.toml"])
+@pytest.mark.parametrize("name", ["default.toml", "directions.toml", "spaces.toml"])
 def test_package_copies_match_voices_folder(name):
     assert (REPO / "voices" / name).read_bytes() == (REPO / "radioplay" / "voice" / name).read_bytes()
 
