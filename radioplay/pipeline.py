@@ -26,7 +26,7 @@ from radioplay.errors import InputError, RadioplayError
 from radioplay.io import check_writable, write_text_atomic
 from radioplay.limits import Limits, check_episode_length, check_sound_lengths
 from radioplay.mix.space import Heard
-from radioplay.mix.spaces import SpaceTable, hear_script
+from radioplay.mix.spaces import SpaceTable, hear_script, off_mic_cues
 from radioplay.mix.timing import Timing
 from radioplay.model import Casting, Diagnostic, Episode, Script, Take, TakeRequest
 from radioplay.parse import load_script
@@ -398,7 +398,8 @@ def _report(prepared: Prepared, takes: list[Take], episode: Episode, checked=Non
         "audio_seconds": round(episode.duration, 3),
         "loudness": round(episode.loudness, 2),
         "true_peak": round(episode.true_peak, 2),
-        "levels": episode_levels(episode.samples, episode.sample_rate, prepared.script, episode.cues),
+        "levels": episode_levels(episode.samples, episode.sample_rate, prepared.script, episode.cues,
+                                 off_mic_cues(prepared.spaces)),
         "seconds": {k: round(seconds.get(k, 0.0), 3)
                     for k in ("parse", "plan", "synthesize", "check", "mix", "master", "export", "delivery_check", "total")},
         "output": str(prepared.output),

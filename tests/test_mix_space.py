@@ -4,6 +4,7 @@ reverb tails that are never cut."""
 
 from __future__ import annotations
 
+import dataclasses
 from pathlib import Path
 
 import numpy as np
@@ -193,3 +194,19 @@ def test_chapters_alone_do_not_change_the_room(table):
     s.chapters = [Chapter("Part two", 1, 1)]
     heard = hear_script(s, table)
     assert heard[(0, 0, 0)].room == heard[(1, 0, 0)].room == table.rooms["hall"]
+
+
+def test_off_mic_lines_stay_out_of_the_dialogue_level_statistics(table):
+    from radioplay.mix import cue_timings
+    from radioplay.mix.levels import episode_levels
+
+    s = scened(line("A", "On mic, a line long enough for its loudness to be measured."),
+               line("A", "And another line on mic, just as long as the first one."),
+               line("A", "Down in the cellar, far away from here, by the oil drums."), scenes=[("INT. HALL", 0)])
+    s.cues[2] = dataclasses.replace(s.cues[2], direction=None, extensions=("O.S.",))
+    casting = cast(A=("mid",))
+    heard = hear_script(s, table)
+    m = mix(s, tone_takes(s, casting), casting, identity(s), sample_rate=RATE, spaces=heard)
+    counted = episode_levels(m.samples, RATE, s, cue_timings(s, m), spaced=set())["lines"]["count"]
+    assert counted == 3
+    assert episode_levels(m.samples, RATE, s, cue_timings(s, m))["lines"]["count"] == 2  # (O.S.) left out

@@ -27,7 +27,7 @@ leveling.
 from __future__ import annotations
 
 import math
-from typing import Iterable, Sequence
+from typing import Collection, Iterable, Sequence
 
 import numpy as np
 
@@ -118,7 +118,7 @@ MIN_LINE_SECONDS = 0.8
 """Shorter lines are left out of the line statistics: a gating block or two says little."""
 
 
-def episode_levels(samples: np.ndarray, rate: int, script, cues: Sequence) -> dict:
+def episode_levels(samples: np.ndarray, rate: int, script, cues: Sequence, spaced: Collection[int] | None = None) -> dict:
     """The report's `levels`, measured on the episode as delivered (`samples`, (n,) or (n, ch)),
     each single-speaker line cut by its cue timing (as the captions give it):
 
@@ -127,13 +127,20 @@ def episode_levels(samples: np.ndarray, rate: int, script, cues: Sequence) -> di
     * `lines`: undirected single-speaker lines longer than MIN_LINE_SECONDS: their median, the
       share within +-1 LU of it, the 10th and 90th percentile spread;
     * `character_spread_lu`: the largest difference between two characters' medians;
-    * `lra`: the episode's loudness range (EBU Tech 3342)."""
+    * `lra`: the episode's loudness range (EBU Tech 3342).
+
+    A line heard away from the mic (`spaced`: cue indexes; None: by the built-in spaces table) is
+    quieter on purpose, like a directed one, so it stays out of the line statistics."""
     from radioplay.master.loudness import StreamLoudness, integrated_loudness, profile_loudness_range
     from radioplay.stream import as_source, pull
 
     # The episode may be a stream (radioplay.stream.Source): each line is rendered on its own, and
     # each character's lines are metered one after another, as if joined, without joining them.
     source = as_source(samples)
+    if spaced is None:
+        from radioplay.mix.spaces import SpaceTable, hear_script, off_mic_cues
+
+        spaced = off_mic_cues(hear_script(script, SpaceTable.load()))
     pooled: dict[str, StreamLoudness] = {}
     undirected: dict[str, list[float]] = {}
     for timing in cues:
@@ -144,7 +151,8 @@ def episode_levels(samples: np.ndarray, rate: int, script, cues: Sequence) -> di
         cut = source.render(start, min(max(int(round(timing.end * rate)), start), source.frames))
         speaker = cue.parts[0].speaker
         pooled.setdefault(speaker, StreamLoudness(source.channels, rate)).feed(cut)
-        directed = cue.direction is not None or any(s.direction for s in cue.parts[0].segments)
+        directed = (cue.direction is not None or any(s.direction for s in cue.parts[0].segments)
+                    or timing.cue in spaced)
         if not directed and timing.end - timing.start > MIN_LINE_SECONDS:
             loudness = integrated_loudness(cut, rate)
             if math.isfinite(loudness):

@@ -242,6 +242,11 @@ def hear_script(script: Script, table: SpaceTable) -> dict[SegmentKey, Heard]:
     return heard
 
 
+def off_mic_cues(heard: Mapping[SegmentKey, Heard]) -> set[int]:
+    """The cues with a segment heard in a space other than on mic (distant, on the phone, ...)."""
+    return {cue for (cue, _, _), how in heard.items() if how.space.name != ON_MIC}
+
+
 # --------------------------------------------------------------------------- reading
 
 
@@ -311,4 +316,4 @@ def _words_of(table: SpaceTable, name: str) -> list[tuple[str, ...]]:
     return [w for w, room in table.room_words.items() if room == name and w != words(name)]
 
 
-__all__ = ["ON_MIC", "SpaceTable", "default_spaces_path", "hear_script", "words"]
+__all__ = ["ON_MIC", "SpaceTable", "default_spaces_path", "hear_script", "off_mic_cues", "words"]
