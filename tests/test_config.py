@@ -214,7 +214,7 @@ def test_every_engine_declares_typed_options():
         declared[name] = {option.name: option for option in engine.options}
     assert set(declared["piper"]) == {"length_scale", "noise_scale", "noise_w", "speaker", "sentence_silence"}
     assert set(declared["kokoro"]) == {"voices_file"} and declared["kokoro"]["voices_file"].path
-    assert set(declared["tone"]) == {"sample_rate", "amplitude"}
+    assert set(declared["tone"]) == {"sample_rate", "amplitude", "wave"}
     assert declared["espeak"] == declared["flite"] == {}
     every = {option for options in declared.values() for option in options}
     assert not every & {"temperature", "reference_wav", "delay"}

@@ -210,3 +210,18 @@ def test_off_mic_lines_stay_out_of_the_dialogue_level_statistics(table):
     counted = episode_levels(m.samples, RATE, s, cue_timings(s, m), spaced=set())["lines"]["count"]
     assert counted == 3
     assert episode_levels(m.samples, RATE, s, cue_timings(s, m))["lines"]["count"] == 2  # (O.S.) left out
+
+
+def test_the_tone_engines_buzz_keeps_its_length_and_reaches_10_khz():
+    from radioplay.errors import EngineError
+    from radioplay.model import VoiceSpec
+    from radioplay.voice.engines.tone import tone_length
+
+    engine, text = ToneEngine(), "A buzz as long as a sine."
+    buzz = engine.synthesize(text, _buzz(), 1.0, 0).samples
+    assert len(buzz) == tone_length(text) and np.abs(buzz).max() == pytest.approx(0.5, rel=1e-6)
+    assert energy_above_db(buzz, 24_000, 9_000) > -40 > energy_above_db(buzz, 24_000, 10_500)
+    with pytest.raises(EngineError, match="no wave 'square'"):
+        engine.check_voice("mid", {"wave": "square"})
+    with pytest.raises(EngineError, match="no wave"):
+        engine.synthesize(text, VoiceSpec("tone", "mid", options=(("wave", "square"),)), 1.0, 0)

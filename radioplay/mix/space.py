@@ -53,8 +53,7 @@ class Room:
         own noise, so a stereo room is wide. The same settings give the same samples."""
         from scipy.signal import butter, sosfilt
 
-        delay = int(round(self.predelay * rate))
-        n = max(1, int(round(self.rt60 * _DECAY_DB / 60.0 * rate)))
+        delay, n = self._lengths(rate)
         digest = hashlib.sha256(repr((self.rt60, self.damping, rate, channel)).encode()).digest()
         noise = np.random.default_rng(int.from_bytes(digest[:8], "little")).standard_normal(n)
         low = sosfilt(butter(4, min(_CROSSOVER_HZ, 0.45 * rate), "lowpass", output="sos", fs=rate), noise)
@@ -69,9 +68,13 @@ class Room:
         response *= math.sqrt(10.0 ** (self.wet / 10.0) / float(np.sum(response ** 2)))
         return np.concatenate([np.zeros(delay), response]).astype(np.float32)
 
+    def _lengths(self, rate: int) -> tuple[int, int]:
+        """(predelay, decay) in samples."""
+        return int(round(self.predelay * rate)), max(1, int(round(self.rt60 * _DECAY_DB / 60.0 * rate)))
+
     def tail(self, rate: int) -> int:
-        """Samples a clip grows by in this room."""
-        return len(self.impulse_response(rate)) - 1
+        """Samples a clip grows by in this room: its impulse response's length less one."""
+        return sum(self._lengths(rate)) - 1
 
 
 @dataclass(frozen=True)
