@@ -44,6 +44,11 @@ class ScriptFormat(str, Enum):
     fountain = "fountain"
 
 
+class Narrate(str, Enum):
+    none = "none"
+    directions = "directions"
+
+
 class Terminated(KeyboardInterrupt):
     """SIGTERM, raised in the main thread so that it unwinds like Ctrl-C."""
 
@@ -189,6 +194,8 @@ def _print_diagnostics(diagnostics, strict: bool, quiet: bool = False,
 
 
 FORMAT_HELP = "markdown or fountain (default: by suffix)."
+NARRATE_HELP = ("directions: a narrator reads the stage directions between cues (audio description); "
+                "none: no narrator (default: as the cast's [narrator] table says; off without one).")
 DEVICE_HELP = "auto (CUDA when usable), cpu or cuda."
 
 
@@ -232,6 +239,7 @@ def render(
                                           help="Tries after the first for a take over the threshold (default 2)."),
     executor: str = typer.Option("local", "--executor", help="Where takes are voiced: local (process pool) or ray (a Ray cluster; pip install 'radioplay[ray]')."),
     ray_address: Optional[str] = typer.Option(None, "--ray-address", help="Ray cluster to join (HEAD:PORT); default: start a local one."),
+    narrate: Optional[Narrate] = typer.Option(None, "--narrate", case_sensitive=False, help=NARRATE_HELP),
 ) -> None:
     """Render SCRIPT into an episode, with a transcript (.vtt, .srt) and chapters (.chapters.json).
     Several scripts (or a folder) render a season with one plan."""
@@ -255,7 +263,7 @@ def render(
                             limits=Limits(max_script_mb, max_cue_words, max_episode_hours, max_sound_minutes),
                             check=CheckOptions.of(enabled=check, model=check_model, threshold=check_threshold,
                                                   retries=retries),
-                            executor=executor, ray_address=ray_address)
+                            executor=executor, ray_address=ray_address, narrate=narrate.value if narrate else None)
     scripts, script = script, script[0]
     if len(scripts) > 1 or script.is_dir():
         season = _render_season(scripts, options, dry_run, strict, quiet)
@@ -429,6 +437,8 @@ def _print_plan(plan: dict) -> None:
     out.print(table)
     out.print(f"{plan['synthesize']} to synthesize, {plan['reuse']} to reuse; "
               f"estimated synthesis time {plan['estimated_seconds']:.0f} s")
+    if plan.get("narrated"):
+        out.print(f"{plan['narrated']} stage direction(s) read by the narrator")
 
 
 @app.command("check")
@@ -475,8 +485,11 @@ def inspect(
     show_all: bool = typer.Option(False, "--all", help="Show every row of each table (default: the first 200)."),
     max_script_mb: float = typer.Option(Limits.script_mb, "--max-script-mb", help="Refuse a larger script file, MB."),
     max_cue_words: int = typer.Option(Limits.cue_words, "--max-cue-words", help="Refuse a longer cue, words."),
+    narrate: Optional[Narrate] = typer.Option(None, "--narrate", case_sensitive=False,
+                                              help="directions: show the stage directions as the narrator's lines."),
 ) -> None:
     """Show what will be spoken, by whom, and everything that will not be."""
+    from radioplay.narration import narrate_directions
     from radioplay.parse import load_script
     from radioplay.mix.spaces import SpaceTable
     from radioplay.parse.report import TABLE_ROWS, print_inspect, write_inspect_json
@@ -484,6 +497,8 @@ def inspect(
 
     parsed = load_script(script, script_format.value if script_format else None,
                          Limits(script_mb=max_script_mb, cue_words=max_cue_words))
+    if narrate == Narrate.directions:
+        parsed = narrate_directions(parsed).script
     table, spaces = DirectionTable.load(directions), SpaceTable.load()
     not_voiced = lambda text: not table.voiced(text) and not spaces.selects(text)  # noqa: E731
     if as_json:

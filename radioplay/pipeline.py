@@ -29,6 +29,7 @@ from radioplay.mix.space import Heard
 from radioplay.mix.spaces import SpaceTable, hear_script, off_mic_cues
 from radioplay.mix.timing import Timing
 from radioplay.model import Casting, Diagnostic, Episode, Script, Take, TakeRequest
+from radioplay.narration import check_narrate, narrated_report, with_narrator
 from radioplay.parse import load_script
 from radioplay.parse.api import FORMATS
 from radioplay.publish.audio import SUPPORTED_SUFFIXES, check_encoding
@@ -96,6 +97,9 @@ class RenderOptions:
     """Where takes are voiced: "local" (this machine's process pool) or "ray" (a Ray cluster)."""
     ray_address: str | None = None
     """The Ray cluster to join (HEAD:PORT); None starts a local one."""
+    narrate: str | None = None
+    """"directions": a narrator reads the stage directions (radioplay.narration); "none": no
+    narrator; None: as the cast file says (a [narrator] table turns it on)."""
 
 
 @dataclass
@@ -122,6 +126,8 @@ class Prepared:
     """The characters the cast (if any) gave no voice, so the voice pool did."""
     spaces: dict[tuple[int, int, int], Heard] = field(default_factory=dict)
     """How each (cue, part, segment) is heard, where not on mic and dry (radioplay.mix.spaces)."""
+    narrated: tuple[int, ...] = ()
+    """The cues (stage directions) the narrator reads; empty when narration is off."""
 
     @property
     def diagnostics(self) -> list[Diagnostic]:
@@ -194,19 +200,22 @@ def prepare(script_path: str | Path, options: RenderOptions | None = None) -> Pr
     directions = DirectionTable.load(options.directions)
     if options.cast is None:  # a cast file beside the script is the script's cast
         options = dataclasses.replace(options, cast=cast_beside(script_path))
-    config = load_config(options.cast, script, registry)
+    config = load_config(options.cast, script, registry, narrate=options.narrate)
+    # Heard before the narrator joins: scene directions still pick the rooms, and its lines stay dry.
+    spaces = hear_script(script, config.spaces or SpaceTable.load())
+    narration = with_narrator(script, config)
+    script, spaces = narration.script, narration.moved_keys(spaces)
     sfx = script_sounds(script, Path(script.path).parent)
     check_sound_lengths([*sfx.values(), *config.production.bed_files()], options.limits)
     store = TakeStore(default_cache_dir(options.cache))
     store.check_writable()
     outputs = checked_outputs(output, script, config, sfx, options)
-    spaces = hear_script(script, config.spaces or SpaceTable.load())
     plan = plan_takes(script, config.casting, directions, registry, store, seed=options.seed)
     prepared = Prepared(script, config.casting, directions, plan, store, registry, settings, options, output,
                         outputs,
                         timing=config.timing, production=config.production,
                         sounds=(*sfx.values(), *config.production.sound_files()), auto_cast=config.auto_cast,
-                        spaces=spaces)
+                        spaces=spaces, narrated=narration.narrated)
     prepared.seconds["parse"] = parsed - started
     prepared.seconds["plan"] = time.perf_counter() - parsed
     return prepared
@@ -225,6 +234,7 @@ def check_options(options: RenderOptions, output: Path) -> None:
             raise InputError(f"{name} {exc}") from None
     check_encoding(output, options.sample_rate, 1 if options.mono else 2, options.bitrate)
     check_requested(options.device)  # every engine would, but the tone engine never asks
+    check_narrate(options.narrate)
     if options.format is not None and options.format not in FORMATS:
         raise InputError(f"format {options.format!r} is unknown; use one of {', '.join(FORMATS)}")
 
@@ -238,7 +248,7 @@ def plan_summary(prepared: Prepared) -> dict:
         action = "reuse" if hit else ("synthesize" if i in missing else "duplicate")
         rows.append({"cue": req.cue, "line": cue.line, "sentence": req.sentence, "speaker": req.speaker, "engine": req.spec.engine,
                      "voice": req.spec.voice, "action": action, "text": req.text})
-    return {"takes": rows, "synthesize": len(missing),
+    return {"takes": rows, "synthesize": len(missing), "narrated": len(prepared.narrated),
             "reuse": sum(1 for r in rows if r["action"] == "reuse"),
             "estimated_seconds": round(prepared.estimated_seconds(), 1)}
 
@@ -408,6 +418,8 @@ def _report(prepared: Prepared, takes: list[Take], episode: Episode, checked=Non
         "devices": {name: prepared.registry.get(name).device()
                     for name in sorted({take_req.spec.engine for take_req in prepared.plan.requests})},
     }
+    if prepared.narrated:
+        report["narrated"] = narrated_report(prepared.script, prepared.narrated)
     if checked is not None:
         options = prepared.options.check
         report["check"] = {"threshold": options.threshold, "retries": options.retries,

@@ -30,15 +30,18 @@ from radioplay.mix.spaces import SpaceTable
 from radioplay.mix.timing import Timing
 from radioplay.model import Casting, Diagnostic, Script, VoiceSpec
 from radioplay.tomlsource import TomlSource
+from radioplay.narration import DEFAULT_NARRATOR, NARRATE_CHOICES, Narrator, default_narrator_pan
 from radioplay.values import Rule, did_you_mean, unknown_key_message
 from radioplay.voice.engines.base import Engine, EngineOption, EngineRegistry
 from radioplay.voice.lexicon import entry_problem, merge_lexicons
 
 TOP_LEVEL_TABLES = ("characters", "defaults", "lexicon", "timing", "production", "autocast", "spaces", "rooms",
-                    "scenes")
+                    "scenes", "narrator")
 VOICE_KEYS = ("speed", "pitch", "gain")
 CHARACTER_KEYS = ("engine", "voice", "speed", "pitch", "gain", "pan", "lexicon", "gender")
 """A character's own keys; any other key is an option of its engine (EngineOption)."""
+NARRATOR_KEYS = ("engine", "voice", "speed", "pitch", "gain", "pan", "lexicon", "name", "narrate")
+"""The [narrator] table's own keys; any other key is an option of its engine."""
 POOL_KEYS = ("engine", "voice", "gender") + VOICE_KEYS
 GENDERS = ("female", "male")
 RANGES = {"speed": Rule((float,), 0.25, 4.0), "pitch": Rule((float,), -24.0, 24.0),
@@ -194,6 +197,8 @@ class _CastFile:
     production: Production
     pool: list[_PoolVoice] | None
     pans: tuple[float, ...] | None
+    narrator: dict | None = None
+    """The [narrator] table as written (checked when the cast is resolved)."""
 
     @classmethod
     def load(cls, source: TomlSource) -> "_CastFile":
@@ -217,7 +222,9 @@ class _CastFile:
         timing = read_timing(source, _table(source, data.get("timing", {}), "timing"))
         production = read_production(source, _table(source, data.get("production", {}), "production"))
         pool, pans = cls._autocast(source, _table(source, data.get("autocast", {}), "autocast"))
-        return cls(source, characters, defaults, engine_defaults, lexicon, timing, production, pool, pans)
+        narrator = _table(source, data["narrator"], "narrator") if "narrator" in data else None
+        return cls(source, characters, defaults, engine_defaults, lexicon, timing, production, pool, pans,
+                   narrator)
 
     @staticmethod
     def _autocast(source: TomlSource, table: dict) -> tuple[list[_PoolVoice] | None, tuple[float, ...] | None]:
@@ -304,6 +311,8 @@ class CastConfig:
     """The characters whose voice came from the pool: the cast file named no voice for them."""
     spaces: SpaceTable | None = None
     """The spaces table (radioplay.mix.spaces) with the cast's [spaces], [rooms] and [scenes]; None: the built-in one."""
+    narrator: Narrator | None = None
+    """Who reads the stage directions; None: nobody (narration is off)."""
 
 
 # --------------------------------------------------------------------------- load_cast
@@ -316,10 +325,14 @@ def load_cast(path: Path | None, script: Script, registry: EngineRegistry,
 
 
 def load_config(path: Path | None, script: Script, registry: EngineRegistry,
-                defaults_path: Path | None = None) -> CastConfig:
+                defaults_path: Path | None = None, narrate: str | None = None) -> CastConfig:
     """Resolve every speaker of `script` to a VoiceSpec: the cast file's characters, the rest
     auto-cast from the pool; and read the cast's [timing] and [production]. Raises CastError
-    (with file and line) for anything unusable: nothing is left to fail after the voicing."""
+    (with file and line) for anything unusable: nothing is left to fail after the voicing.
+
+    The narrator (radioplay.narration) is resolved when `narrate` is "directions", or when it is
+    None and the cast has a [narrator] table (whose `narrate` key then decides); a [narrator]
+    table is always checked. Its voice never changes anyone else's."""
     base = _CastFile.load(TomlSource.read(Path(defaults_path) if defaults_path else default_cast_path()))
     user = _CastFile.load(TomlSource.read(Path(path))) if path is not None else None
     files = [base] + ([user] if user else [])
@@ -371,21 +384,23 @@ def load_config(path: Path | None, script: Script, registry: EngineRegistry,
     genders: dict[str, str | None] = {}
     used: set[tuple[str, str]] = set()
 
-    def character_options(engine: str, table: dict, f: _CastFile | None, cast_name: str,
-                          pool_voice: _PoolVoice | None = None) -> dict[str, object]:
+    def character_options(engine: str, table: dict, source: TomlSource | None, cast_name: str,
+                          pool_voice: _PoolVoice | None = None,
+                          keys: tuple[str, ...] | None = None, own_keys: tuple[str, ...] = CHARACTER_KEYS
+                          ) -> dict[str, object]:
         """The engine's defaults, then the pool voice's options, then the character's own, all checked."""
         given = dict(engine_defaults.get(engine, {}))
         if pool_voice is not None:
             given.update(pool_voice.given)
-        if f is not None:
-            given.update(_given_options(f.source, table, CHARACTER_KEYS, f"[characters.{cast_name}]",
-                                        "characters", cast_name))
-        return _checked_options(registry.get(engine), given, CHARACTER_KEYS)
+        keys = keys or ("characters", cast_name)
+        if source is not None:
+            given.update(_given_options(source, table, own_keys, f"[{'.'.join(keys)}]", *keys))
+        return _checked_options(registry.get(engine), given, own_keys)
 
     for cast_name, table, f in silent:  # still checked: the script may give them lines tomorrow
         engine = table.get("engine")
         if isinstance(engine, str) and checks.engine_problem(engine) is None:
-            character_options(engine, table, f, cast_name)
+            character_options(engine, table, f.source, cast_name)
 
     # Named characters with a voice first, so the pool skips the voices they took.
     explicit: dict[str, tuple[str, str, str | None, dict[str, object]]] = {}
@@ -402,7 +417,7 @@ def load_config(path: Path | None, script: Script, registry: EngineRegistry,
         problem = checks.engine_problem(engine)
         if problem:
             raise f.source.error(f"engine {engine!r}: {problem}", *keys, "engine")
-        options = character_options(engine, table, f, cast_name)
+        options = character_options(engine, table, f.source, cast_name)
         if voice is None:
             voice = _first_voice(engine, pool_file.pool or [], used, checks)
             if voice is None:
@@ -450,7 +465,7 @@ def load_config(path: Path | None, script: Script, registry: EngineRegistry,
                                               f"shares {pool_voice.engine}:{pool_voice.voice} "
                                               f"(pitch {reuse_pitch:+g} semitones)", pool_file.source.path or "<cast>"))
             engine, voice, gender = pool_voice.engine, pool_voice.voice, pool_voice.gender
-            options = character_options(engine, table, f, cast_name, pool_voice)
+            options = character_options(engine, table, f.source if f else None, cast_name, pool_voice)
             used.add((engine, voice))
         genders[script_name] = gender
 
@@ -480,7 +495,94 @@ def load_config(path: Path | None, script: Script, registry: EngineRegistry,
     spaces = SpaceTable.load()
     if user is not None:
         spaces = spaces.extended(user.source)
-    return CastConfig(casting, Timing(**timing), user.production if user else Production(), auto_cast, spaces)
+    narrator = None
+    table = user.narrator if user else None
+    if table is not None or narrate == "directions":
+        source = user.source if user else base.source
+        narrator = _narrator(table or {}, source, script, specs, used, pool, checks, character_options, defaults)
+        wanted = narrate or table.get("narrate", "directions")  # a [narrator] table turns it on
+        if wanted != "directions":
+            narrator = None
+    return CastConfig(casting, Timing(**timing), user.production if user else Production(), auto_cast, spaces,
+                      narrator)
+
+
+def _narrator(table: dict, source: TomlSource, script: Script, specs: dict[str, VoiceSpec],
+              used: set[tuple[str, str]], pool: list[_PoolVoice], checks: _EngineCheck, character_options,
+              defaults: dict[str, float]) -> Narrator:
+    """The [narrator] table (or nothing) checked and resolved. Without engine and voice the
+    narrator gets the first voice no character has: the pool's, then any engine's that runs here."""
+    keys = ("narrator",)
+    narrate = table.get("narrate", "directions")
+    if narrate not in NARRATE_CHOICES:
+        raise source.error(f"narrate must be one of {', '.join(NARRATE_CHOICES)}, not {narrate!r}",
+                           *keys, "narrate")
+    name = table.get("name", DEFAULT_NARRATOR)
+    if not isinstance(name, str) or not name.strip() or name != name.strip() or name.startswith("_"):
+        raise source.error(f"name must be a non-empty name without leading or trailing spaces "
+                           f"or a leading '_', not {name!r}", *keys, "name")
+    clash = next((s for s in script.speakers() if character_key(s) == character_key(name)), None)
+    if clash is not None:
+        where = (*keys, "name") if "name" in table else keys
+        raise source.error(f"the narrator's name {name!r} is a character of {script.path}; "
+                           f"give the narrator another name (name = \"...\")", *where)
+    engine, voice = table.get("engine"), table.get("voice")
+    pool_voice: _PoolVoice | None = None
+    auto_cast = engine is None and voice is None
+    if voice is not None and engine is None:
+        raise source.error("[narrator] gives a voice but no engine", *keys, "voice")
+    if engine is not None:
+        if not isinstance(engine, str):
+            raise source.error(f"engine must be a string, not {engine!r}", *keys, "engine")
+        problem = checks.engine_problem(engine)
+        if problem:
+            raise source.error(f"engine {engine!r}: {problem}", *keys, "engine")
+        if voice is None:
+            voice = _first_voice(engine, pool, used, checks)
+            if voice is None:
+                raise source.error(f"engine {engine!r} lists no voices: give voice = ...", *keys, "engine")
+    else:
+        pool_voice = _pick(pool, used, None, None)
+        if pool_voice is not None:
+            engine, voice = pool_voice.engine, pool_voice.voice
+        else:
+            engine, voice = _free_voice(checks, used)
+            if engine is None:
+                raise source.error("no voice is left for the narrator that no character has: "
+                                   "give [narrator] engine and voice", *keys)
+    if not isinstance(voice, str):
+        raise source.error(f"voice must be a string, not {voice!r}", *keys, "voice")
+    if _looks_like_path(voice):
+        voice = _resolve_path(source, voice)
+    options = character_options(engine, table, source, "", pool_voice, keys=keys, own_keys=NARRATOR_KEYS)
+    problem = checks.voice_problem(engine, voice, options)
+    if problem:
+        raise source.error(f"unknown voice {voice!r} for engine {engine!r}: {problem}", *keys, "voice")
+    settings: dict[str, float] = {"speed": 1.0, "pitch": 0.0, "gain": 0.0}
+    settings.update(defaults)
+    if pool_voice is not None:
+        settings.update(pool_voice.settings)
+    for key in VOICE_KEYS:
+        if key in table:
+            settings[key] = _number(source, table[key], key, *keys, key)
+    pan = (_number(source, table["pan"], "pan", *keys, "pan") if "pan" in table
+           else default_narrator_pan([spec.pan for spec in specs.values()]))
+    lexicon = _lexicon(source, table["lexicon"], *keys, "lexicon") if "lexicon" in table else {}
+    spec = VoiceSpec(engine=engine, voice=voice, speed=settings["speed"], pitch=settings["pitch"],
+                     gain=settings["gain"], pan=pan, lexicon=tuple(sorted(lexicon.items())),
+                     options=tuple(sorted(options.items())))
+    return Narrator(name, spec, auto_cast=auto_cast)
+
+
+def _free_voice(checks: _EngineCheck, used: set[tuple[str, str]]) -> tuple[str | None, str | None]:
+    """The first voice of any engine that runs here (the test engine aside) that no one has."""
+    for engine in checks.registry.names():
+        if engine == "tone" or checks.engine_problem(engine) is not None:
+            continue
+        for v in checks.registry.get(engine).voices():
+            if (engine, v.name) not in used:
+                return engine, v.name
+    return None, None
 
 
 def _first_voice(engine: str, pool: list[_PoolVoice], used: set[tuple[str, str]],
