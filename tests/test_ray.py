@@ -17,7 +17,7 @@ import pytest
 
 ray = pytest.importorskip("ray", reason="the ray extra is not installed (pip install -e '.[ray]')")
 
-from radioplay.errors import ClusterError  # noqa: E402
+from radioplay.errors import ClusterError, EngineError  # noqa: E402
 from radioplay.pipeline import RenderOptions, execute, prepare  # noqa: E402
 from radioplay.voice.ray_executor import RayExecutor  # noqa: E402
 from radioplay.voice.synthesize import EngineSettings  # noqa: E402
@@ -175,3 +175,50 @@ def test_a_node_lost_mid_render_still_completes_the_episode(tmp_path, cluster, m
     assert result.report["seconds"]["synthesize"] >= 24 * 0.4 / 3  # the delay reached the workers
     monkeypatch.delenv(DELAY_ENV)
     assert (tmp_path / "e.wav").read_bytes() == local_render(tmp_path, script, cast).read_bytes()
+
+
+def piper_voice_copy(tmp_path: Path) -> Path:
+    """The bundled Piper voice copied to a file of this test's own, which the cast names by path."""
+    from radioplay.voice.engines.base import EngineRegistry
+    from radioplay.voice.engines.piper import voice_paths
+
+    reason = EngineRegistry.from_entry_points().get("piper").unavailable_reason()
+    if reason:
+        pytest.skip(f"piper does not run here: {reason}")
+    model, config = voice_paths("joe")
+    folder = tmp_path / "voices"
+    folder.mkdir()
+    shutil.copy(model, folder / "joe-copy.onnx")
+    shutil.copy(config, folder / "joe-copy.onnx.json")
+    return folder / "joe-copy.onnx"
+
+
+@inside
+@pytest.mark.parametrize("damage", ["missing", "corrupt"])
+def test_a_worker_that_cannot_load_its_voice_is_an_error_naming_the_node(tmp_path, cluster, damage):
+    """The driver's cast names a voice file that the workers' node lacks (or has damaged): the render
+    stops with an error naming the node, long before the stall timeout, and stores no take of it."""
+    import time
+
+    voice = piper_voice_copy(tmp_path)
+    script, cast = write_case(tmp_path)
+    cast.write_text(tone_cast_text().replace('[characters.Ada]\nengine = "tone"\nvoice = "high"',
+                                             f'[characters.Ada]\nengine = "piper"\nvoice = "{voice}"'),
+                    encoding="utf-8")
+    prepared = prepare(script, RenderOptions(output=tmp_path / "e.wav", cast=cast, cache=tmp_path / "takes"))
+    assert {r.spec.engine for r in prepared.plan.requests} == {"piper", "tone"}
+    # The driver checked the file; now it is not what the workers find.
+    if damage == "missing":
+        voice.unlink()
+        expected = r"ray worker on 127\.0\.0\.1 \(node [0-9a-f]{12}\) cannot load voice '.*joe-copy\.onnx' of engine 'piper'"
+    else:
+        voice.write_bytes(b"not an onnx model")
+        expected = r"ray worker on 127\.0\.0\.1 \(node [0-9a-f]{12}\) could not voice piper:.*joe-copy\.onnx"
+    started = time.monotonic()
+    with RayExecutor(prepared.settings, address=cluster.address, stall_timeout=120) as executor:
+        with pytest.raises((ClusterError, EngineError), match=expected):
+            execute(prepared, executor=executor)
+    assert time.monotonic() - started < 90  # an error, not the stall timeout
+    piper_keys = [k for r, k in zip(prepared.plan.requests, prepared.plan.keys) if r.spec.engine == "piper"]
+    assert piper_keys and not any(prepared.store.has(k) for k in piper_keys)
+    assert not (tmp_path / "e.wav").exists()

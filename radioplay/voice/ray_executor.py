@@ -37,9 +37,12 @@ def code_identity() -> str:
 class TakeWorker:
     """One Ray actor: an engine registry that lives as long as the actor, so each model loads once.
     A problem found while starting is reported by `ready()`, not raised, so the driver can tell it
-    apart from a node that died."""
+    apart from a node that died. Starting checks the engine and each voice it will be asked for
+    (`voices`: (voice, options) pairs) on this node: a voice file the node lacks is found before
+    any take is sent."""
 
-    def __init__(self, settings: EngineSettings, engine: str, driver_identity: str):
+    def __init__(self, settings: EngineSettings, engine: str, driver_identity: str,
+                 voices: tuple[tuple[str, tuple], ...] = ()):
         import ray
 
         self.node = f"{ray.util.get_node_ip_address()} (node {ray.get_runtime_context().get_node_id()[:12]})"
@@ -56,6 +59,13 @@ class TakeWorker:
             reason = str(exc)
         if reason:
             self.problem = f"ray worker on {self.node} cannot load engine {engine!r}: {reason}"
+            return
+        for voice, options in voices:
+            try:
+                self.registry.get(engine).check_voice(voice, dict(options))
+            except Exception as exc:  # noqa: BLE001 - reported to the driver with the node's name
+                self.problem = f"ray worker on {self.node} cannot load voice {voice!r} of engine {engine!r}: {exc}"
+                return
 
     def ready(self) -> tuple[str, str | None]:
         return self.node, self.problem
@@ -64,7 +74,8 @@ class TakeWorker:
         try:
             return voice_take(self.registry, request)
         except Exception as exc:
-            raise EngineError(f"on {self.node}: {exc}") from exc
+            raise EngineError(f"ray worker on {self.node} could not voice {request.spec.engine}:"
+                              f"{request.spec.voice}: {exc}") from exc
 
 
 class RayExecutor:
@@ -121,13 +132,13 @@ class RayExecutor:
     def _gpu(self, engine: str) -> bool:
         return self.engine_devices.get(engine) == "cuda" or self.settings.device == "cuda"
 
-    def _start(self, engine: str, identity: str):
+    def _start(self, engine: str, identity: str, voices: tuple[tuple[str, tuple], ...] = ()):
         resources = {"num_gpus": 1, "num_cpus": 1} if self._gpu(engine) else {"num_cpus": 1}
         # Workers see the driver's RADIOPLAY_* settings (RADIOPLAY_TONE_DELAY, say), as pool workers do.
         env = {name: value for name, value in os.environ.items() if name.startswith("RADIOPLAY_")}
         actor = self._ray.remote(TakeWorker).options(max_restarts=0, max_task_retries=0,
                                                      runtime_env={"env_vars": env}, **resources).remote(
-            self.settings, engine, identity)
+            self.settings, engine, identity, voices)
         return actor, actor.ready.remote()
 
     def voice(self, work: Work) -> Iterator[tuple[str, Audio]]:
@@ -146,6 +157,8 @@ class RayExecutor:
         for key, request in work:
             queues.setdefault(request.spec.engine, deque()).append((key, request))
         sizes = self._pool_sizes({engine: len(q) for engine, q in queues.items()})
+        voices = {engine: tuple(sorted({(r.spec.voice, r.spec.options) for _, r in q}, key=repr))
+                  for engine, q in queues.items()}
         replacements = {engine: 2 * size for engine, size in sizes.items()}
         starting: dict = {}  # ready() ref -> (engine, actor)
         ready: dict[str, list] = {engine: [] for engine in queues}
@@ -154,7 +167,7 @@ class RayExecutor:
         every_actor = []
 
         def start(engine: str) -> None:
-            actor, ref = self._start(engine, identity)
+            actor, ref = self._start(engine, identity, voices[engine])
             every_actor.append(actor)
             starting[ref] = (engine, actor)
 
