@@ -42,8 +42,13 @@ class TakeWorker:
     any take is sent."""
 
     def __init__(self, settings: EngineSettings, engine: str, driver_identity: str,
-                 voices: tuple[tuple[str, tuple], ...] = ()):
+                 voices: tuple[tuple[str, tuple], ...] = (), environment: dict[str, str] | None = None):
         import ray
+
+        # The driver's RADIOPLAY_* settings (RADIOPLAY_TONE_DELAY, say), as pool workers inherit
+        # them. Set here rather than as a Ray runtime_env: an actor with a runtime_env of its own
+        # cannot use the cluster's already started worker processes, which cost seconds per actor.
+        os.environ.update(environment or {})
 
         self.node = f"{ray.util.get_node_ip_address()} (node {ray.get_runtime_context().get_node_id()[:12]})"
         self.problem: str | None = None
@@ -93,6 +98,7 @@ class RayExecutor:
         """Takes queued again because their worker or node died."""
         self._ray = None
         self._connected_here = False
+        self._worker_class = None
 
     def __enter__(self) -> "RayExecutor":
         try:
@@ -102,8 +108,12 @@ class RayExecutor:
         self._ray = ray
         if not ray.is_initialized():
             try:
+                # A cluster started for this render runs its workers at the driver's priority, as the
+                # local pool's are: Ray's default (nice 15) starves them for seconds on a busy machine.
+                local = {} if self.address else {"num_cpus": self.workers,
+                                                 "_system_config": {"worker_niceness": 0}}
                 ray.init(address=self.address, include_dashboard=False, log_to_driver=False,
-                         logging_level="error", num_cpus=None if self.address else self.workers)
+                         logging_level="error", **local)
             except Exception as exc:  # noqa: BLE001 - Ray raises several kinds for one cause
                 where = f"the Ray cluster at {self.address}" if self.address else "a local Ray cluster"
                 raise ClusterError(f"cannot start or join {where}: {exc}") from exc
@@ -134,11 +144,11 @@ class RayExecutor:
 
     def _start(self, engine: str, identity: str, voices: tuple[tuple[str, tuple], ...] = ()):
         resources = {"num_gpus": 1, "num_cpus": 1} if self._gpu(engine) else {"num_cpus": 1}
-        # Workers see the driver's RADIOPLAY_* settings (RADIOPLAY_TONE_DELAY, say), as pool workers do.
         env = {name: value for name, value in os.environ.items() if name.startswith("RADIOPLAY_")}
-        actor = self._ray.remote(TakeWorker).options(max_restarts=0, max_task_retries=0,
-                                                     runtime_env={"env_vars": env}, **resources).remote(
-            self.settings, engine, identity, voices)
+        if self._worker_class is None:
+            self._worker_class = self._ray.remote(TakeWorker)
+        actor = self._worker_class.options(max_restarts=0, max_task_retries=0, **resources).remote(
+            self.settings, engine, identity, voices, env)
         return actor, actor.ready.remote()
 
     def voice(self, work: Work) -> Iterator[tuple[str, Audio]]:
