@@ -285,7 +285,7 @@ def test_narrator_table_errors_name_the_file_line_and_column(tmp_path, table, me
 
 def test_scene_directions_are_read_and_still_pick_the_room(tmp_path):
     text = ("**Ada**: Hello.\n\n_[Scene: a stone stairwell]_\n\n**Ada**: Down here.\n\n"
-            "_[room: dry]_\n\n**Marlow**: Coming.\n")
+            "_[room: hall]_\n\n**Marlow**: Coming.\n")
     script = tmp_path / "rooms.md"
     script.write_text(text, encoding="utf-8")
     cast = tmp_path / "rooms.toml"
@@ -295,6 +295,6 @@ def test_scene_directions_are_read_and_still_pick_the_room(tmp_path):
                                         narrate="none"))
     assert [(c.kind, c.speakers, c.text) for c in on.script.cues] == [
         ("line", ("Ada",), "Hello."), ("line", ("Narrator",), "Scene: a stone stairwell"),
-        ("line", ("Ada",), "Down here."), ("direction", (), "room: dry"), ("line", ("Marlow",), "Coming.")]
+        ("line", ("Ada",), "Down here."), ("direction", (), "room: hall"), ("line", ("Marlow",), "Coming.")]
     assert off.spaces and on.spaces == off.spaces  # Ada below the scene direction is in the stairwell
     assert all(cue != 1 for cue, _, _ in on.spaces)  # the narrator is not in the room
