@@ -222,3 +222,47 @@ def test_a_worker_that_cannot_load_its_voice_is_an_error_naming_the_node(tmp_pat
     piper_keys = [k for r, k in zip(prepared.plan.requests, prepared.plan.keys) if r.spec.engine == "piper"]
     assert piper_keys and not any(prepared.store.has(k) for k in piper_keys)
     assert not (tmp_path / "e.wav").exists()
+
+
+@ray.remote(num_cpus=1)
+class CpuHolder:
+    """Holds one CPU of the cluster, so the executor's worker has to go elsewhere."""
+
+    def ready(self) -> bool:
+        return True
+
+
+@inside
+def test_a_node_without_the_engine_is_an_error_naming_that_node(tmp_path, cluster):
+    """A node whose workers cannot find the espeak-ng program (its PATH leads nowhere): the actor
+    placed there says so when it starts, and the render stops with that node's name. Every other
+    CPU is held first, so the worker can only go to that node."""
+    import time
+
+    from radioplay.voice.engines.base import EngineRegistry
+
+    reason = EngineRegistry.from_entry_points().get("espeak").unavailable_reason()
+    if reason:
+        pytest.skip(f"espeak does not run on the driver: {reason}")
+    script, cast = write_case(tmp_path)
+    cast.write_text(tone_cast_text().replace('engine = "tone"\nvoice = "high"', 'engine = "espeak"\nvoice = "en-us"')
+                    .replace('engine = "tone"\nvoice = "low"', 'engine = "espeak"\nvoice = "en-gb"'), encoding="utf-8")
+    prepared = prepare(script, RenderOptions(output=tmp_path / "e.wav", cast=cast, cache=tmp_path / "takes"))
+    assert {r.spec.engine for r in prepared.plan.requests} == {"espeak"}
+    with RayExecutor(prepared.settings, address=cluster.address, workers=1, stall_timeout=120) as executor:
+        holders = [CpuHolder.remote() for _ in range(int(ray.cluster_resources()["CPU"]))]
+        ray.get([h.ready.remote() for h in holders], timeout=120)
+        bare = cluster.add_node(num_cpus=1, env_vars={"PATH": str(tmp_path / "no-programs-here")})
+        cluster.wait_for_nodes()
+        try:
+            started = time.monotonic()
+            with pytest.raises(ClusterError, match=rf"ray worker on 127\.0\.0\.1 \(node {bare.node_id[:12]}\) "
+                                                   r"cannot load engine 'espeak': the espeak-ng program is not "
+                                                   r"installed"):
+                execute(prepared, executor=executor)
+            assert time.monotonic() - started < 90  # an error, not the stall timeout
+        finally:
+            for holder in holders:
+                ray.kill(holder)
+            cluster.remove_node(bare)
+    assert not (tmp_path / "e.wav").exists()
