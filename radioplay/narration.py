@@ -8,8 +8,10 @@ script. What is narrated, and what is not:
 - narrated: stage directions between cues (`Cue.kind == "direction"`);
 - not narrated: directions that colour a line (`**Ada**: _[softly]_ ...`, a mid-speech
   `_[turning]_`): they are heard in the delivery, and reading them out would break the line;
-- not narrated: `_[SFX: door.wav]_`, which is heard as the sound itself, and `_[room: hall]_`,
-  which only picks the reverb (a `_[Scene: a stone stairwell]_` is read: it says where we are);
+- not narrated: `_[SFX: door.wav]_`, which is heard as the sound itself, `_[room: hall]_`,
+  which only picks the reverb (a `_[Scene: a stone stairwell]_` is read: it says where we are),
+  and a direction that is only timing (`_[Pause.]_`, `_[A beat.]_`, `_[Long silence.]_`), which is
+  heard as the pause it asks for;
 - narrated in Fountain: action paragraphs (the parser lists them as unspoken; with a narrator they
   are the screenplay's stage directions), in script order;
 - never spoken, narrator or not: everything the parser lists as unspoken (author notes, TODOs,
@@ -41,6 +43,10 @@ NARRATOR_PANS = (0.0, -0.15, 0.15, -0.45, 0.45, -0.75, 0.75, -0.9, 0.9)
 character's pan (the centre unless a character stands there)."""
 NARRATOR_PAN_CLEARANCE = 0.1
 _ROOM_DIRECTION = re.compile(r"^\s*room\s*:", re.IGNORECASE)
+_TIMING_ONLY = re.compile(
+    r"^\W*(?:(?:a|an|another|long|longer|short|brief|small|slight|two|three|then|still)\W+)*"
+    r"(?:pause|pauses|beat|beats|silence|moment)\W*$", re.IGNORECASE)
+"""A direction that only asks for time (`Pause.`, `A beat.`, `Long silence.`): the mix's pause says it."""
 T = TypeVar("T")
 
 
@@ -60,10 +66,10 @@ def check_narrate(value: str | None) -> None:
 
 
 def narrated(cue: Cue) -> bool:
-    """Whether the narrator reads this cue: a stage direction that is not a sound effect and not
-    a `_[room: NAME]_`, which only picks the reverb (radioplay.mix.spaces)."""
+    """Whether the narrator reads this cue: a stage direction that is not a sound effect, not a
+    `_[room: NAME]_`, which only picks the reverb (radioplay.mix.spaces), and not only a pause."""
     return (cue.kind == "direction" and sfx_file(cue) is None and bool(cue.text.strip())
-            and _ROOM_DIRECTION.match(cue.text) is None)
+            and _ROOM_DIRECTION.match(cue.text) is None and _TIMING_ONLY.match(cue.text) is None)
 
 
 @dataclass(frozen=True)

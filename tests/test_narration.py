@@ -91,6 +91,15 @@ def test_sound_effects_are_heard_not_narrated():
         ("line", ("A",)), ("direction", ()), ("line", (DEFAULT_NARRATOR,)), ("line", ("A",))]
 
 
+@pytest.mark.parametrize("timing", ["Pause.", "A beat.", "beat", "Long pause", "A long silence.", "Another beat",
+                                    "(a moment)", "Two beats."])
+def test_a_direction_that_only_asks_for_time_stays_a_pause(timing):
+    script = parse_script(f"**A**: One.\n\n_[{timing}]_\n\n_[A pause in the rain.]_\n\n**A**: Two.\n")
+    narrated = narrate_directions(script).script
+    assert [(c.kind, c.speakers) for c in narrated.cues] == [
+        ("line", ("A",)), ("direction", ()), ("line", (DEFAULT_NARRATOR,)), ("line", ("A",))]
+
+
 def test_fountain_closing_parenthetical_is_narrated():
     script = parse_script("ADA\nGood evening.\n(she leaves)\n\nMARLOW\nGoodnight.\n", path="x.fountain")
     narrated = narrate_directions(script).script
