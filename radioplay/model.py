@@ -221,7 +221,8 @@ class Take:
     clause: bool = False
     """The piece continues the previous one's sentence: the mixer joins them with the clause gap."""
     words: tuple[tuple[str, float, float], ...] = ()
-    """The recognizer's words with (start_s, end_s) in take time, from the check (empty unchecked)."""
+    """The sentence's written words with (start_s, end_s) in take time, timed by the recognizer's
+    words (radioplay.check.timings); empty when the take was not checked."""
     level: TakeLevel | None = None
     """Its loudness measurement (from the take store's record); None: the mixer measures it."""
 
@@ -245,6 +246,9 @@ class Placement:
     """Index of the sentence within its segment."""
     text: str = ""
     """The sentence as written (empty for sound effects)."""
+    words: tuple[tuple[str, float, float], ...] = ()
+    """The take's timed words, (word, start, end) in seconds of the episode (after trimming and
+    any stretch); empty when the take has none."""
 
 
 @dataclass
@@ -284,6 +288,9 @@ class CueTiming:
     sentences: tuple[tuple[str, float, float], ...] = ()
     """(text as written, start, end) of each sentence heard, in order, in seconds; empty for dual
     dialogue, whose parts run side by side."""
+    words: tuple[tuple[str, float, float], ...] = ()
+    """(word as written, start, end) of every word of `sentences`, in seconds, within the cue;
+    empty unless every sentence has word timings."""
 
 
 @dataclass(frozen=True)

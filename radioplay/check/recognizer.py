@@ -9,7 +9,7 @@ from __future__ import annotations
 
 from dataclasses import dataclass
 from pathlib import Path
-from typing import Protocol
+from typing import Protocol, Sequence
 
 import numpy as np
 
@@ -38,6 +38,15 @@ class Recognizer(Protocol):
         """What the recognizer hears in `audio` (any sample rate)."""
 
 
+def hear_all(recognizer: Recognizer, audios: Sequence[Audio]) -> list[Heard]:
+    """What `recognizer` hears in each of `audios`: all at once when it can (`transcribe_many`,
+    which packs short takes into shared windows), else one by one."""
+    many = getattr(recognizer, "transcribe_many", None)
+    if many is not None:
+        return list(many(audios))
+    return [recognizer.transcribe(audio) for audio in audios]
+
+
 def to_16k(audio: Audio) -> np.ndarray:
     samples = np.asarray(audio.samples, dtype=np.float32).reshape(-1)
     if audio.sample_rate == RATE:
@@ -57,11 +66,11 @@ def default_model_dir() -> Path:
 
 
 class WhisperRecognizer:
-    """faster-whisper on the CPU, int8, English, beam 5, each take on its own (listening.md's method).
+    """faster-whisper on the CPU, int8, English, beam 5, greedy temperature 0 (deterministic).
 
-    Each take is transcribed alone: packing several takes into one 30 s window (one encoder pass)
-    measured slower on 2 cores (the decoder dominates for tiny.en) and made the model invent words
-    in the gaps."""
+    Takes are heard packed: consecutive takes share one <= 30 s window, separated by silence
+    (radioplay.check.packing), so a short take no longer costs a whole 30 s encoder pass; each
+    word goes back to its take by its timestamp."""
 
     def __init__(self, model_dir: str | Path | None = None, threads: int = 0):
         self.model_dir = Path(model_dir) if model_dir else None
@@ -69,6 +78,8 @@ class WhisperRecognizer:
         self._model = None
         self.transcriptions = 0
         """How many takes this recognizer has transcribed (0 for an unchanged re-render)."""
+        self.windows = 0
+        """How many recognizer windows those took."""
 
     @property
     def name(self) -> str:
@@ -89,15 +100,22 @@ class WhisperRecognizer:
                                        cpu_threads=self.threads, local_files_only=True)
         return self._model
 
-    def transcribe(self, audio: Audio) -> Heard:
+    def hear_window(self, samples: np.ndarray) -> list[tuple[str, float, float]]:
+        """The timed words of 16 kHz `samples` (a window of packed takes, or one take)."""
         model = self._load()
-        segments, _ = model.transcribe(to_16k(audio), language="en", beam_size=5,
+        segments, _ = model.transcribe(samples, language="en", beam_size=5, temperature=0.0,
                                        condition_on_previous_text=False, word_timestamps=True,
                                        vad_filter=False)
-        texts, timed = [], []
-        for segment in segments:
-            texts.append(segment.text)
-            for w in segment.words or ():
-                timed.append((w.word.strip(), round(float(w.start), 3), round(float(w.end), 3)))
-        self.transcriptions += 1
-        return Heard(" ".join(t.strip() for t in texts).strip(), tuple(timed))
+        self.windows += 1
+        return [(w.word.strip(), round(float(w.start), 3), round(float(w.end), 3))
+                for segment in segments for w in (segment.words or ()) if w.word.strip()]
+
+    def transcribe_many(self, audios: Sequence[Audio]) -> list[Heard]:
+        from radioplay.check.packing import hear_packed
+
+        timed = hear_packed([to_16k(audio) for audio in audios], RATE, self.hear_window)
+        self.transcriptions += len(audios)
+        return [Heard(" ".join(w for w, _, _ in words), tuple(words)) for words in timed]
+
+    def transcribe(self, audio: Audio) -> Heard:
+        return self.transcribe_many([audio])[0]

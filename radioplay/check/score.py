@@ -76,10 +76,16 @@ class Score:
                 "heard": " ".join(self.heard), "sound": [m.to_dict() for m in self.sound]}
 
 
-def score(reference: Sequence[str], heard: Sequence[str], by_sound: frozenset[str] = frozenset()) -> Score:
-    """Word-level edit distance between `reference` and `heard` (normalized words). A reference
-    word in `by_sound` may also match one to MAX_SOUND_SPAN heard words at no cost when their
-    joined metaphone key equals its own."""
+Step = tuple[int, int, str]
+"""One step of an alignment: reference words taken, heard words taken, how ("spelling",
+"substitute", "delete", "insert", "joined", "metaphone")."""
+
+
+def align(reference: Sequence[str], heard: Sequence[str],
+          by_sound: frozenset[str] = frozenset()) -> tuple[int, list[Step]]:
+    """The least-cost alignment of `heard` to `reference` (normalized words): its cost and its
+    steps in order. A reference word in `by_sound` may also match one to MAX_SOUND_SPAN heard
+    words at no cost when their joined metaphone key equals its own."""
     ref, hyp = list(reference), list(heard)
     n, m = len(ref), len(hyp)
     keys = {w: phonetic_key(w) for w in ref if w in by_sound}
@@ -107,16 +113,27 @@ def score(reference: Sequence[str], heard: Sequence[str], by_sound: frozenset[st
                     if phonetic_key("".join(hyp[j - span:j])) == keys[word] and cost[i - 1][j - span] < best[0]:
                         best = (cost[i - 1][j - span], (1, span, "metaphone"))
             cost[i][j], back[i][j] = best
-    sound: list[SoundMatch] = []
+    steps: list[Step] = []
     i, j = n, m
     while i > 0 or j > 0:
-        di, dj, how = back[i][j]
-        if di and ref[i - 1] in by_sound:
-            heard_words = " ".join(hyp[j - dj:j])
+        steps.append(back[i][j])
+        i, j = i - back[i][j][0], j - back[i][j][1]
+    return cost[n][m], steps[::-1]
+
+
+def score(reference: Sequence[str], heard: Sequence[str], by_sound: frozenset[str] = frozenset()) -> Score:
+    """Word-level edit distance between `reference` and `heard` (normalized words), sound-scored
+    words matched as `align` does."""
+    ref, hyp = list(reference), list(heard)
+    errors, steps = align(ref, hyp, by_sound)
+    sound: list[SoundMatch] = []
+    i = j = 0
+    for di, dj, how in steps:
+        if di and ref[i + di - 1] in by_sound:
             matched = how in ("spelling", "metaphone", "joined")
-            sound.append(SoundMatch(ref[i - 1], heard_words, matched, how if matched else "missed"))
-        i, j = i - di, j - dj
-    return Score(tuple(ref), tuple(hyp), cost[n][m], tuple(reversed(sound)))
+            sound.append(SoundMatch(ref[i + di - 1], " ".join(hyp[j:j + dj]), matched, how if matched else "missed"))
+        i, j = i + di, j + dj
+    return Score(tuple(ref), tuple(hyp), errors, tuple(sound))
 
 
 def score_text(reference: str, heard: str, by_sound: frozenset[str] = frozenset()) -> Score:

@@ -13,8 +13,9 @@ from pathlib import Path
 from typing import Callable
 
 from radioplay.cache import TakeStore
-from radioplay.check.recognizer import Heard, Recognizer
+from radioplay.check.recognizer import Recognizer, hear_all
 from radioplay.check.score import Score, score, sound_words, words
+from radioplay.check.timings import written_timings
 from radioplay.model import Audio, Casting, Diagnostic, Script, Take, TakeRequest
 
 DEFAULT_THRESHOLD = 0.34
@@ -156,13 +157,17 @@ def check_takes(takes: list[Take], requests: list[TakeRequest], store: TakeStore
             first.setdefault(take.key, i)
 
     tries: dict[str, list[tuple[Try, Audio]]] = {}
+    new: list[str] = []
     for key, i in first.items():
         known = TakeCheck.from_record(store.record(key) or {}, options.threshold) if takes[i].reused else None
         if known is not None:
             result.checks[key] = known
-            continue
-        audio = takes[i].audio
-        tries[key] = [(_try(recognizer, audio, requests[i], by_sound, result), audio)]
+        else:
+            new.append(key)
+    # every new take is heard in one go (packed into shared recognizer windows), then each round of retries
+    for key, done in zip(new, _tries(recognizer, [takes[first[k]].audio for k in new],
+                                     [requests[first[k]] for k in new], by_sound, result)):
+        tries[key] = [done]
 
     for attempt in range(1, options.retries + 1):
         failing = [key for key, done in tries.items()
@@ -173,8 +178,8 @@ def check_takes(takes: list[Take], requests: list[TakeRequest], store: TakeStore
                  for key in failing]
         voiced = voice_many(again, [retry_key(key, attempt) for key in failing])
         result.retried += len(again)
-        for key, request, audio in zip(failing, again, voiced):
-            tries[key].append((_try(recognizer, audio, request, by_sound, result), audio))
+        for key, done in zip(failing, _tries(recognizer, voiced, again, by_sound, result)):
+            tries[key].append(done)
 
     from radioplay.voice.synthesize import measure_level, take_meta
 
@@ -192,11 +197,12 @@ def check_takes(takes: list[Take], requests: list[TakeRequest], store: TakeStore
         check = result.checks.get(take.key)
         if check is None:
             continue
+        timed = written_timings(take.written or reference_text(requests[i]), check.words, by_sound)
         if take.key in tries:
-            result.takes[i] = dataclasses.replace(take, audio=tries[take.key][check.chosen][1], words=check.words,
+            result.takes[i] = dataclasses.replace(take, audio=tries[take.key][check.chosen][1], words=timed,
                                                   level=levels[take.key])
         else:
-            result.takes[i] = dataclasses.replace(take, words=check.words)
+            result.takes[i] = dataclasses.replace(take, words=timed)
 
     flagged_lines: set[tuple[int, int, int]] = set()
     for key, i in first.items():
@@ -225,12 +231,15 @@ def flagged_diagnostics(rows: list[dict], path: str) -> list[Diagnostic]:
             for row in rows if row.get("flagged")]
 
 
-def _try(recognizer: Recognizer, audio: Audio, request: TakeRequest, by_sound: frozenset[str],
-         result: CheckResult) -> Try:
-    heard: Heard = recognizer.transcribe(audio)
-    result.transcriptions += 1
-    return Try(request.seed, request.speed, score(words(reference_text(request)), words(heard.text), by_sound),
-               heard.words)
+def _tries(recognizer: Recognizer, audios: list[Audio], requests: list[TakeRequest], by_sound: frozenset[str],
+           result: CheckResult) -> list[tuple[Try, Audio]]:
+    """Each take heard (all together) and scored against its request's text."""
+    if not audios:
+        return []
+    result.transcriptions += len(audios)
+    return [(Try(request.seed, request.speed, score(words(reference_text(request)), words(heard.text), by_sound),
+                 heard.words), audio)
+            for audio, request, heard in zip(audios, requests, hear_all(recognizer, audios))]
 
 
 def _segment(script: Script, request: TakeRequest):

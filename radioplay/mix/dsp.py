@@ -117,10 +117,16 @@ def audible_span(samples: np.ndarray, below_peak_db: float = 50.0) -> tuple[int,
     return int(loud[0]), int(loud[-1]) + 1
 
 
+def kept_span(samples: np.ndarray, margin: int, below_peak_db: float = 50.0) -> tuple[int, int]:
+    """(first, end) of what `trim_silence` keeps."""
+    first, end = audible_span(samples, below_peak_db)
+    return max(0, first - margin), min(len(samples), end + margin)
+
+
 def trim_silence(samples: np.ndarray, margin: int, below_peak_db: float = 50.0) -> np.ndarray:
     """`samples` without leading and trailing silence, keeping `margin` samples of it at each end."""
-    first, end = audible_span(samples, below_peak_db)
-    return samples[max(0, first - margin):min(len(samples), end + margin)]
+    first, end = kept_span(samples, margin, below_peak_db)
+    return samples[first:end]
 
 
 def fade_out(samples: np.ndarray, start: int, length: int) -> np.ndarray:

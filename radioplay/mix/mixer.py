@@ -24,8 +24,8 @@ from radioplay.mix.beds import (PINK, Beds, block_power, duck_block, duck_levels
                                 pink_noise)
 from radioplay.mix.levels import (DIALOGUE_LUFS, LEVEL_BY_LINE, LEVELINGS, PEAK_OVER_DIALOGUE_DB, leveling_gain_db,
                                   limit_peaks, measure_take)
-from radioplay.mix.dsp import (as_mono, audible_span, db_to_gain, fade_out, pan_gains, resample, rms,
-                               stretch_to_length, trim_silence)
+from radioplay.mix.dsp import (as_mono, audible_span, db_to_gain, fade_out, kept_span, pan_gains, resample, rms,
+                               stretch_to_length)
 from radioplay.mix.sounds import read_sound, resolve_sound
 from radioplay.mix.space import Heard, place_in_space
 from radioplay.mix.timing import Timing
@@ -63,6 +63,8 @@ class _Sentence:
     clause: bool
     level: TakeLevel
     """The take's loudness measurement (at its own rate, before trimming: gating ignores the silence)."""
+    words: tuple[tuple[str, float, float], ...] = ()
+    """The take's timed words, (word, start, end) in samples of `samples`."""
 
 
 @dataclass
@@ -86,6 +88,8 @@ class _Clip:
     """A beat of silence standing for a segment with nothing speakable; it has no placement."""
     tail: int = 0
     """Samples of room reverb after the words (radioplay.mix.space): in `samples`, not in its placement."""
+    words: tuple[tuple[str, float, float], ...] = ()
+    """Timed words, (word, start, end) in samples of `samples`: moved with every stretch and pad."""
 
     @property
     def end(self) -> int:
@@ -264,7 +268,8 @@ class _Layout:
         spec = self.voice(speaker)
         gain_db = self.level_db(index, cue, part, sentence) + spec.gain + delivery.gain
         return _Clip(index, part, segment, speaker, start, sentence.samples,
-                     gain=db_to_gain(gain_db), pan=spec.pan, sentence=number, text=sentence.written)
+                     gain=db_to_gain(gain_db), pan=spec.pan, sentence=number, text=sentence.written,
+                     words=sentence.words)
 
     @staticmethod
     def joined(clips: list[_Clip]) -> _Clip:
@@ -275,8 +280,9 @@ class _Layout:
             samples[clip.start - first.start:clip.end - first.start] = clip.samples * np.float32(
                 clip.gain / first.gain if first.gain else 1.0)
         text = " ".join(c.text for c in clips if c.text)
+        words = tuple(moved for c in clips for moved in shift_words(c.words, 1.0, c.start - first.start))
         return _Clip(first.cue, first.part, first.segment, first.stem, first.start, samples, first.gain,
-                     first.pan, text=text, silent=all(c.silent for c in clips))
+                     first.pan, text=text, silent=all(c.silent for c in clips), words=words)
 
     def unite(self, group: list[_Clip], words: bool = False) -> int:
         """Align and balance simultaneous voices; returns where they end. With `words` (they say
@@ -285,6 +291,7 @@ class _Layout:
             if words and not any(c.silent for c in group):
                 for clip in group[1:]:
                     clip.samples = warp_onto(group[0].samples, clip.samples, self.rate)
+                    clip.words = ()  # warped word by word onto the first voice, whose words stand
             else:
                 self.align(group)
             self.balance(group)
@@ -302,7 +309,9 @@ class _Layout:
         onsets = []
         for clip, (first, end) in zip(group, spans):
             ratio = core / (end - first)
-            clip.samples = stretch_to_length(clip.samples, self.rate, int(round(len(clip.samples) * ratio)))
+            length = int(round(len(clip.samples) * ratio))
+            clip.words = shift_words(clip.words, length / len(clip.samples), 0.0)
+            clip.samples = stretch_to_length(clip.samples, self.rate, length)
             onsets.append(int(round(first * ratio)))
         lead = max(onsets)
         length = max(lead - onset + len(c.samples) for c, onset in zip(group, onsets))
@@ -310,6 +319,7 @@ class _Layout:
             padded = np.zeros(length, dtype=np.float32)
             padded[lead - onset:lead - onset + len(clip.samples)] = clip.samples
             clip.samples = padded
+            clip.words = shift_words(clip.words, 1.0, lead - onset)
 
     @staticmethod
     def balance(group: list[_Clip]) -> None:
@@ -351,8 +361,16 @@ def _takes_at_rate(takes: Sequence[Take], sample_rate: int,
             raise ValueError(f"no take for cue {cue}, part {part}, segment {segment}, sentence {len(said)}")
         samples = resample(as_mono(take.audio.samples), take.audio.sample_rate, sample_rate)
         level = take.level if take.level is not None else measure_take(take.audio.samples, take.audio.sample_rate)
-        said.append(_Sentence(trim_silence(samples, margin), take.written, take.clause, level))
+        first, end = kept_span(samples, margin)
+        words = shift_words(take.words, sample_rate, -first)  # take seconds -> samples of the trimmed take
+        said.append(_Sentence(samples[first:end], take.written, take.clause, level, words))
     return out
+
+
+def shift_words(words: Sequence[tuple[str, float, float]], scale: float,
+                offset: float) -> tuple[tuple[str, float, float], ...]:
+    """Timed words moved with their audio: every time t becomes t * scale + offset."""
+    return tuple((w, start * scale + offset, end * scale + offset) for w, start, end in words)
 
 
 def _base_dir(script: Script, base_dir: str | os.PathLike | None) -> Path | None:
@@ -435,7 +453,8 @@ def mix(script: Script, takes: Sequence[Take], casting: Casting, deliveries: Seq
     if beds is not None:
         bed = _BedTimeline(beds, timeline, intro, outro, outro_start, length, sample_rate, channels,
                            bed_folder, bed_place)
-    placements = [Placement(c.cue, c.part, c.segment, c.stem, c.start, c.end - c.tail, c.sentence, c.text)
+    placements = [Placement(c.cue, c.part, c.segment, c.stem, c.start, c.end - c.tail, c.sentence, c.text,
+                            shift_words(c.words, 1.0 / sample_rate, c.start / sample_rate))
                   for c in clips if not c.silent]
     return Mix(sample_rate=sample_rate, placements=placements, source=_MixSource(timeline, bed),
                stems=_Stems(timeline, bed, script.speakers()))

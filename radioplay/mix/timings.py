@@ -22,15 +22,23 @@ def cue_timings(script: Script, mix: Mix) -> list[CueTiming]:
             sentences.setdefault(placement.cue, []).append(placement)
     rate = mix.sample_rate
 
-    def heard(index: int) -> tuple[tuple[str, float, float], ...]:
+    def ordered(index: int) -> list:
         cue = script.cues[index]
         if cue.simultaneous and not cue.unison:
+            return []
+        return sorted(sentences.get(index, ()), key=lambda p: (p.segment, p.sentence))
+
+    def timed_words(index: int) -> tuple[tuple[str, float, float], ...]:
+        placed = ordered(index)
+        if not placed or not all(p.words for p in placed):
             return ()
-        ordered = sorted(sentences.get(index, ()), key=lambda p: (p.segment, p.sentence))
-        return tuple((p.text, p.start / rate, p.end / rate) for p in ordered)
+        start, end = spans[index][0] / rate, spans[index][1] / rate
+        return tuple((w, min(max(a, start), end), min(max(b, start), end)) for p in placed for w, a, b in p.words)
 
     return [CueTiming(cue=index, speakers=script.cues[index].speakers, text=script.cues[index].text,
-                      start=start / rate, end=end / rate, sentences=heard(index))
+                      start=start / rate, end=end / rate,
+                      sentences=tuple((p.text, p.start / rate, p.end / rate) for p in ordered(index)),
+                      words=timed_words(index))
             for index, (start, end) in sorted(spans.items())]
 
 

@@ -5,6 +5,9 @@ voice tag (a unison line names all its speakers: `<v Simplicia and Doomer>`) and
 65 characters. A long speech stays one cue, so the transcript keeps the script's lines, but it is
 split into timed pieces with WebVTT's inline timestamp tags (`<00:01:02.500>`), which players use to
 reveal it piece by piece. SRT, a caption format with no such tags, gets those pieces as cues.
+A line whose takes have word timings (the check's recognizer, carried through the mix) gets an
+inline timestamp at every word instead, and one where a pause follows a word, so a player can
+follow it word by word.
 Pieces are whole sentences where they fit two caption lines (several short ones together), timed
 exactly by the sentence takes the mixer placed; a sentence too long for one piece is cut at clauses,
 then words, and shares its own time by characters. A cue without sentence times (dual dialogue, or
@@ -180,20 +183,63 @@ def _name_prefix(speakers: tuple[str, ...]) -> str:
     return speaker_label(speakers) + ": "
 
 
+WORD_PAUSE = 0.15
+"""Seconds of silence after a word that get their own timestamp (nothing is said then)."""
+
+
 def vtt_text(cues: Sequence[CueTiming]) -> str:
-    """WebVTT: one cue per spoken line with a `<v Name>` tag; a long speech carries inline
-    timestamps where its caption pieces begin."""
+    """WebVTT: one cue per spoken line with a `<v Name>` tag; a line with word timings carries an
+    inline timestamp at every word, a long speech without them where its caption pieces begin."""
     blocks = ["WEBVTT"]
     spoken = sorted((c for c in cues if c.speakers and c.text.strip()), key=lambda c: c.start)
     for cue in spoken:
-        pieces = captions([cue], _voice_tag, _vtt_escape)
-        tag = _voice_tag(pieces[0].speakers)
-        payload = " ".join((f"<{_vtt_time(p.start)}>" if i else "") + _vtt_escape(p.text)
-                           for i, p in enumerate(pieces))
-        lines = _wrap(payload, len(tag))
-        lines[0] = tag + lines[0][len(tag):]
+        tag = _voice_tag(tuple(cue.speakers))
+        if cue.words:
+            lines = _word_lines(cue, len(tag))
+        else:
+            pieces = captions([cue], _voice_tag, _vtt_escape)
+            payload = " ".join((f"<{_vtt_time(p.start)}>" if i else "") + _vtt_escape(p.text)
+                               for i, p in enumerate(pieces))
+            lines = _wrap(payload, len(tag))
+            lines[0] = lines[0][len(tag):]
+        lines[0] = tag + lines[0]
         blocks.append(f"{_vtt_time(cue.start)} --> {_vtt_time(cue.end)}\n" + "\n".join(lines))
     return "\n\n".join(blocks) + "\n"
+
+
+def _word_lines(cue: CueTiming, first_line_taken: int) -> list[str]:
+    """The cue's words, each after its start timestamp (and before a pause's), wrapped by the
+    text a reader sees. WebVTT wants every timestamp inside the cue and later than the one before
+    (to the millisecond): a word whose start is not is shown with the word before it."""
+    ms = lambda seconds: max(0, int(round(seconds * 1000)))  # noqa: E731
+    floor, ceiling = ms(cue.start), ms(cue.end)
+    last = floor
+
+    def stamp(seconds: float) -> str:
+        nonlocal last
+        at = ms(seconds)
+        if not last < at < ceiling:
+            return ""
+        last = at
+        return f"<{_vtt_time(at / 1000)}>"
+
+    tokens: list[tuple[str, int]] = []  # (text with tags, characters a reader sees)
+    for k, (word, start, end) in enumerate(cue.words):
+        text = _vtt_escape(word)
+        token = stamp(start) + text
+        following = cue.words[k + 1][1] if k + 1 < len(cue.words) else cue.end
+        if following - end >= WORD_PAUSE:
+            token += stamp(end)
+        tokens.append((token, len(text)))
+    lines: list[str] = []
+    line, width = "", first_line_taken
+    for token, seen in tokens:
+        if line and width + 1 + seen > MAX_LINE:
+            lines.append(line)
+            line, width = "", 0
+        line, width = (line + " " + token, width + 1 + seen) if line else (token, width + seen)
+    lines.append(line)
+    return lines
 
 
 def srt_text(cues: Sequence[CueTiming]) -> str:

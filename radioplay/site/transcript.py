@@ -1,5 +1,6 @@
 """The transcript an episode page shows, read back from the episode's WebVTT (radioplay.publish's
-vtt_text): one line per cue, with the speaker and the cue's start and end."""
+vtt_text): one line per cue, with the speaker, the cue's start and end, and the words or pieces its
+inline timestamps time."""
 
 from __future__ import annotations
 
@@ -13,12 +14,14 @@ _TIME = r"(?:(\d+):)?(\d{2}):(\d{2})\.(\d{3})"
 _TIMING = re.compile(rf"^{_TIME}\s+-->\s+{_TIME}")
 _VOICE = re.compile(r"^<v(?:\.[^ >]*)?\s+([^>]*)>")
 _TAG = re.compile(r"<[^>]*>")
+_STAMP = re.compile(rf"<{_TIME}>")
 
 
 @dataclass(frozen=True)
 class Word:
-    """A word with its own timing. No stage makes these yet (takes are not aligned word by word):
-    a line that has them gets them highlighted on the page as they are spoken."""
+    """What one inline timestamp of a cue times: a word (or, in a cue without word timings, a
+    caption piece), from its timestamp to the next one (or the cue's end). A line that has them
+    gets them highlighted on the page as they are spoken."""
 
     text: str
     start: float
@@ -59,6 +62,26 @@ def read_vtt(text: str, path: str = "<vtt>") -> list[TranscriptLine]:
         payload = " ".join(r.strip() for r in rows[i + 1:] if r.strip())
         voice = _VOICE.match(payload)
         speaker = html.unescape(voice.group(1).strip()) if voice else ""
-        body = html.unescape(_TAG.sub("", payload[voice.end():] if voice else payload))
-        lines.append(TranscriptLine(speaker, " ".join(body.split()), start, end))
+        body = payload[voice.end():] if voice else payload
+        lines.append(TranscriptLine(speaker, _plain(body), start, end, _timed(body, start, end)))
     return lines
+
+
+def _plain(text: str) -> str:
+    return " ".join(html.unescape(_TAG.sub("", text)).split())
+
+
+def _timed(body: str, start: float, end: float) -> tuple[Word, ...]:
+    """The runs of text between a cue's inline timestamps, each from the timestamp before it to
+    the next one; a run with no text (a pause) is no word. None without timestamps."""
+    stamps = list(_STAMP.finditer(body))
+    if not stamps:
+        return ()
+    cuts = [(0, start)] + [(m.end(), _seconds(*m.groups())) for m in stamps]
+    ends = [m.start() for m in stamps] + [len(body)]
+    words = []
+    for (at, since), upto, until in zip(cuts, ends, [t for _, t in cuts[1:]] + [end]):
+        text = _plain(body[at:upto])
+        if text:
+            words.append(Word(text, since, until))
+    return tuple(words)

@@ -1,0 +1,171 @@
+"""Packed recognition: several takes heard in one recognizer window, every word given back to its
+take in the take's own time. Synthetic speech (tests/burst_speech.py) makes what each take says,
+and when, exact; the check's retries, choice and store then run on packed windows."""
+
+from __future__ import annotations
+
+import re
+
+import numpy as np
+import pytest
+
+from radioplay.check.packing import Window, assign, hear_packed, pack
+from radioplay.check.recognizer import RATE, to_16k
+from radioplay.check.stage import SEED_STEP
+from radioplay.pipeline import RenderOptions, execute, prepare
+from radioplay.voice.synthesize import EngineSettings
+
+from tests.burst_speech import BurstEars, BurstEngine, Vocabulary, burst_times, say
+from tests.conftest import tone_cast_text
+
+
+def test_pack_fills_windows_in_order_with_a_gap_between_takes():
+    # at 10 samples a second: a 300-sample window, 10-sample gaps
+    assert pack([100, 100, 80, 50, 400, 20], 10, window_s=30.0, gap_s=1.0) == [
+        Window((0, 1, 2), (0, 110, 220), 300),
+        Window((3,), (0,), 50),  # 50 more would end at 360
+        Window((4,), (0,), 400),  # longer than a window: alone
+        Window((5,), (0,), 20)]
+    assert pack([], 10) == []
+
+
+def test_a_word_goes_to_the_take_its_middle_is_in_or_else_the_nearest():
+    window = Window((7, 8), (0, 30), 50)
+    lengths = {7: 20, 8: 20}
+    heard = [("a", 0.1, 0.5), ("b", 1.5, 2.4), ("c", 2.55, 2.9), ("d", 2.9, 3.3), ("e", 4.0, 5.2)]
+    assert assign(window, lengths, 10, heard) == [
+        [("a", 0.1, 0.5), ("b", 1.5, 2.0)],  # clipped to the take's end
+        [("c", 0.0, 0.0), ("d", 0.0, 0.3), ("e", 1.0, 2.0)]]  # c lies in the gap, nearer the second
+
+
+def test_packed_takes_of_several_voices_hear_their_own_words_at_their_own_times():
+    vocabulary = Vocabulary()
+    lines = ["alpha bravo charlie", "delta echo", "foxtrot golf hotel india juliet", "kilo",
+             "lima mike november oscar papa quebec romeo sierra tango", "uniform victor whiskey"] * 6
+    rates = [24_000, 22_050, 16_000]
+    takes = [say(vocabulary, line, rates[k % 3]) for k, line in enumerate(lines)]
+    ears = BurstEars(vocabulary)
+    heard = ears.transcribe_many(takes)
+
+    assert len(ears.windows) < len(takes) / 4 and max(ears.windows) <= 30.0
+    for line, audio, got in zip(lines, takes, heard):
+        assert got.text == line
+        assert [w for w, _, _ in got.words] == line.split()
+        for (_, start, end), (true_start, true_end) in zip(got.words, burst_times(len(line.split()))):
+            assert start == pytest.approx(true_start, abs=0.003) and end == pytest.approx(true_end, abs=0.003)
+            assert 0.0 <= start < end <= len(audio.samples) / audio.sample_rate
+
+
+def test_a_take_longer_than_a_window_is_heard_alone_and_whole():
+    vocabulary = Vocabulary()
+    long_line = " ".join(f"w{k % 40}" for k in range(130))  # 130 words: 32.5 s
+    takes = [say(vocabulary, "short one"), say(vocabulary, long_line), say(vocabulary, "short two")]
+    ears = BurstEars(vocabulary)
+    heard = hear_packed([to_16k(t) for t in takes], RATE, ears.hear_window)
+    assert [round(w, 2) for w in ears.windows] == [0.5, 32.5, 0.5]
+    assert [" ".join(w for w, _, _ in h) for h in heard] == ["short one", long_line, "short two"]
+
+
+# --------------------------------------------------------------------------- the check, packed
+
+SCRIPT = """\
+**Ada**: Alpha line is fine here.
+
+**Marlow**: Bravo says the words in order.
+
+**Ada**: Charlie says every word clearly today.
+
+**Marlow**: Delta counts one two three.
+
+**Ada**: Echo is the last line.
+"""
+
+FAULTS = {"Bravo": {0: "drop"}, "Charlie": {0: "garble", SEED_STEP: "garble", 2 * SEED_STEP: "repeat"},
+          "Delta": {0: "repeat", SEED_STEP: "drop"}}
+
+
+def faulty(text: str, seed: int) -> str:
+    w = text.split()
+    kind = FAULTS.get(w[0], {}).get(seed)
+    if kind == "drop":
+        return " ".join(w[:1] + w[2:])
+    if kind == "repeat":
+        return " ".join(w[:2] + w[1:2] * 3 + w[2:])
+    if kind == "garble":
+        return " ".join("blah" for _ in w)
+    return text
+
+
+@pytest.fixture
+def bursts(monkeypatch, tmp_path):
+    vocabulary = Vocabulary()
+    engine = BurstEngine(vocabulary, faulty)
+    ears = BurstEars(vocabulary)
+
+    def registry(self):
+        from radioplay.voice.engines.base import EngineRegistry
+
+        reg = EngineRegistry.from_entry_points(device=self.device, threads=self.threads)
+        reg.register("tone", lambda **kw: engine)
+        return reg
+
+    monkeypatch.setattr(EngineSettings, "registry", registry)
+    monkeypatch.setattr("radioplay.check.WhisperRecognizer", lambda *args, **kw: ears)
+    script = tmp_path / "bursts.md"
+    script.write_text(SCRIPT, encoding="utf-8")
+    cast = tmp_path / "tone.toml"
+    cast.write_text(tone_cast_text(), encoding="utf-8")
+    return script, cast, engine, ears
+
+
+def _options(tmp_path, cast, **kw):
+    from radioplay.check import CheckOptions
+
+    kw.setdefault("check", CheckOptions(threshold=0.1))
+    kw.setdefault("cache", tmp_path / "store")
+    kw.setdefault("output", tmp_path / "o.wav")
+    return RenderOptions(cast=cast, jobs=1, sample_rate=24_000, report=tmp_path / "report.json", **kw)
+
+
+def test_packed_recognition_catches_every_fault_and_keeps_retries_per_take(bursts, tmp_path):
+    script, cast, engine, ears = bursts
+    result = execute(prepare(script, _options(tmp_path, cast)))
+    rows = {row["text"].split()[0]: row for row in result.report["check"]["takes"]}
+
+    # five first tries in one window, then the failing ones again, each round in one window
+    assert len(ears.windows) == 3 and ears.transcriptions == 5 + 3 + 2
+    assert [t["wer"] for t in rows["Alpha"]["tries"]] == [0.0] and rows["Echo"]["tries"][0]["wer"] == 0.0
+    assert [t["wer"] for t in rows["Bravo"]["tries"]] == [0.1667, 0.0]
+    assert (rows["Bravo"]["chosen"], rows["Bravo"]["flagged"]) == (1, False)
+    assert [t["wer"] for t in rows["Charlie"]["tries"]] == [1.0, 1.0, 0.5]
+    assert (rows["Charlie"]["chosen"], rows["Charlie"]["flagged"]) == (2, True)
+    assert [t["wer"] for t in rows["Delta"]["tries"]] == [0.6, 0.2, 0.0]
+    assert (rows["Delta"]["chosen"], rows["Delta"]["flagged"]) == (2, False)
+    [warning] = [d.format() for d in result.check_diagnostics]
+    assert re.search(r'"Charlie says every word clearly today\." may be misread '
+                     r'\(heard: "charlie says says says says every word clearly today"', warning)
+
+    # each chosen take carries its own words, timed in its own time
+    for take in result.takes:
+        written = take.written.split()
+        assert [w for w, _, _ in take.words] == written
+        starts = [start for _, start, _ in take.words]
+        assert starts == sorted(starts)
+    delta = next(t for t in result.takes if t.written.startswith("Delta"))
+    assert [(w, round(a, 2), round(b, 2)) for w, a, b in delta.words] == [
+        ("Delta", 0.05, 0.2), ("counts", 0.3, 0.45), ("one", 0.55, 0.7), ("two", 0.8, 0.95), ("three.", 1.05, 1.2)]
+
+
+def test_packed_choice_is_deterministic_and_an_unchanged_rerender_hears_nothing(bursts, tmp_path):
+    script, cast, engine, ears = bursts
+    first = execute(prepare(script, _options(tmp_path, cast)))
+    other = execute(prepare(script, _options(tmp_path, cast, cache=tmp_path / "other", output=tmp_path / "p.wav")))
+    assert other.report["check"]["takes"] == first.report["check"]["takes"]
+    for a, b in zip(first.takes, other.takes):
+        assert np.array_equal(a.audio.samples, b.audio.samples) and a.words == b.words
+    heard, calls = len(ears.windows), len(engine.calls)
+    again = execute(prepare(script, _options(tmp_path, cast, force=True)))
+    assert len(ears.windows) == heard and len(engine.calls) == calls
+    assert again.report["check"]["transcriptions"] == 0
+    for a, b in zip(first.takes, again.takes):
+        assert a.words == b.words  # the timings come back from the take store
