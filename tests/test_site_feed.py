@@ -200,9 +200,11 @@ def test_read_vtt_reads_what_publish_writes():
             CueTiming(1, ("Ada", "Marlow"), "Goodnight.", 1.5, 2.0),
             CueTiming(2, ("Marlow",), long, 2.0, 12.0)]
     lines = read_vtt(vtt_text(cues))
+    half = " ".join(long.split()[:24])  # the long speech's two caption pieces, timed by its inline timestamp
     assert lines == [TranscriptLine("Ada", "Fish & <chips>?", 0.5, 1.25),
                      TranscriptLine("Ada and Marlow", "Goodnight.", 1.5, 2.0),
-                     TranscriptLine("Marlow", " ".join(long.split()), 2.0, 12.0)]
+                     TranscriptLine("Marlow", " ".join(long.split()), 2.0, 12.0,
+                                    (Word(half, 2.0, 7.0), Word(half, 7.0, 12.0)))]
 
 
 # ------------------------------------------------------------------ errors before any rendering
