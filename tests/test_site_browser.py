@@ -193,3 +193,72 @@ def test_the_audition_page_plays_every_voice_with_no_errors(browser, tmp_path, d
         target.mkdir(parents=True, exist_ok=True)
         shutil.copy(shot, target / "audition.png")
     context.close()
+
+
+# --------------------------------------------------------------------------- word by word
+
+@pytest.fixture(scope="module")
+def worded_site(tmp_path_factory) -> Path:
+    """The first episode voiced by the burst engine and heard by the burst ears (tests/burst_speech.py),
+    so its takes carry word timings and its VTT times every word."""
+    from radioplay.voice.engines.base import EngineRegistry
+    from radioplay.voice.synthesize import EngineSettings
+    from tests.burst_speech import BurstEars, BurstEngine, Vocabulary
+    from tests.site_fixtures import EPISODE_ONE
+
+    vocabulary = Vocabulary()
+    engine, ears = BurstEngine(vocabulary), BurstEars(vocabulary)
+
+    def registry(self):
+        reg = EngineRegistry.from_entry_points(device=self.device, threads=self.threads)
+        reg.register("tone", lambda **kw: engine)
+        return reg
+
+    folder = tmp_path_factory.mktemp("words")
+    with pytest.MonkeyPatch.context() as patch:
+        patch.setattr(EngineSettings, "registry", registry)
+        patch.setattr("radioplay.check.WhisperRecognizer", lambda *args, **kw: ears)
+        publish(folder, write_show(folder, episodes={"ep1": EPISODE_ONE}))
+    assert ears.windows, "the check heard nothing"
+    return folder / "site"
+
+
+def test_the_highlighted_word_is_the_one_whose_timestamps_contain_the_current_time(browser, worded_site):
+    from radioplay.site.transcript import read_vtt
+
+    lines = read_vtt((worded_site / "ep1" / "ep1.vtt").read_text())
+    assert all(line.words for line in lines) and sum(len(line.words) for line in lines) >= 40
+    page = Page(browser, worded_site)
+    try:
+        spans = page.page.evaluate("Array.from(document.querySelectorAll('.w')).map(w => "
+                                   "({text: w.textContent, start: +w.dataset.start, end: +w.dataset.end}))")
+        assert [(s["text"], s["start"], s["end"]) for s in spans] == [
+            (w.text, round(w.start, 3), round(w.end, 3)) for line in lines for w in line.words]
+
+        def highlighted() -> list[dict]:
+            return page.page.evaluate("Array.from(document.querySelectorAll('.w.now')).map(w => "
+                                      "({text: w.textContent, start: +w.dataset.start, end: +w.dataset.end}))")
+
+        # during playback: stop in the middle of the third line and look
+        target = lines[2].words[3].start + 0.02
+        page.page.evaluate(f"{PLAYER}.currentTime = {lines[2].start}; {PLAYER}.play()")
+        page.page.wait_for_function(f"{PLAYER}.currentTime >= {target}", timeout=20_000)
+        page.page.evaluate(f"{PLAYER}.pause()")
+        page.page.wait_for_function(f"{PLAYER}.paused")
+        now = page.time()
+        [word] = highlighted()
+        assert word["start"] <= now < word["end"]
+        # and at the middle of words all through the episode (seeking there)
+        for line in lines[::2]:
+            for w in line.words[::3]:
+                middle = (w.start + w.end) / 2
+                page.page.evaluate(f"{PLAYER}.currentTime = {middle}")
+                page.page.wait_for_function(f"!{PLAYER}.seeking")
+                now = page.time()
+                expected = [(s["text"], s["start"]) for s in spans if s["start"] <= now < s["end"]]
+                assert [(h["text"], h["start"]) for h in highlighted()] == expected == [(w.text, round(w.start, 3))]
+        assert page.errors == []
+        size = (worded_site / "ep1" / "index.html").stat().st_size
+        assert size <= 100_000
+    finally:
+        page.close()

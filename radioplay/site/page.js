@@ -8,7 +8,7 @@
   var cues = Array.prototype.map.call(document.querySelectorAll(".cue"), function (el) {
     return {
       el: el, start: parseFloat(el.dataset.start), end: parseFloat(el.dataset.end),
-      // Word timings: a line may hold <span class="w" data-start data-end> per word (none are made yet).
+      // Word timings: a line may hold <span class="w" data-start data-end> per word (from the VTT).
       words: Array.prototype.slice.call(el.querySelectorAll(".w[data-start]"))
     };
   });
