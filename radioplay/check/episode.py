@@ -1,8 +1,9 @@
 """`radioplay check`: the same check over a finished episode, cut by the WebVTT beside it.
 
 Each single-speaker cue of the .vtt is cut out of the decoded episode by its times, transcribed
-and scored against its caption text (the script's line as written); the script gives the names and
-lexicon entries scored by sound and the line numbers. Unison cues are left out, as in listening.md.
+(short lines packed into shared recognizer windows, as the render's check does) and scored against
+its caption text (the script's line as written); the script gives the names and lexicon entries
+scored by sound and the line numbers. Unison cues are left out, as in listening.md.
 """
 
 from __future__ import annotations
@@ -10,7 +11,7 @@ from __future__ import annotations
 from dataclasses import dataclass
 from pathlib import Path
 
-from radioplay.check.recognizer import Recognizer
+from radioplay.check.recognizer import Recognizer, hear_all
 from radioplay.check.score import Score, score, total_wer, words
 from radioplay.errors import InputError
 from radioplay.model import Audio, Script
@@ -50,7 +51,7 @@ def check_episode(audio: Audio, cues: list[TranscriptLine], script: Script, reco
                   by_sound: frozenset[str]) -> list[LineScore]:
     lines = script_lines(script)
     known = set(script.speakers())
-    out = []
+    found, clips = [], []
     at = 0
     for cue in cues:
         if cue.speaker not in known:  # unison ("A and B") or not a character of this script
@@ -63,10 +64,11 @@ def check_episode(audio: Audio, cues: list[TranscriptLine], script: Script, reco
                 break
         a = max(0, int(cue.start * audio.sample_rate))
         b = min(len(audio.samples), int(cue.end * audio.sample_rate))
-        heard = recognizer.transcribe(Audio(audio.samples[a:b], audio.sample_rate))
-        out.append(LineScore(number, cue.speaker, cue.start, cue.end, cue.text,
-                             score(words(cue.text), words(heard.text), by_sound)))
-    return out
+        found.append((number, cue))
+        clips.append(Audio(audio.samples[a:b], audio.sample_rate))
+    return [LineScore(number, cue.speaker, cue.start, cue.end, cue.text,
+                      score(words(cue.text), words(heard.text), by_sound))
+            for (number, cue), heard in zip(found, hear_all(recognizer, clips))]
 
 
 def summary(scores: list[LineScore]) -> dict:
