@@ -11,12 +11,12 @@ import pytest
 
 from radioplay.check.packing import Window, assign, hear_packed, pack
 from radioplay.check.recognizer import RATE, to_16k
-from radioplay.check.stage import SEED_STEP
 from radioplay.pipeline import RenderOptions, execute, prepare
 from radioplay.voice.synthesize import EngineSettings
 
 from tests.burst_speech import BurstEars, BurstEngine, Vocabulary, burst_times, say
 from tests.conftest import tone_cast_text
+from tests.test_check import FAULTS, fault
 
 
 def test_pack_fills_windows_in_order_with_a_gap_between_takes():
@@ -80,20 +80,10 @@ SCRIPT = """\
 **Ada**: Echo is the last line.
 """
 
-FAULTS = {"Bravo": {0: "drop"}, "Charlie": {0: "garble", SEED_STEP: "garble", 2 * SEED_STEP: "repeat"},
-          "Delta": {0: "repeat", SEED_STEP: "drop"}}
 
 
 def faulty(text: str, seed: int) -> str:
-    w = text.split()
-    kind = FAULTS.get(w[0], {}).get(seed)
-    if kind == "drop":
-        return " ".join(w[:1] + w[2:])
-    if kind == "repeat":
-        return " ".join(w[:2] + w[1:2] * 3 + w[2:])
-    if kind == "garble":
-        return " ".join("blah" for _ in w)
-    return text
+    return fault(text, FAULTS.get(text.split()[0], {}).get(seed, ""))
 
 
 @pytest.fixture
