@@ -324,7 +324,7 @@ def up_to_date_result(prepared: Prepared, previous: dict, on_take: ProgressCallb
     if isinstance(previous.get("check"), dict):
         from radioplay.check.stage import flagged_diagnostics
 
-        report["check"] = {**previous["check"], "transcriptions": 0, "retried": 0}
+        report["check"] = {**previous["check"], "transcriptions": 0, "retried": 0, "heard_alone": 0}
         diagnostics = flagged_diagnostics(previous["check"].get("takes", []), prepared.script.path)
     if prepared.options.report:
         write_text_atomic(prepared.options.report, json.dumps(report, indent=2) + "\n")
@@ -424,6 +424,7 @@ def _report(prepared: Prepared, takes: list[Take], episode: Episode, checked=Non
         options = prepared.options.check
         report["check"] = {"threshold": options.threshold, "retries": options.retries,
                            "transcriptions": checked.transcriptions, "retried": checked.retried,
+                           "heard_alone": checked.heard_alone,
                            "flagged": len(checked.diagnostics),
                            "takes": checked.report(prepared.plan.requests, prepared.plan.keys, prepared.script)}
     return report

@@ -17,6 +17,8 @@ WORD = 0.15
 GAP = 0.1
 FIRST_HZ = 300.0
 STEP_HZ = 40.0
+SEGMENT_BREAK = 0.5
+"""A silence this long ends the ears' segment (as Whisper's segments break at silences)."""
 
 
 class Vocabulary:
@@ -83,7 +85,7 @@ class BurstEars:
         """The length of each window heard, seconds."""
         self.transcriptions = 0
 
-    def hear_window(self, samples: np.ndarray) -> list[tuple[str, float, float]]:
+    def hear_window(self, samples: np.ndarray) -> list[list[tuple[str, float, float]]]:
         self.windows.append(len(samples) / RATE)
         loud = np.abs(samples) > 0.05
         edges = np.flatnonzero(np.diff(np.concatenate([[0], loud.astype(np.int8), [0]])))
@@ -93,13 +95,17 @@ class BurstEars:
                 runs[-1][1] = b
             else:
                 runs.append([a, b])
-        out = []
+        segments: list[list[tuple[str, float, float]]] = []
         for a, b in runs:
             if b - a < 0.05 * RATE:
                 continue
             spectrum = np.abs(np.fft.rfft(samples[a:b], n=RATE))  # 1 Hz bins
-            out.append((self.vocabulary.nearest(float(np.argmax(spectrum))), a / RATE, b / RATE))
-        return out
+            word = (self.vocabulary.nearest(float(np.argmax(spectrum))), a / RATE, b / RATE)
+            if segments and a / RATE - segments[-1][-1][2] < SEGMENT_BREAK:
+                segments[-1].append(word)
+            else:
+                segments.append([word])
+        return segments
 
     def transcribe_many(self, audios):
         self.transcriptions += len(audios)

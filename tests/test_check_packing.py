@@ -29,13 +29,24 @@ def test_pack_fills_windows_in_order_with_a_gap_between_takes():
     assert pack([], 10) == []
 
 
-def test_a_word_goes_to_the_take_its_middle_is_in_or_else_the_nearest():
+def test_a_segment_over_several_takes_gives_each_word_to_the_take_its_middle_is_in_or_else_the_nearest():
     window = Window((7, 8), (0, 30), 50)
     lengths = {7: 20, 8: 20}
-    heard = [("a", 0.1, 0.5), ("b", 1.5, 2.4), ("c", 2.55, 2.9), ("d", 2.9, 3.3), ("e", 4.0, 5.2)]
+    heard = [[("a", 0.1, 0.5), ("b", 1.5, 2.4), ("c", 2.55, 2.9), ("d", 2.9, 3.3), ("e", 4.0, 5.2)]]
     assert assign(window, lengths, 10, heard) == [
         [("a", 0.1, 0.5), ("b", 1.5, 2.0)],  # clipped to the take's end
         [("c", 0.0, 0.0), ("d", 0.0, 0.3), ("e", 1.0, 2.0)]]  # c lies in the gap, nearer the second
+
+
+def test_a_segment_over_one_take_goes_to_it_whole_even_a_word_stretched_into_the_gap():
+    # Whisper heard "In the limit." over the first take, its last word timed in the gap, nearer the second
+    window = Window((0, 1), (0, 17), 35)
+    lengths = [8, 18]
+    heard = [[("In", 0.1, 0.25), ("the", 0.25, 1.5), ("limit.", 1.5, 1.5)], [("In", 1.8, 2.0), ("yes.", 2.0, 2.6)],
+             [("um", 3.55, 3.6)]]  # a segment past every take: the nearest
+    assert assign(window, lengths, 10, heard) == [
+        [("In", 0.1, 0.25), ("the", 0.25, 0.8), ("limit.", 0.8, 0.8)],
+        [("In", 0.1, 0.3), ("yes.", 0.3, 0.9), ("um", 1.8, 1.8)]]
 
 
 def test_packed_takes_of_several_voices_hear_their_own_words_at_their_own_times():
@@ -122,8 +133,11 @@ def test_packed_recognition_catches_every_fault_and_keeps_retries_per_take(burst
     result = execute(prepare(script, _options(tmp_path, cast)))
     rows = {row["text"].split()[0]: row for row in result.report["check"]["takes"]}
 
-    # five first tries in one window, then the failing ones again, each round in one window
-    assert len(ears.windows) == 3 and ears.transcriptions == 5 + 3 + 2
+    # each round in one shared window, and each try failing there heard once more alone: five first
+    # tries (3 fail), three second tries (2 fail), two third tries (Charlie fails)
+    assert len(ears.windows) == (1 + 3) + (1 + 2) + (1 + 1)
+    assert result.report["check"]["transcriptions"] == ears.transcriptions == (5 + 3) + (3 + 2) + (2 + 1)
+    assert result.report["check"]["heard_alone"] == 3 + 2 + 1
     assert [t["wer"] for t in rows["Alpha"]["tries"]] == [0.0] and rows["Echo"]["tries"][0]["wer"] == 0.0
     assert [t["wer"] for t in rows["Bravo"]["tries"]] == [0.1667, 0.0]
     assert (rows["Bravo"]["chosen"], rows["Bravo"]["flagged"]) == (1, False)
@@ -159,3 +173,32 @@ def test_packed_choice_is_deterministic_and_an_unchanged_rerender_hears_nothing(
     assert again.report["check"]["transcriptions"] == 0
     for a, b in zip(first.takes, again.takes):
         assert a.words == b.words  # the timings come back from the take store
+
+
+class PackedDeafEars(BurstEars):
+    """Burst ears that miss the last segment of every window holding more than one take (as
+    Whisper may skip a short take between others), and hear a take alone right."""
+
+    def hear_window(self, samples):
+        segments = super().hear_window(samples)
+        return segments[:-1] if len(samples) > 2.5 * RATE else segments
+
+
+def test_a_take_failing_in_a_shared_window_is_heard_alone_before_it_is_voiced_again(bursts, tmp_path, monkeypatch):
+    script, cast, engine, _ = bursts
+    ears = PackedDeafEars(engine.vocabulary)
+    monkeypatch.setattr("radioplay.check.WhisperRecognizer", lambda *args, **kw: ears)
+    result = execute(prepare(script, _options(tmp_path, cast)))
+    rows = {row["text"].split()[0]: row for row in result.report["check"]["takes"]}
+    # Echo, last in the first window, lost its words there; alone it is heard whole: no retry
+    assert [t["wer"] for t in rows["Echo"]["tries"]] == [0.0] and not rows["Echo"]["flagged"]
+    assert [t["wer"] for t in rows["Alpha"]["tries"]] == [0.0]
+    # the faulty takes fail alone too: retried as before, the same choices
+    assert [t["wer"] for t in rows["Bravo"]["tries"]] == [0.1667, 0.0]
+    assert [t["wer"] for t in rows["Charlie"]["tries"]] == [1.0, 1.0, 0.5]
+    assert [t["wer"] for t in rows["Delta"]["tries"]] == [0.6, 0.2, 0.0]
+    check = result.report["check"]
+    assert check["retried"] == 5
+    # heard alone: Echo and the three faulty first tries; in each later round every try fails in the
+    # shared window (the faulty ones, and the last one, deaf-dropped): 2 of 3, then both of 2
+    assert check["heard_alone"] == (1 + 3) + 2 + 2 and check["transcriptions"] == 5 + 3 + 2 + check["heard_alone"]

@@ -100,15 +100,16 @@ class WhisperRecognizer:
                                        cpu_threads=self.threads, local_files_only=True)
         return self._model
 
-    def hear_window(self, samples: np.ndarray) -> list[tuple[str, float, float]]:
-        """The timed words of 16 kHz `samples` (a window of packed takes, or one take)."""
+    def hear_window(self, samples: np.ndarray) -> list[list[tuple[str, float, float]]]:
+        """The segments heard in 16 kHz `samples` (a window of packed takes, or one take), each
+        a list of timed words."""
         model = self._load()
         segments, _ = model.transcribe(samples, language="en", beam_size=5, temperature=0.0,
                                        condition_on_previous_text=False, word_timestamps=True,
                                        vad_filter=False)
         self.windows += 1
-        return [(w.word.strip(), round(float(w.start), 3), round(float(w.end), 3))
-                for segment in segments for w in (segment.words or ()) if w.word.strip()]
+        return [[(w.word.strip(), round(float(w.start), 3), round(float(w.end), 3))
+                 for w in (segment.words or ()) if w.word.strip()] for segment in segments]
 
     def transcribe_many(self, audios: Sequence[Audio]) -> list[Heard]:
         from radioplay.check.packing import hear_packed

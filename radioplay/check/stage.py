@@ -97,6 +97,8 @@ class CheckResult:
     transcriptions: int = 0
     retried: int = 0
     """Tries voiced again (all takes together)."""
+    heard_alone: int = 0
+    """Tries over the threshold in a shared recognizer window, heard again on their own."""
 
     def report(self, requests: list[TakeRequest], keys: list[str], script: Script) -> list[dict]:
         rows = []
@@ -166,7 +168,7 @@ def check_takes(takes: list[Take], requests: list[TakeRequest], store: TakeStore
             new.append(key)
     # every new take is heard in one go (packed into shared recognizer windows), then each round of retries
     for key, done in zip(new, _tries(recognizer, [takes[first[k]].audio for k in new],
-                                     [requests[first[k]] for k in new], by_sound, result)):
+                                     [requests[first[k]] for k in new], by_sound, options.threshold, result)):
         tries[key] = [done]
 
     for attempt in range(1, options.retries + 1):
@@ -178,7 +180,7 @@ def check_takes(takes: list[Take], requests: list[TakeRequest], store: TakeStore
                  for key in failing]
         voiced = voice_many(again, [retry_key(key, attempt) for key in failing])
         result.retried += len(again)
-        for key, done in zip(failing, _tries(recognizer, voiced, again, by_sound, result)):
+        for key, done in zip(failing, _tries(recognizer, voiced, again, by_sound, options.threshold, result)):
             tries[key].append(done)
 
     from radioplay.voice.synthesize import measure_level, take_meta
@@ -232,14 +234,28 @@ def flagged_diagnostics(rows: list[dict], path: str) -> list[Diagnostic]:
 
 
 def _tries(recognizer: Recognizer, audios: list[Audio], requests: list[TakeRequest], by_sound: frozenset[str],
-           result: CheckResult) -> list[tuple[Try, Audio]]:
-    """Each take heard (all together) and scored against its request's text."""
+           threshold: float, result: CheckResult) -> list[tuple[Try, Audio]]:
+    """Each take heard (all together, packed where the recognizer can) and scored against its
+    request's text. A take over `threshold` in a shared window is heard again alone, and that
+    hearing counts: the recognizer may skip a short take between others ("Sure."), and a retry
+    costs far more than one more window."""
     if not audios:
         return []
+    heard = hear_all(recognizer, audios)
     result.transcriptions += len(audios)
-    return [(Try(request.seed, request.speed, score(words(reference_text(request)), words(heard.text), by_sound),
-                 heard.words), audio)
-            for audio, request, heard in zip(audios, requests, hear_all(recognizer, audios))]
+
+    def scored(request: TakeRequest, said) -> Try:
+        return Try(request.seed, request.speed, score(words(reference_text(request)), words(said.text), by_sound),
+                   said.words)
+
+    out = [scored(request, said) for request, said in zip(requests, heard)]
+    if len(audios) > 1 and hasattr(recognizer, "transcribe_many"):
+        for n, done in enumerate(out):
+            if done.score.wer > threshold:
+                out[n] = scored(requests[n], recognizer.transcribe(audios[n]))
+                result.transcriptions += 1
+                result.heard_alone += 1
+    return list(zip(out, audios))
 
 
 def _segment(script: Script, request: TakeRequest):
