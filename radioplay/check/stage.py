@@ -13,7 +13,7 @@ from pathlib import Path
 from typing import Callable
 
 from radioplay.cache import TakeStore
-from radioplay.check.recognizer import Recognizer, hear_all
+from radioplay.check.recognizer import Heard, Recognizer, hear_all
 from radioplay.check.score import Score, score, sound_words, words
 from radioplay.check.timings import written_timings
 from radioplay.model import Audio, Casting, Diagnostic, Script, Take, TakeRequest
@@ -233,29 +233,33 @@ def flagged_diagnostics(rows: list[dict], path: str) -> list[Diagnostic]:
             for row in rows if row.get("flagged")]
 
 
+def hear_and_score(recognizer: Recognizer, audios: list[Audio], texts: list[str], by_sound: frozenset[str],
+                   threshold: float) -> tuple[list[tuple[Score, Heard]], int]:
+    """Each take heard (all together, packed where the recognizer can) and scored against its
+    text; and how many were heard twice. A take over `threshold` in a shared window is heard
+    again alone, and that hearing counts: the recognizer may skip a short take between others
+    ("Sure."), and a retry costs far more than one more window."""
+    heard = hear_all(recognizer, audios)
+    out = [(score(words(text), words(said.text), by_sound), said) for text, said in zip(texts, heard)]
+    again = 0
+    if len(audios) > 1 and hasattr(recognizer, "transcribe_many"):
+        for n, (scored, _) in enumerate(out):
+            if scored.wer > threshold:
+                said = recognizer.transcribe(audios[n])
+                out[n] = (score(words(texts[n]), words(said.text), by_sound), said)
+                again += 1
+    return out, again
+
+
 def _tries(recognizer: Recognizer, audios: list[Audio], requests: list[TakeRequest], by_sound: frozenset[str],
            threshold: float, result: CheckResult) -> list[tuple[Try, Audio]]:
-    """Each take heard (all together, packed where the recognizer can) and scored against its
-    request's text. A take over `threshold` in a shared window is heard again alone, and that
-    hearing counts: the recognizer may skip a short take between others ("Sure."), and a retry
-    costs far more than one more window."""
     if not audios:
         return []
-    heard = hear_all(recognizer, audios)
-    result.transcriptions += len(audios)
-
-    def scored(request: TakeRequest, said) -> Try:
-        return Try(request.seed, request.speed, score(words(reference_text(request)), words(said.text), by_sound),
-                   said.words)
-
-    out = [scored(request, said) for request, said in zip(requests, heard)]
-    if len(audios) > 1 and hasattr(recognizer, "transcribe_many"):
-        for n, done in enumerate(out):
-            if done.score.wer > threshold:
-                out[n] = scored(requests[n], recognizer.transcribe(audios[n]))
-                result.transcriptions += 1
-                result.heard_alone += 1
-    return list(zip(out, audios))
+    heard, again = hear_and_score(recognizer, audios, [reference_text(r) for r in requests], by_sound, threshold)
+    result.transcriptions += len(audios) + again
+    result.heard_alone += again
+    return [(Try(request.seed, request.speed, scored, said.words), audio)
+            for request, audio, (scored, said) in zip(requests, audios, heard)]
 
 
 def _segment(script: Script, request: TakeRequest):
