@@ -237,8 +237,8 @@ def hear_and_score(recognizer: Recognizer, audios: list[Audio], texts: list[str]
                    threshold: float) -> tuple[list[tuple[Score, Heard]], int]:
     """Each take heard (all together, packed where the recognizer can) and scored against its
     text; and how many were heard twice. A take over `threshold` in a shared window is heard
-    again alone, and that hearing counts: the recognizer may skip a short take between others
-    ("Sure."), and a retry costs far more than one more window."""
+    again alone, and the better hearing counts: the recognizer may skip a short take between
+    others ("Sure."), and a retry costs far more than one more window."""
     heard = hear_all(recognizer, audios)
     out = [(score(words(text), words(said.text), by_sound), said) for text, said in zip(texts, heard)]
     again = 0
@@ -246,7 +246,9 @@ def hear_and_score(recognizer: Recognizer, audios: list[Audio], texts: list[str]
         for n, (scored, _) in enumerate(out):
             if scored.wer > threshold:
                 said = recognizer.transcribe(audios[n])
-                out[n] = (score(words(texts[n]), words(said.text), by_sound), said)
+                alone = score(words(texts[n]), words(said.text), by_sound)
+                if alone.errors < scored.errors:
+                    out[n] = (alone, said)
                 again += 1
     return out, again
 
