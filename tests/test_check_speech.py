@@ -45,3 +45,18 @@ def test_a_dropped_word_is_caught_by_the_real_recognizer(piper_and_ears):
     spec = VoiceSpec("piper", "joe")
     faulty = ears.transcribe(engine.synthesize("The cat on the mat.", spec, 1.0, 0))  # "sat" dropped
     assert score_text("The cat sat on the mat.", faulty.text).wer >= 1 / 6
+
+
+def test_takes_packed_into_one_window_each_hear_their_own_words(piper_and_ears):
+    engine, ears = piper_and_ears
+    spec = VoiceSpec("piper", "joe")
+    lines = ["The cat sat on the mat.", "Sure.", "Dogs bark at night.", "The train leaves at noon."]
+    audios = [engine.synthesize(line, spec, 1.0, 0) for line in lines]
+    before = ears.windows
+    heard = ears.transcribe_many(audios)
+    assert ears.windows - before == 1  # one encoder window for all four
+    for line, audio, got in zip(lines, audios, heard):
+        assert score_text(line, got.text).wer == 0.0, (line, got.text)
+        starts = [start for _, start, _ in got.words]
+        assert starts == sorted(starts) and 0.0 <= starts[0]
+        assert got.words[-1][2] <= len(audio.samples) / audio.sample_rate + 0.001  # (16 kHz samples)
