@@ -230,14 +230,16 @@ def test_the_highlighted_word_is_the_one_whose_timestamps_contain_the_current_ti
     assert all(line.words for line in lines) and sum(len(line.words) for line in lines) >= 40
     page = Page(browser, worded_site)
     try:
-        spans = page.page.evaluate("Array.from(document.querySelectorAll('.w')).map(w => "
-                                   "({text: w.textContent, start: +w.dataset.start, end: +w.dataset.end}))")
-        assert [(s["text"], s["start"], s["end"]) for s in spans] == [
-            (w.text, round(w.start, 3), round(w.end, 3)) for line in lines for w in line.words]
+        spans = page.page.evaluate("Array.from(document.querySelectorAll('[data-s]')).map(w => "
+                                   "({text: w.textContent, start: +w.dataset.s}))")
+        assert [(s["text"], s["start"]) for s in spans] == [
+            (w.text, round(w.start, 3)) for line in lines for w in line.words]
+        # the VTT's intervals: from a word's timestamp to the next timestamp (a pause's, the next word's, the cue's end)
+        spans = [{"text": w.text, "start": round(w.start, 3), "end": round(w.end, 3)} for line in lines for w in line.words]
 
         def highlighted() -> list[dict]:
-            return page.page.evaluate("Array.from(document.querySelectorAll('.w.now')).map(w => "
-                                      "({text: w.textContent, start: +w.dataset.start, end: +w.dataset.end}))")
+            return page.page.evaluate("Array.from(document.querySelectorAll('[data-s].now')).map(w => "
+                                      "({text: w.textContent, start: +w.dataset.s}))")
 
         # during playback: stop in the middle of the third line and look
         target = lines[2].words[3].start + 0.02
@@ -247,7 +249,8 @@ def test_the_highlighted_word_is_the_one_whose_timestamps_contain_the_current_ti
         page.page.wait_for_function(f"{PLAYER}.paused")
         now = page.time()
         [word] = highlighted()
-        assert word["start"] <= now < word["end"]
+        [expected] = [s for s in spans if s["start"] <= now < s["end"]]
+        assert word == {"text": expected["text"], "start": expected["start"]}
         # and at the middle of words all through the episode (seeking there)
         for line in lines[::2]:
             for w in line.words[::3]:

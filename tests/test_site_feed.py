@@ -167,8 +167,13 @@ def test_the_seed_episode_page_is_under_the_budget(seed_path):
     from radioplay.site.records import Credit
 
     script = load_script(seed_path, "markdown")
-    lines = [TranscriptLine(" and ".join(cue.speakers), cue.text, 10.0 * i, 10.0 * i + 9.5)
-             for i, cue in enumerate(script.lines)]
+    lines = []
+    for i, cue in enumerate(script.lines):  # every word timed, with a pause after every fifth
+        said = cue.text.split()
+        words = tuple(Word(w, 1000.0 + 10.0 * i + 9 * k / len(said), 1000.0 + 10.0 * i + 9 * (k + 1 - (k % 5 == 4) / 2)
+                           / len(said)) for k, w in enumerate(said))
+        lines.append(TranscriptLine(" and ".join(cue.speakers), cue.text, 1000.0 + 10.0 * i, 1000.0 + 10.0 * i + 9.5,
+                                    words))
     assert len(lines) > 10
     show = Show(title="S", author="A", description="D", language="en", category="Fiction", explicit=False,
                 cover=Path("c.jpg"), base_url=BASE_URL, link=BASE_URL)
@@ -185,10 +190,10 @@ def test_word_timings_are_marked_for_highlighting():
                 cover=Path("c.jpg"), base_url=BASE_URL, link=BASE_URL)
     record = EpisodeRecord("ep", "g", "T", 1, 1, "2026-01-01T00:00:00+00:00", "ep.mp3", "audio/mpeg", 1, 2.0,
                            "ep.vtt", "ep.srt", "ep.chapters.json")
-    words = (Word("Good", 0.0, 0.4), Word("<evening>", 0.4, 1.0))
+    words = (Word("Good", 0.0, 0.4), Word("<evening>", 0.4, 0.8))
     page = episode_page(show, record, [TranscriptLine("Ada", "Good <evening>", 0.0, 1.0, words)], [], "c.jpg")
-    assert ('<span class="w" data-start="0.000" data-end="0.400">Good</span> '
-            '<span class="w" data-start="0.400" data-end="1.000">&lt;evening&gt;</span>') in page
+    # an end is written only where it is not the next word's start (or the line's end)
+    assert '<span data-s="0.000">Good</span> <span data-s="0.400" data-e="0.800">&lt;evening&gt;</span>' in page
 
 
 def test_read_vtt_reads_what_publish_writes():

@@ -5,11 +5,21 @@
   var audio = document.getElementById("player");
   if (!audio) return;
   var follow = document.getElementById("follow");
+
+  function words(line, lineEnd) {
+    var spans = Array.prototype.slice.call(line.querySelectorAll("[data-s]"));
+    return spans.map(function (w, i) {
+      var next = spans[i + 1];
+      return { el: w, start: parseFloat(w.dataset.s),
+               end: w.dataset.e ? parseFloat(w.dataset.e) : next ? parseFloat(next.dataset.s) : lineEnd };
+    });
+  }
+
   var cues = Array.prototype.map.call(document.querySelectorAll(".cue"), function (el) {
     return {
       el: el, start: parseFloat(el.dataset.start), end: parseFloat(el.dataset.end),
-      // Word timings: a line may hold <span class="w" data-start data-end> per word (from the VTT).
-      words: Array.prototype.slice.call(el.querySelectorAll(".w[data-start]"))
+      // Word timings (from the VTT): <span data-s> per word, data-e where it ends before the next one starts.
+      words: words(el, parseFloat(el.dataset.end))
     };
   });
   var current = [];
@@ -34,7 +44,7 @@
     var word = null;
     now.forEach(function (c) {
       c.words.forEach(function (w) {
-        if (parseFloat(w.dataset.start) <= t && t < parseFloat(w.dataset.end)) word = w;
+        if (w.start <= t && t < w.end) word = w.el;
       });
     });
     if (word !== currentWord) {
