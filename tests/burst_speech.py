@@ -7,8 +7,7 @@ from __future__ import annotations
 
 import numpy as np
 
-from radioplay.check.packing import hear_packed
-from radioplay.check.recognizer import RATE, Heard, to_16k
+from radioplay.check.recognizer import RATE, hear_many
 from radioplay.model import Audio
 from radioplay.voice.engines.tone import ToneEngine
 
@@ -109,8 +108,7 @@ class BurstEars:
 
     def transcribe_many(self, audios):
         self.transcriptions += len(audios)
-        timed = hear_packed([to_16k(a) for a in audios], RATE, self.hear_window)
-        return [Heard(" ".join(w for w, _, _ in words), tuple(words)) for words in timed]
+        return hear_many(audios, self.hear_window)
 
     def transcribe(self, audio):
         return self.transcribe_many([audio])[0]

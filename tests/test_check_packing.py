@@ -59,6 +59,7 @@ def test_packed_takes_of_several_voices_hear_their_own_words_at_their_own_times(
     heard = ears.transcribe_many(takes)
 
     assert len(ears.windows) < len(takes) / 4 and max(ears.windows) <= 30.0
+    assert all(h.shared for h in heard)
     for line, audio, got in zip(lines, takes, heard):
         assert got.text == line
         assert [w for w, _, _ in got.words] == line.split()
@@ -75,6 +76,7 @@ def test_a_take_longer_than_a_window_is_heard_alone_and_whole():
     heard = hear_packed([to_16k(t) for t in takes], RATE, ears.hear_window)
     assert [round(w, 2) for w in ears.windows] == [0.5, 32.5, 0.5]
     assert [" ".join(w for w, _, _ in h) for h in heard] == ["short one", long_line, "short two"]
+    assert [h.shared for h in ears.transcribe_many(takes)] == [False, False, False]  # each had a window alone
 
 
 # --------------------------------------------------------------------------- the check, packed
@@ -202,3 +204,14 @@ def test_a_take_failing_in_a_shared_window_is_heard_alone_before_it_is_voiced_ag
     # heard alone: Echo and the three faulty first tries; in each later round every try fails in the
     # shared window (the faulty ones, and the last one, deaf-dropped): 2 of 3, then both of 2
     assert check["heard_alone"] == (1 + 3) + 2 + 2 and check["transcriptions"] == 5 + 3 + 2 + check["heard_alone"]
+
+
+def test_a_take_that_had_its_window_alone_is_not_heard_again(bursts, tmp_path):
+    _, cast, engine, ears = bursts
+    script = tmp_path / "one.md"
+    script.write_text("**Marlow**: Bravo says the words in order.\n", encoding="utf-8")
+    result = execute(prepare(script, _options(tmp_path, cast)))
+    check = result.report["check"]
+    [row] = check["takes"]
+    assert [t["wer"] for t in row["tries"]] == [0.1667, 0.0]  # dropped a word, then clean
+    assert check["heard_alone"] == 0 and check["transcriptions"] == 2 and len(ears.windows) == 2

@@ -29,6 +29,8 @@ class Heard:
     text: str
     words: tuple[tuple[str, float, float], ...] = ()
     """(word, start_s, end_s) in the take's time."""
+    shared: bool = False
+    """Heard in one recognizer window with other takes."""
 
 
 class Recognizer(Protocol):
@@ -36,6 +38,17 @@ class Recognizer(Protocol):
 
     def transcribe(self, audio: Audio) -> Heard:
         """What the recognizer hears in `audio` (any sample rate)."""
+
+
+def hear_many(audios: Sequence[Audio], hear_window) -> list[Heard]:
+    """What `hear_window` (16 kHz samples -> segments of timed words) hears in each take, the
+    takes packed into shared windows (radioplay.check.packing)."""
+    from radioplay.check.packing import hear_packed, pack
+
+    takes = [to_16k(audio) for audio in audios]
+    shared = {n for window in pack([len(t) for t in takes], RATE) if len(window.takes) > 1 for n in window.takes}
+    return [Heard(" ".join(w for w, _, _ in words), tuple(words), n in shared)
+            for n, words in enumerate(hear_packed(takes, RATE, hear_window))]
 
 
 def hear_all(recognizer: Recognizer, audios: Sequence[Audio]) -> list[Heard]:
@@ -114,11 +127,8 @@ class WhisperRecognizer:
                  for w in (segment.words or ()) if w.word.strip()] for segment in segments]
 
     def transcribe_many(self, audios: Sequence[Audio]) -> list[Heard]:
-        from radioplay.check.packing import hear_packed
-
-        timed = hear_packed([to_16k(audio) for audio in audios], RATE, self.hear_window)
         self.transcriptions += len(audios)
-        return [Heard(" ".join(w for w, _, _ in words), tuple(words)) for words in timed]
+        return hear_many(audios, self.hear_window)
 
     def transcribe(self, audio: Audio) -> Heard:
         return self.transcribe_many([audio])[0]

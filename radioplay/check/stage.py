@@ -236,20 +236,19 @@ def flagged_diagnostics(rows: list[dict], path: str) -> list[Diagnostic]:
 def hear_and_score(recognizer: Recognizer, audios: list[Audio], texts: list[str], by_sound: frozenset[str],
                    threshold: float) -> tuple[list[tuple[Score, Heard]], int]:
     """Each take heard (all together, packed where the recognizer can) and scored against its
-    text; and how many were heard twice. A take over `threshold` in a shared window is heard
-    again alone, and the better hearing counts: the recognizer may skip a short take between
+    text; and how many were heard twice. A take over `threshold` heard in a window shared with
+    other takes is heard again alone, and the better hearing counts: the recognizer may skip a short take between
     others ("Sure."), and a retry costs far more than one more window."""
     heard = hear_all(recognizer, audios)
     out = [(score(words(text), words(said.text), by_sound), said) for text, said in zip(texts, heard)]
     again = 0
-    if len(audios) > 1 and hasattr(recognizer, "transcribe_many"):
-        for n, (scored, _) in enumerate(out):
-            if scored.wer > threshold:
-                said = recognizer.transcribe(audios[n])
-                alone = score(words(texts[n]), words(said.text), by_sound)
-                if alone.errors < scored.errors:
-                    out[n] = (alone, said)
-                again += 1
+    for n, (scored, first) in enumerate(out):
+        if scored.wer > threshold and first.shared:
+            said = recognizer.transcribe(audios[n])
+            alone = score(words(texts[n]), words(said.text), by_sound)
+            if alone.errors < scored.errors:
+                out[n] = (alone, said)
+            again += 1
     return out, again
 
 
