@@ -8,7 +8,7 @@ import numpy as np
 import pytest
 
 from radioplay.mix import Timing, mix
-from radioplay.mix.unison import dtw_path, onset_offsets, pauses, warp_onto
+from radioplay.mix.unison import dtw_path, onset_offsets, pauses, warp_onto, warp_together
 from radioplay.model import Audio, Take
 from tests.test_mix_fixtures import RATE, cast, identity, placement, script, together
 
@@ -98,3 +98,37 @@ def test_the_mixer_speaks_a_unison_line_together_word_by_word(tempi):
         assert (clip.start, clip.end) == (first.start, first.end)
         onsets = np.array(word_onsets(m.stems[name][clip.start:clip.end].sum(axis=1)))
         assert np.abs(onsets - reference).max() <= FEW_MS, name
+
+
+def test_voices_meet_at_the_mean_of_their_timings():
+    reference = bursts(REFERENCE_ONSETS, 0.25, 2.1)
+    slower = bursts(SLOWER_ONSETS, 0.30, 2.5, amplitude=0.3)
+    a, b = warp_together([reference, slower], RATE)
+    assert len(a) == len(b)
+    got_a, got_b = np.array(word_onsets(a)), np.array(word_onsets(b))
+    assert got_a.shape == got_b.shape == (len(REFERENCE_ONSETS),)
+    assert np.abs(got_a - got_b).max() <= FEW_MS
+    # each word lands between where the two voices said it: both are warped, half as far each
+    lo, hi = (np.minimum(REFERENCE_ONSETS, SLOWER_ONSETS) * RATE, np.maximum(REFERENCE_ONSETS, SLOWER_ONSETS) * RATE)
+    moved = hi - lo > 2 * FEW_MS
+    assert np.all((got_a[moved] > lo[moved] + FEW_MS) & (got_a[moved] < hi[moved] - FEW_MS))
+    # a word 1.2 times as long in one voice lasts the geometric mean of the two, 0.25 * sqrt(1.2) s
+    ends = [np.flatnonzero(np.abs(x) > 0.01) for x in (a, b)]
+    assert (ends[0][-1] - got_a[-1]) / RATE == pytest.approx(0.25 * np.sqrt(1.2), abs=0.01)
+
+
+def test_a_pause_is_not_stretched_to_fill_a_longer_pause_of_the_other_voice():
+    # A pauses 400 ms after the second word, B only 60 ms, breathing 30 dB down all the while
+    a_onsets, b_onsets = (0.10, 0.45, 1.10, 1.45), (0.10, 0.45, 0.76, 1.11)
+    a = bursts(a_onsets, 0.25, 1.8)
+    b = bursts(b_onsets, 0.25, 1.45)
+    rng = np.random.default_rng(0)
+    b += (0.016 * rng.standard_normal(len(b))).astype(np.float32) * (np.abs(b) < 1e-6)
+    warped = warp_onto(a, b, RATE)
+    # B's 60 ms of breath, then silence until its next word where A's next word begins: no drawn-out
+    # breath (stretched 6 times it would fill A's pause, and a recognizer hears a word begin there)
+    pause_end = int(round(1.10 * RATE))
+    quiet = warped[int(round(0.80 * RATE)):pause_end - FEW_MS]
+    assert len(quiet) > 0.25 * RATE and not quiet.any()
+    got = np.array(word_onsets(warped))
+    assert abs(int(got[2]) - pause_end) <= FEW_MS

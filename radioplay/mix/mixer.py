@@ -29,7 +29,7 @@ from radioplay.mix.dsp import (as_mono, audible_span, db_to_gain, fade_out, kept
 from radioplay.mix.sounds import read_sound, resolve_sound
 from radioplay.mix.space import Heard, place_in_space
 from radioplay.mix.timing import Timing
-from radioplay.mix.unison import warp_onto
+from radioplay.mix.unison import warp_together
 from radioplay.model import Casting, Cue, Delivery, Mix, Placement, Script, Take, TakeLevel
 
 SFX_STEM = "_sfx"
@@ -286,12 +286,12 @@ class _Layout:
 
     def unite(self, group: list[_Clip], words: bool = False) -> int:
         """Align and balance simultaneous voices; returns where they end. With `words` (they say
-        the same words) every voice is warped word by word onto the first speaker's timing."""
+        the same words) every voice is warped word by word onto the mean of their timings."""
         if not all(c.silent for c in group):
             if words and not any(c.silent for c in group):
-                for clip in group[1:]:
-                    clip.samples = warp_onto(group[0].samples, clip.samples, self.rate)
-                    clip.words = ()  # warped word by word onto the first voice, whose words stand
+                for clip, samples in zip(group, warp_together([c.samples for c in group], self.rate)):
+                    clip.samples = samples
+                    clip.words = ()  # every voice is warped; word timings are not carried through yet
             else:
                 self.align(group)
             self.balance(group)

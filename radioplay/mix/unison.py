@@ -168,79 +168,165 @@ def speech_span(samples: np.ndarray, rate: int) -> tuple[int, int]:
     return (int(loud[0]), int(loud[-1]) + 1) if loud.size else (0, len(samples))
 
 
-def cut_points(pause_list: list[tuple[int, int]], rate: int) -> list[tuple[int, str]]:
-    """(sample, kind) cuts in pauses: just after a word ends ("end") and just before the next
-    begins ("start"); a pause too short for both gets only the "start" cut."""
-    guard = int(round(GUARD_SECONDS * rate))
-    cuts = []
-    for first, end in pause_list:
-        if end - first >= 4 * guard:
-            cuts.append((first + guard, "end"))
-        cuts.append((end - guard, "start"))
-    return cuts
-
-
-def all_cuts(samples: np.ndarray, energy_db: np.ndarray, first: int, end: int, rate: int
-             ) -> list[tuple[int, str]]:
-    """Every place a take may be cut, in order: in its pauses, and at the dips of running speech
-    that are not next to a pause."""
-    cuts = cut_points(pauses(samples, rate), rate)
+def speech_dips(samples: np.ndarray, energy_db: np.ndarray, first: int, end: int, pause_list, rate: int
+                ) -> list[int]:
+    """The dips of running speech (`dips`) that lie in no pause and not next to one."""
     apart = DIP_REACH_SECONDS * rate
-    cuts += [(d, "dip") for d in dips(energy_db, first, end, rate) if all(abs(d - c) > apart for c, _ in cuts)]
-    return sorted(cuts)
+    return [d for d in dips(energy_db, first, end, rate)
+            if all(d < a - apart or d > b + apart for a, b in pause_list)]
+
+
+SLOT_REACH_SECONDS = 0.05
+"""Pauses of two voices are one pause of the line when, mapped onto the first voice's time, they
+overlap or lie this close."""
+
+
+class _Voice:
+    """One take and what the aligner reads in it: features, speech span, pauses, dips."""
+
+    def __init__(self, samples: np.ndarray, rate: int):
+        self.samples = np.asarray(samples, dtype=np.float32).reshape(-1)
+        self.features, self.energy = frame_features(self.samples, rate)
+        self.first, self.end = speech_span(self.samples, rate)
+        self.pauses = pauses(self.samples, rate)
+        self.dips = speech_dips(self.samples, self.energy, self.first, self.end, self.pauses, rate)
+
+    def snap(self, target: float, rate: int) -> int | None:
+        """The cut nearest `target` (a sample) in running speech: a dip within SNAP_SECONDS, else
+        the quietest frame there."""
+        snap = SNAP_SECONDS * rate
+        near = [d for d in self.dips if abs(d - target) <= snap]
+        if near:
+            return min(near, key=lambda d: abs(d - target))
+        hop = HOP_SECONDS * rate
+        lo = max(int(round((target - snap) / hop)), 0)
+        hi = min(int(round((target + snap) / hop)) + 1, self.energy.size)
+        if hi <= lo:
+            return None
+        return int(round((lo + int(np.argmin(self.energy[lo:hi]))) * hop))
+
+
+def _anchors(voices: list[_Voice], rate: int) -> list[list[tuple[int, int]]]:
+    """Per anchor, per voice, the (end of speech, start of speech) samples around one pause of the
+    line (equal where that voice runs on without pausing), in order. A pause of any voice is a pause
+    of the line; the first voice's dips in running speech are anchors too (a pause of no length).
+    Positions move between voices along DTW paths from the first voice."""
+    hop = HOP_SECONDS * rate
+    guard = int(round(GUARD_SECONDS * rate))
+    paths = [None] + [dtw_path(voices[0].features, v.features) for v in voices[1:]]
+
+    def to_first(v: int, samples: list[float]) -> np.ndarray:
+        frames = np.array([round(x / hop) for x in samples])
+        if v == 0:
+            return frames * hop
+        frames = np.clip(frames, 0, len(voices[v].features) - 1)
+        return mapped_frames(paths[v][:, ::-1], frames) * hop
+
+    def from_first(v: int, sample: float) -> float:
+        if v == 0:
+            return sample
+        frame = min(max(int(round(sample / hop)), 0), len(voices[0].features) - 1)
+        return float(mapped_frames(paths[v], np.array([frame]))[0] * hop)
+
+    # every voice's pauses on the first voice's time, grouped into the line's pauses
+    heard = sorted((*to_first(v, [a, b]), v, a, b) for v, voice in enumerate(voices) for a, b in voice.pauses)
+    slots: list[dict] = []
+    reach = SLOT_REACH_SECONDS * rate
+    for lo, hi, v, a, b in heard:
+        slot = slots[-1] if slots else None
+        if slot is None or lo > slot["hi"] + reach or v in slot["voices"]:
+            slot = {"lo": lo, "hi": hi, "voices": {}}
+            slots.append(slot)
+        slot["hi"] = max(slot["hi"], hi)
+        slot["voices"][v] = (a + guard, b - guard)
+    candidates = []
+    for slot in slots:
+        middle = (slot["lo"] + slot["hi"]) / 2
+        cut = []
+        for v, voice in enumerate(voices):
+            if v in slot["voices"]:
+                cut.append(slot["voices"][v])
+            else:
+                point = voice.snap(from_first(v, middle), rate)
+                if point is None:
+                    break
+                cut.append((point, point))
+        else:
+            candidates.append((middle, cut))
+    apart = DIP_REACH_SECONDS * rate
+    for dip in voices[0].dips:
+        if any(slot["lo"] - apart <= dip <= slot["hi"] + apart for slot in slots):
+            continue
+        points = [dip] + [voice.snap(from_first(v, dip), rate) for v, voice in enumerate(voices) if v]
+        if None not in points:
+            candidates.append((float(dip), [(p, p) for p in points]))
+    least = int(round(MIN_PIECE_SECONDS * rate))
+    anchors: list[list[tuple[int, int]]] = []
+    last = [v.first for v in voices]
+    for _, cut in sorted(candidates, key=lambda c: c[0]):
+        # every voice keeps some speech before and after the anchor, and the order of its words
+        if all(a - previous >= least and b >= a and voice.end - b >= least
+               for (a, b), previous, voice in zip(cut, last, voices)):
+            anchors.append(cut)
+            last = [b for _, b in cut]
+    return anchors
+
+
+SPEECH, PAUSE, LEAD = "speech", "pause", "lead"
+
+
+def warp_together(takes: list[np.ndarray], rate: int, weights: list[float] | None = None) -> list[np.ndarray]:
+    """The takes (mono) of voices saying the same words, each warped piecewise (pitch kept) onto one
+    timing, so that the same words start together; all results have the same length.
+
+    The timing is the weighted mean of the voices' (`weights`, default equal): each stretch of
+    speech between two anchors lasts the weighted geometric mean of its lengths in the voices (a
+    voice twice as fast as another meets it half way, each warped by the same ratio), each pause
+    the weighted mean of the voices' pauses there. Pauses are not stretched: a voice pauses as long
+    as it did, then is silent, or is cut short with a fade; no voice drawls a breath to fill
+    another's pause."""
+    if weights is None:
+        weights = [1.0] * len(takes)
+    w = np.asarray(weights, dtype=np.float64) / float(np.sum(weights))
+    voices = [_Voice(t, rate) for t in takes]
+    guard = int(round(GUARD_SECONDS * rate))
+    lead = min([guard] + [v.first for v in voices])
+    tail = min([guard] + [len(v.samples) - v.end for v in voices])
+    points = [[0, v.first - lead] for v in voices]
+    kinds = [LEAD]
+    for cut in _anchors(voices, rate):
+        for voice_points, (a, b) in zip(points, cut):
+            voice_points += [a, b]
+        kinds += [SPEECH, PAUSE]
+    for voice_points, v in zip(points, voices):
+        voice_points += [v.end + tail, len(v.samples)]
+    kinds += [SPEECH, PAUSE]
+    lengths = np.diff(np.array(points, dtype=np.float64), axis=1)  # (voices, pieces)
+    target = np.empty(lengths.shape[1])
+    for k, kind in enumerate(kinds):
+        if kind == SPEECH:
+            target[k] = np.exp(np.sum(w * np.log(np.maximum(lengths[:, k], 1.0))))
+        else:
+            target[k] = np.sum(w * lengths[:, k])
+    target_points = [0] + [int(round(x)) for x in np.cumsum(target)]
+    fade = int(round(CROSSFADE_SECONDS * rate))
+    return [join_pieces(v.samples, rate, p, target_points, kinds, fade) for v, p in zip(voices, points)]
 
 
 def warp_onto(reference: np.ndarray, other: np.ndarray, rate: int) -> np.ndarray:
     """`other` (mono) warped piecewise, pitch kept, so that its words fall where the same words
     fall in `reference`; the result has len(reference) samples."""
-    ref_features, ref_energy = frame_features(reference, rate)
-    other_features, other_energy = frame_features(other, rate)
-    path = dtw_path(ref_features, other_features)
-    hop = HOP_SECONDS * rate
-    snap = SNAP_SECONDS * rate
-    least = int(round(MIN_PIECE_SECONDS * rate))
-    guard = int(round(GUARD_SECONDS * rate))
-    (ref_first, ref_end), (other_first, other_end) = speech_span(reference, rate), speech_span(other, rate)
-    ref_cuts = all_cuts(reference, ref_energy, ref_first, ref_end, rate)
-    other_cuts = all_cuts(other, other_energy, other_first, other_end, rate)
-    # the speech starts and ends together, whatever silence or breath each take has around it
-    lead = min(guard, ref_first, other_first)
-    ref_points, other_points = [0, ref_first - lead], [0, other_first - lead]
-    if ref_cuts:
-        mapped = mapped_frames(path, np.array([round(c / hop) for c, _ in ref_cuts])) * hop
-        previous_kind = ""
-        for (cut, kind), target in zip(ref_cuts, mapped):
-            # the same kind of place in the other voice, else where its running speech dips
-            near = ([c for c, k in other_cuts if k == kind and abs(c - target) <= snap]
-                    or [c for c, k in other_cuts if k == "dip" and abs(c - target) <= snap])
-            if near:
-                chosen = min(near, key=lambda c: abs(c - target))
-            else:  # no pause and no dip there: its quietest frame nearby
-                lo = max(int(round((target - snap) / hop)), 0)
-                hi = min(int(round((target + snap) / hop)) + 1, other_energy.size)
-                if hi <= lo:
-                    continue
-                chosen = int(round((lo + int(np.argmin(other_energy[lo:hi]))) * hop))
-            # where the other voice runs on through the reference's pause, it pauses too:
-            # the pause's two cuts meet at one point of it, and the piece between is silence
-            pause_here = kind == "start" and previous_kind == "end" and chosen == other_points[-1]
-            if (cut - ref_points[-1] >= least and (chosen - other_points[-1] >= least or pause_here)
-                    and ref_end - cut >= least and other_end - chosen >= least):
-                ref_points.append(cut)
-                other_points.append(chosen)
-                previous_kind = kind
-    tail = min(guard, len(reference) - ref_end, len(other) - other_end)
-    ref_points += [ref_end + tail, len(reference)]
-    other_points += [other_end + tail, len(other)]
-    return stretch_pieces(other, rate, other_points, ref_points, int(round(CROSSFADE_SECONDS * rate)))
+    return warp_together([reference, other], rate, weights=[1.0, 0.0])[1]
 
 
-def stretch_pieces(source: np.ndarray, rate: int, source_points: list[int], target_points: list[int],
-                   fade: int) -> np.ndarray:
-    """`source` cut at `source_points` (starting 0, ending len(source)), each piece time-stretched
-    (pitch kept) to span the matching interval of `target_points`, overlapped and joined with a
-    linear crossfade of `fade` samples: each piece but the last runs on `fade` samples past its
-    end (stretched from the source that follows it), fading out while the next fades in."""
+def join_pieces(source: np.ndarray, rate: int, source_points: list[int], target_points: list[int],
+                kinds: list[str], fade: int) -> np.ndarray:
+    """`source` cut at `source_points` (starting 0, ending len(source)), each piece made to span the
+    matching interval of `target_points`, overlapped and joined with a linear crossfade of `fade`
+    samples: each piece but the last runs on `fade` samples past its end (from the source that
+    follows it), fading out while the next fades in. SPEECH pieces are time-stretched (pitch kept);
+    PAUSE pieces keep their start and LEAD pieces their end, unstretched, cut short with a fade or
+    filled out with silence."""
     out = np.zeros(target_points[-1], dtype=np.float32)
     last = len(target_points) - 2
     for k in range(last + 1):
@@ -249,10 +335,12 @@ def stretch_pieces(source: np.ndarray, rate: int, source_points: list[int], targ
         if t1 <= t0:
             continue  # nothing of the target here (a take with no silence before its speech)
         extra = fade if k < last else 0
-        source_extra = int(round(extra * (s1 - s0) / max(t1 - t0, 1)))
-        # no source here: the other take had no silence where the reference has some
-        piece = (stretch_to_length(source[s0:min(s1 + source_extra, len(source))], rate, t1 - t0 + extra)
-                 if s1 > s0 else np.zeros(t1 - t0 + extra, dtype=np.float32))
+        span = t1 - t0
+        if kinds[k] == SPEECH:
+            source_extra = int(round(extra * (s1 - s0) / max(span, 1)))
+            piece = stretch_to_length(source[s0:min(s1 + source_extra, len(source))], rate, span + extra)
+        else:
+            piece = quiet_piece(source, s0, s1, span, extra, fade, keep_end=kinds[k] == LEAD)
         window = np.ones(len(piece), dtype=np.float32)
         if k > 0 and fade:
             head = min(fade, len(piece))
@@ -262,6 +350,31 @@ def stretch_pieces(source: np.ndarray, rate: int, source_points: list[int], targ
         stop = min(t0 + len(piece), len(out))
         out[t0:stop] += piece[:stop - t0] * window[:stop - t0]
     return out
+
+
+def quiet_piece(source: np.ndarray, s0: int, s1: int, span: int, extra: int, fade: int, keep_end: bool
+                ) -> np.ndarray:
+    """A pause (or the quiet before the speech) of `span` samples plus `extra` of run-on, from
+    source[s0:s1] unstretched: its start (or, `keep_end`, its end and what follows) as far as it
+    reaches, faded where it is cut short, silence for the rest."""
+    piece = np.zeros(span + extra, dtype=np.float32)
+    if keep_end:
+        begin = max(s0, s1 - span)
+        taken = source[begin:min(s1 + extra, len(source))]
+        piece[len(piece) - len(taken):] = taken
+        if begin > s0 and fade:  # cut short: fade in what is kept
+            n = min(fade, len(taken))
+            piece[len(piece) - len(taken):len(piece) - len(taken) + n] *= np.linspace(0.0, 1.0, n, dtype=np.float32)
+        return piece
+    taken = source[s0:s0 + min(s1 - s0, span)]
+    piece[:len(taken)] = taken
+    if len(taken) < s1 - s0 and fade:  # cut short: fade out what is kept
+        n = min(fade, len(taken))
+        piece[len(taken) - n:len(taken)] *= np.linspace(1.0, 0.0, n, dtype=np.float32)
+    elif span == s1 - s0:  # the pause as it was: it runs on into what follows, as a stretch would
+        run_on = source[s1:min(s1 + extra, len(source))]
+        piece[span:span + len(run_on)] = run_on
+    return piece
 
 
 def onset_offsets(reference: np.ndarray, other: np.ndarray, rate: int) -> np.ndarray:
