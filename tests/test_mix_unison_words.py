@@ -8,7 +8,7 @@ import numpy as np
 import pytest
 
 from radioplay.mix import Timing, mix
-from radioplay.mix.unison import dtw_path, onset_offsets, pauses, warp_onto, warp_together
+from radioplay.mix.unison import accepted_anchors, dtw_path, onset_offsets, pauses, warp_onto, warp_together
 from radioplay.model import Audio, Take
 from tests.test_mix_fixtures import RATE, cast, identity, placement, script, together
 
@@ -132,3 +132,18 @@ def test_a_pause_is_not_stretched_to_fill_a_longer_pause_of_the_other_voice():
     assert len(quiet) > 0.25 * RATE and not quiet.any()
     got = np.array(word_onsets(warped))
     assert abs(int(got[2]) - pause_end) <= FEW_MS
+
+
+def test_an_anchor_that_would_make_one_voice_three_times_slower_is_dropped():
+    # the second candidate would have voice 1 say 0.1 s of speech in 0.35 s: a dip mistaken for another
+    ms = RATE // 1000
+    candidates = [[(300 * ms, 400 * ms), (300 * ms, 350 * ms)],
+                  [(500 * ms, 500 * ms), (700 * ms, 700 * ms)],
+                  [(800 * ms, 800 * ms), (900 * ms, 900 * ms)]]
+    kept = accepted_anchors(candidates, [100 * ms, 100 * ms], [1000 * ms, 1100 * ms], RATE)
+    assert kept == [candidates[0], candidates[2]]
+    # within the limit (2.5 times), and a piece too short to stretch, or out of order, is not kept
+    assert accepted_anchors(candidates[:1] + [[(600 * ms, 600 * ms), (700 * ms, 700 * ms)]],
+                            [100 * ms] * 2, [1000 * ms] * 2, RATE) == candidates[:1] + [[(600 * ms, 600 * ms), (700 * ms, 700 * ms)]]
+    assert accepted_anchors([[(105 * ms, 105 * ms), (300 * ms, 300 * ms)]], [100 * ms] * 2, [1000 * ms] * 2, RATE) == []
+    assert accepted_anchors([[(300 * ms, 290 * ms), (300 * ms, 300 * ms)]], [100 * ms] * 2, [1000 * ms] * 2, RATE) == []

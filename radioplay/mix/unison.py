@@ -176,6 +176,10 @@ def speech_dips(samples: np.ndarray, energy_db: np.ndarray, first: int, end: int
             if all(d < a - apart or d > b + apart for a, b in pause_list)]
 
 
+MAX_TEMPO_SPREAD = 2.5
+"""An anchor is dropped where the speech since the previous one would last more than this many
+times longer in one voice than in another: the same words are not said at such different tempi,
+so the anchor is a mismatch (a dip of one word taken for another's)."""
 SLOT_REACH_SECONDS = 0.05
 """Pauses of two voices are one pause of the line when, mapped onto the first voice's time, they
 overlap or lie this close."""
@@ -260,13 +264,25 @@ def _anchors(voices: list[_Voice], rate: int) -> list[list[tuple[int, int]]]:
         points = [dip] + [voice.snap(from_first(v, dip), rate) for v, voice in enumerate(voices) if v]
         if None not in points:
             candidates.append((float(dip), [(p, p) for p in points]))
+    return accepted_anchors([cut for _, cut in sorted(candidates, key=lambda c: c[0])],
+                            [v.first for v in voices], [v.end for v in voices], rate)
+
+
+def accepted_anchors(candidates: list[list[tuple[int, int]]], firsts: list[int], ends: list[int], rate: int
+                     ) -> list[list[tuple[int, int]]]:
+    """The candidate anchors (in order; per voice an (end of speech, start of speech) pair) that
+    leave every voice at least MIN_PIECE_SECONDS of speech before and after them, keep the order of
+    its words, and make no stretch of speech since the previous anchor last more than
+    MAX_TEMPO_SPREAD times longer in one voice than in another. `firsts` and `ends` bound each
+    voice's speech."""
     least = int(round(MIN_PIECE_SECONDS * rate))
     anchors: list[list[tuple[int, int]]] = []
-    last = [v.first for v in voices]
-    for _, cut in sorted(candidates, key=lambda c: c[0]):
-        # every voice keeps some speech before and after the anchor, and the order of its words
-        if all(a - previous >= least and b >= a and voice.end - b >= least
-               for (a, b), previous, voice in zip(cut, last, voices)):
+    last = list(firsts)
+    for cut in candidates:
+        spoken = [a - previous for (a, _), previous in zip(cut, last)]
+        if (all(a - previous >= least and b >= a and end - b >= least
+                for (a, b), previous, end in zip(cut, last, ends))
+                and max(spoken) <= MAX_TEMPO_SPREAD * min(spoken)):
             anchors.append(cut)
             last = [b for _, b in cut]
     return anchors
