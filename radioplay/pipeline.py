@@ -338,22 +338,7 @@ def mix_prepared(prepared: Prepared, takes: list[Take], leveling: str | None = "
     return mix(prepared.script, takes, prepared.casting, prepared.plan.deliveries, prepared.timing,
                sample_rate=prepared.options.sample_rate, channels=1 if prepared.options.mono else 2,
                base_dir=Path(prepared.script.path).parent, beds=prepared.production.beds,
-               silent=prepared.plan.silent, leveling=leveling, spaces=prepared.spaces,
-               unison_words=unison_word_onsets(prepared))
-
-
-def unison_word_onsets(prepared: Prepared):
-    """What the unison aligner hears in each voice, kept in the take store; None where the check's
-    recognizer is off or a unison voice is not speech (the tone engine)."""
-    from radioplay.mix.unison_words import FOLDER, CachedWordOnsets
-
-    speakers = {part.speaker for cue in prepared.script.cues if cue.unison for part in cue.parts}
-    if not (speakers and prepared.options.check.enabled):
-        return None
-    engines = {prepared.casting.characters[s].engine for s in speakers if s in prepared.casting.characters}
-    if not all(getattr(prepared.registry.get(name), "speaks", True) for name in engines):
-        return None
-    return CachedWordOnsets(prepared.store.root / FOLDER, model=prepared.options.check.model)
+               silent=prepared.plan.silent, leveling=leveling, spaces=prepared.spaces)
 
 
 def _render(prepared: Prepared, key: str, on_take: ProgressCallback | None,

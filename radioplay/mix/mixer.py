@@ -29,7 +29,7 @@ from radioplay.mix.dsp import (as_mono, audible_span, db_to_gain, fade_out, kept
 from radioplay.mix.sounds import read_sound, resolve_sound
 from radioplay.mix.space import Heard, place_in_space
 from radioplay.mix.timing import Timing
-from radioplay.mix.unison import WordOnsetsOf, warp_together
+from radioplay.mix.unison import warp_together
 from radioplay.model import Casting, Cue, Delivery, Mix, Placement, Script, Take, TakeLevel
 
 SFX_STEM = "_sfx"
@@ -102,9 +102,8 @@ class _Layout:
     def __init__(self, script: Script, casting: Casting, deliveries: Sequence[Delivery], timing: Timing,
                  sample_rate: int, channels: int, base_dir: Path | None, takes: dict,
                  silent: Collection[tuple[int, int, int]] = (), leveling: str | None = LEVEL_BY_LINE,
-                 dialogue_lufs: float = DIALOGUE_LUFS, unison_words: WordOnsetsOf | None = None):
+                 dialogue_lufs: float = DIALOGUE_LUFS):
         self.script, self.casting, self.deliveries = script, casting, deliveries
-        self.unison_words = unison_words
         self.leveling, self.dialogue_lufs = leveling, dialogue_lufs
         self.levels: dict[tuple[int, int] | int, float] = {}
         self.timing, self.rate, self.channels = timing, sample_rate, channels
@@ -290,8 +289,7 @@ class _Layout:
         the same words) every voice is warped word by word onto the mean of their timings."""
         if not all(c.silent for c in group):
             if words and not any(c.silent for c in group):
-                heard = [self.unison_words(c.samples, self.rate) for c in group] if self.unison_words else None
-                for clip, samples in zip(group, warp_together([c.samples for c in group], self.rate, heard=heard)):
+                for clip, samples in zip(group, warp_together([c.samples for c in group], self.rate)):
                     clip.samples = samples
                     clip.words = ()  # every voice is warped; word timings are not carried through yet
             else:
@@ -387,8 +385,7 @@ def mix(script: Script, takes: Sequence[Take], casting: Casting, deliveries: Seq
         timing: Timing | None = None, sample_rate: int = 44_100, channels: int = 2,
         base_dir: str | os.PathLike | None = None, beds: Beds | None = None,
         silent: Collection[tuple[int, int, int]] = (), leveling: str | None = LEVEL_BY_LINE,
-        dialogue_lufs: float = DIALOGUE_LUFS, spaces: Mapping[tuple[int, int, int], Heard] | None = None,
-        unison_words: WordOnsetsOf | None = None) -> Mix:
+        dialogue_lufs: float = DIALOGUE_LUFS, spaces: Mapping[tuple[int, int, int], Heard] | None = None) -> Mix:
     """Assemble the episode: every take placed to the sample, panned, gained, in stems.
 
     `takes` holds one take per sentence of each (cue, part, segment) at any rate; a segment's
@@ -402,9 +399,7 @@ def mix(script: Script, takes: Sequence[Take], casting: Casting, deliveries: Seq
     take alone; None: as the engine made it) to `dialogue_lufs` before the cast's and the
     directions' gains (radioplay.mix.levels). `spaces` says how each (cue, part, segment) is
     heard (radioplay.mix.spaces.hear_script): its clips go through their space and room, and a
-    room's tail rings past the clip's words (the episode's length allows for it). `unison_words`
-    gives the words heard in a unison voice's clip, with their onsets (radioplay.mix.unison_words),
-    to guide its alignment; without it the voices are aligned by their sound alone.
+    room's tail rings past the clip's words (the episode's length allows for it).
     """
     if leveling not in LEVELINGS:
         raise ValueError(f"leveling must be one of {LEVELINGS}, got {leveling!r}")
@@ -441,7 +436,7 @@ def mix(script: Script, takes: Sequence[Take], casting: Casting, deliveries: Seq
         start = max(start, len(intro) - seconds(beds.intro_overlap))
     layout = _Layout(script, casting, deliveries, timing, sample_rate, channels, folder,
                      _takes_at_rate(takes, sample_rate, seconds(timing.take_margin)), silent, leveling,
-                     dialogue_lufs, unison_words)
+                     dialogue_lufs)
     layout.run(start)
     clips = layout.clips
     if spaces:

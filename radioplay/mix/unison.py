@@ -1,36 +1,24 @@
-"""Unison word by word: the takes of voices saying the same words warped onto one timing, the
-mean of theirs, so that the same words start together.
+"""Unison word by word: one take warped onto another so that the same words start together.
 
 Two voices saying the same words differ in tempo inside the sentence, not only in length, so a
 uniform stretch leaves them hundreds of milliseconds apart in the middle. Here:
 
-1. Every take becomes frames of cepstral features (log-mel energies, DCT, each coefficient
+1. Both takes become frames of cepstral features (log-mel energies, DCT, each coefficient
    normalized over the take: the voice's timbre cancels, the phonetic sequence stays), 10 ms apart.
-2. Dynamic time warping finds the cheapest monotonic path from the first voice's frames to each
-   other's; where a recognizer heard the words (radioplay.mix.unison_words), the path keeps within
-   WORD_BAND_SECONDS of the line through their onsets, so one short word is not taken for the next.
-3. The anchors: each pause between words in any voice (a pause of the line, found in the other
-   voices along the paths: their own pause there, else a dip of their running speech, else their
-   quietest frame nearby), and the energy dips of the first voice's running speech; none falls
-   mid-phoneme, and one that would make a stretch of speech far longer in one voice than in
-   another (MAX_TEMPO_SPREAD) is taken for a mismatch and dropped.
-4. The timing: each stretch of speech between anchors lasts the geometric mean of its lengths in
-   the voices, each pause the mean of theirs. Speech is time-stretched (Rubber Band, pitch kept);
-   pauses are not stretched but cut short or filled out with silence. The pieces join with short
-   crossfades.
+2. Dynamic time warping finds the cheapest monotonic path between the two frame sequences.
+3. The reference's pauses between words, and the energy dips of its running speech, are the cut
+   points; each is mapped through the path into the other take and moved to the nearest pause or
+   dip there (else its quietest frame nearby), so no cut falls mid-phoneme; where the other voice
+   runs on through a pause of the reference, it is given the same silence.
+4. Each piece of the other take is time-stretched (Rubber Band, pitch kept) to the length of the
+   matching piece of the reference, and the pieces are joined with short crossfades.
 """
 
 from __future__ import annotations
 
-import difflib
-from typing import Callable
-
 import numpy as np
 
 from radioplay.mix.dsp import stretch_to_length
-
-WordOnsetsOf = Callable[[np.ndarray, int], "list[tuple[str, float]] | None"]
-"""(mono samples, rate) -> the (word, onset in seconds) a recognizer hears, or None where it cannot."""
 
 HOP_SECONDS = 0.01
 WINDOW_SECONDS = 0.025
@@ -86,14 +74,11 @@ def frame_features(samples: np.ndarray, rate: int) -> tuple[np.ndarray, np.ndarr
     return features, energy_db
 
 
-def dtw_path(a: np.ndarray, b: np.ndarray, allowed: np.ndarray | None = None) -> np.ndarray:
+def dtw_path(a: np.ndarray, b: np.ndarray) -> np.ndarray:
     """(k, 2) frame pairs of the cheapest monotonic path from (0, 0) to (len(a)-1, len(b)-1),
-    Euclidean frame distance, steps (1,0), (0,1), (1,1); computed one anti-diagonal at a time.
-    `allowed` (len(a), len(b)) bools: the path keeps to those frame pairs."""
+    Euclidean frame distance, steps (1,0), (0,1), (1,1); computed one anti-diagonal at a time."""
     n, m = len(a), len(b)
     cost = np.sqrt(((a[:, None, :] - b[None, :, :]) ** 2).sum(axis=2))
-    if allowed is not None:
-        cost = np.where(allowed, cost, np.inf)
     total = np.full((n + 1, m + 1), np.inf)
     total[0, 0] = 0.0
     for d in range(2, n + m + 1):  # cells (i, j) with i + j = d, 1-based
@@ -225,53 +210,14 @@ class _Voice:
         return int(round((lo + int(np.argmin(self.energy[lo:hi]))) * hop))
 
 
-WORD_BAND_SECONDS = 0.15
-"""With recognized words, the DTW path keeps within this of the path through their onsets: tiny.en
-places a word within about 20-40 ms, up to 200 ms after a pause."""
-
-
-def matched_onsets(heard: list[list[tuple[str, float]]]) -> list[list[float]]:
-    """Per voice, the onsets (seconds) of the words every voice was heard to say, in order
-    (matched to the first voice's words with difflib)."""
-    common = set(range(len(heard[0])))
-    matches = []
-    for other in heard[1:]:
-        matcher = difflib.SequenceMatcher(a=[w for w, _ in heard[0]], b=[w for w, _ in other], autojunk=False)
-        match = {block.a + k: block.b + k for block in matcher.get_matching_blocks() for k in range(block.size)}
-        common &= set(match)
-        matches.append(match)
-    kept = sorted(common)
-    return [[heard[0][k][1] for k in kept]] + [[other[match[k]][1] for k in kept]
-                                                for other, match in zip(heard[1:], matches)]
-
-
-def word_band(first: list[float], other: list[float], n: int, m: int) -> np.ndarray:
-    """(n, m) bools: the frame pairs within WORD_BAND_SECONDS of the line from (0, 0) through the
-    two voices' matched word onsets (seconds) to (n-1, m-1); onsets out of order are left out."""
-    xs, ys = [0.0], [0.0]
-    for x, y in zip(first, other):
-        if xs[-1] < x < (n - 1) * HOP_SECONDS and ys[-1] < y < (m - 1) * HOP_SECONDS:
-            xs.append(x)
-            ys.append(y)
-    xs.append((n - 1) * HOP_SECONDS)
-    ys.append((m - 1) * HOP_SECONDS)
-    centre = np.interp(np.arange(n) * HOP_SECONDS, xs, ys) / HOP_SECONDS
-    return np.abs(np.arange(m)[None, :] - centre[:, None]) <= WORD_BAND_SECONDS / HOP_SECONDS
-
-
-def _anchors(voices: list[_Voice], rate: int, onsets: list[list[float]] | None = None
-             ) -> list[list[tuple[int, int]]]:
+def _anchors(voices: list[_Voice], rate: int) -> list[list[tuple[int, int]]]:
     """Per anchor, per voice, the (end of speech, start of speech) samples around one pause of the
     line (equal where that voice runs on without pausing), in order. A pause of any voice is a pause
     of the line; the first voice's dips in running speech are anchors too (a pause of no length).
-    Positions move between voices along DTW paths from the first voice (kept near the path
-    through the voices' recognized word `onsets` where given)."""
+    Positions move between voices along DTW paths from the first voice."""
     hop = HOP_SECONDS * rate
     guard = int(round(GUARD_SECONDS * rate))
-    n = len(voices[0].features)
-    paths = [None] + [dtw_path(voices[0].features, voice.features,
-                               None if onsets is None else word_band(onsets[0], onsets[v], n, len(voice.features)))
-                      for v, voice in enumerate(voices) if v]
+    paths = [None] + [dtw_path(voices[0].features, v.features) for v in voices[1:]]
 
     def to_first(v: int, samples: list[float]) -> np.ndarray:
         frames = np.array([round(x / hop) for x in samples])
@@ -345,8 +291,7 @@ def accepted_anchors(candidates: list[list[tuple[int, int]]], firsts: list[int],
 SPEECH, PAUSE, LEAD = "speech", "pause", "lead"
 
 
-def warp_together(takes: list[np.ndarray], rate: int, weights: list[float] | None = None,
-                  heard: list[list[tuple[str, float]] | None] | None = None) -> list[np.ndarray]:
+def warp_together(takes: list[np.ndarray], rate: int, weights: list[float] | None = None) -> list[np.ndarray]:
     """The takes (mono) of voices saying the same words, each warped piecewise (pitch kept) onto one
     timing, so that the same words start together; all results have the same length.
 
@@ -355,8 +300,7 @@ def warp_together(takes: list[np.ndarray], rate: int, weights: list[float] | Non
     voice twice as fast as another meets it half way, each warped by the same ratio), each pause
     the weighted mean of the voices' pauses there. Pauses are not stretched: a voice pauses as long
     as it did, then is silent, or is cut short with a fade; no voice drawls a breath to fill
-    another's pause. `heard`: per voice, the (word, onset in seconds) a recognizer heard in it,
-    to keep the DTW paths from taking one word for another (radioplay.mix.unison_words)."""
+    another's pause."""
     if weights is None:
         weights = [1.0] * len(takes)
     w = np.asarray(weights, dtype=np.float64) / float(np.sum(weights))
@@ -366,8 +310,7 @@ def warp_together(takes: list[np.ndarray], rate: int, weights: list[float] | Non
     tail = min([guard] + [len(v.samples) - v.end for v in voices])
     points = [[0, v.first - lead] for v in voices]
     kinds = [LEAD]
-    onsets = matched_onsets(heard) if heard and all(h is not None for h in heard) else None
-    for cut in _anchors(voices, rate, onsets):
+    for cut in _anchors(voices, rate):
         for voice_points, (a, b) in zip(points, cut):
             voice_points += [a, b]
         kinds += [SPEECH, PAUSE]
