@@ -1,17 +1,22 @@
-"""Unison word by word: one take warped onto another so that the same words start together.
+"""Unison word by word: the takes of voices saying the same words warped onto one timing, the
+mean of theirs, so that the same words start together.
 
 Two voices saying the same words differ in tempo inside the sentence, not only in length, so a
 uniform stretch leaves them hundreds of milliseconds apart in the middle. Here:
 
-1. Both takes become frames of cepstral features (log-mel energies, DCT, each coefficient
+1. Every take becomes frames of cepstral features (log-mel energies, DCT, each coefficient
    normalized over the take: the voice's timbre cancels, the phonetic sequence stays), 10 ms apart.
-2. Dynamic time warping finds the cheapest monotonic path between the two frame sequences.
-3. The reference's pauses between words, and the energy dips of its running speech, are the cut
-   points; each is mapped through the path into the other take and moved to the nearest pause or
-   dip there (else its quietest frame nearby), so no cut falls mid-phoneme; where the other voice
-   runs on through a pause of the reference, it is given the same silence.
-4. Each piece of the other take is time-stretched (Rubber Band, pitch kept) to the length of the
-   matching piece of the reference, and the pieces are joined with short crossfades.
+2. Dynamic time warping finds the cheapest monotonic path from the first voice's frames to each
+   other's.
+3. The anchors: each pause between words in any voice (a pause of the line, found in the other
+   voices along the paths: their own pause there, else a dip of their running speech, else their
+   quietest frame nearby), and the energy dips of the first voice's running speech; none falls
+   mid-phoneme, and one that would make a stretch of speech far longer in one voice than in
+   another (MAX_TEMPO_SPREAD) is taken for a mismatch and dropped.
+4. The timing: each stretch of speech between anchors lasts the geometric mean of its lengths in
+   the voices, each pause the mean of theirs. Speech is time-stretched (Rubber Band, pitch kept);
+   pauses are not stretched but cut short or filled out with silence. The pieces join with short
+   crossfades.
 """
 
 from __future__ import annotations
