@@ -173,7 +173,7 @@ def speech_span(samples: np.ndarray, rate: int) -> tuple[int, int]:
     return (int(loud[0]), int(loud[-1]) + 1) if loud.size else (0, len(samples))
 
 
-def speech_dips(samples: np.ndarray, energy_db: np.ndarray, first: int, end: int, pause_list, rate: int
+def speech_dips(energy_db: np.ndarray, first: int, end: int, pause_list: list[tuple[int, int]], rate: int
                 ) -> list[int]:
     """The dips of running speech (`dips`) that lie in no pause and not next to one."""
     apart = DIP_REACH_SECONDS * rate
@@ -198,7 +198,7 @@ class _Voice:
         self.features, self.energy = frame_features(self.samples, rate)
         self.first, self.end = speech_span(self.samples, rate)
         self.pauses = pauses(self.samples, rate)
-        self.dips = speech_dips(self.samples, self.energy, self.first, self.end, self.pauses, rate)
+        self.dips = speech_dips(self.energy, self.first, self.end, self.pauses, rate)
 
     def snap(self, target: float, rate: int) -> int | None:
         """The cut nearest `target` (a sample) in running speech: a dip within SNAP_SECONDS, else
@@ -238,10 +238,10 @@ def _anchors(voices: list[_Voice], rate: int) -> list[list[tuple[int, int]]]:
         return float(mapped_frames(paths[v], np.array([frame]))[0] * hop)
 
     # every voice's pauses on the first voice's time, grouped into the line's pauses
-    heard = sorted((*to_first(v, [a, b]), v, a, b) for v, voice in enumerate(voices) for a, b in voice.pauses)
+    mapped = sorted((*to_first(v, [a, b]), v, a, b) for v, voice in enumerate(voices) for a, b in voice.pauses)
     slots: list[dict] = []
     reach = SLOT_REACH_SECONDS * rate
-    for lo, hi, v, a, b in heard:
+    for lo, hi, v, a, b in mapped:
         slot = slots[-1] if slots else None
         if slot is None or lo > slot["hi"] + reach or v in slot["voices"]:
             slot = {"lo": lo, "hi": hi, "voices": {}}
