@@ -8,7 +8,8 @@ import numpy as np
 import pytest
 
 from radioplay.mix import Timing, mix
-from radioplay.mix.unison import accepted_anchors, dtw_path, onset_offsets, pauses, warp_onto, warp_together
+from radioplay.mix.unison import (accepted_anchors, dtw_path, onset_offsets, pauses, warp_onto, warp_together,
+                                   warp_together_timed)
 from radioplay.model import Audio, Take
 from tests.test_mix_fixtures import RATE, cast, identity, placement, script, together
 
@@ -147,3 +148,13 @@ def test_an_anchor_that_would_make_one_voice_three_times_slower_is_dropped():
                             [100 * ms] * 2, [1000 * ms] * 2, RATE) == candidates[:1] + [[(600 * ms, 600 * ms), (700 * ms, 700 * ms)]]
     assert accepted_anchors([[(105 * ms, 105 * ms), (300 * ms, 300 * ms)]], [100 * ms] * 2, [1000 * ms] * 2, RATE) == []
     assert accepted_anchors([[(300 * ms, 290 * ms), (300 * ms, 300 * ms)]], [100 * ms] * 2, [1000 * ms] * 2, RATE) == []
+
+
+def test_the_time_map_moves_each_word_where_the_warp_put_it():
+    reference = bursts(REFERENCE_ONSETS, 0.25, 2.1)
+    slower = bursts(SLOWER_ONSETS, 0.30, 2.5, amplitude=0.3)
+    warped, moves = warp_together_timed([reference, slower], RATE)
+    for source, out, move in zip((reference, slower), warped, moves):
+        mapped = np.array([move(onset) for onset in word_onsets(source)])
+        assert np.abs(mapped - np.array(word_onsets(out))).max() <= FEW_MS
+        assert all(0 <= move(x) <= len(out) for x in (0, len(source) // 2, len(source)))

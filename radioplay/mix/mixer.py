@@ -29,7 +29,7 @@ from radioplay.mix.dsp import (as_mono, audible_span, db_to_gain, fade_out, kept
 from radioplay.mix.sounds import read_sound, resolve_sound
 from radioplay.mix.space import Heard, place_in_space
 from radioplay.mix.timing import Timing
-from radioplay.mix.unison import warp_together
+from radioplay.mix.unison import warp_together_timed
 from radioplay.model import Casting, Cue, Delivery, Mix, Placement, Script, Take, TakeLevel
 
 SFX_STEM = "_sfx"
@@ -289,9 +289,10 @@ class _Layout:
         the same words) every voice is warped word by word onto the mean of their timings."""
         if not all(c.silent for c in group):
             if words and not any(c.silent for c in group):
-                for clip, samples in zip(group, warp_together([c.samples for c in group], self.rate)):
+                warped, moves = warp_together_timed([c.samples for c in group], self.rate)
+                for clip, samples, move in zip(group, warped, moves):
                     clip.samples = samples
-                    clip.words = ()  # every voice is warped; word timings are not carried through yet
+                    clip.words = tuple((w, move(start), move(end)) for w, start, end in clip.words)
             else:
                 self.align(group)
             self.balance(group)

@@ -21,6 +21,8 @@ uniform stretch leaves them hundreds of milliseconds apart in the middle. Here:
 
 from __future__ import annotations
 
+from typing import Callable
+
 import numpy as np
 
 from radioplay.mix.dsp import stretch_to_length
@@ -297,6 +299,12 @@ SPEECH, PAUSE, LEAD = "speech", "pause", "lead"
 
 
 def warp_together(takes: list[np.ndarray], rate: int, weights: list[float] | None = None) -> list[np.ndarray]:
+    """`warp_together_timed` without the time maps."""
+    return warp_together_timed(takes, rate, weights)[0]
+
+
+def warp_together_timed(takes: list[np.ndarray], rate: int, weights: list[float] | None = None
+                        ) -> tuple[list[np.ndarray], list[Callable[[float], float]]]:
     """The takes (mono) of voices saying the same words, each warped piecewise (pitch kept) onto one
     timing, so that the same words start together; all results have the same length.
 
@@ -331,7 +339,24 @@ def warp_together(takes: list[np.ndarray], rate: int, weights: list[float] | Non
             target[k] = np.sum(w * lengths[:, k])
     target_points = [0] + [int(round(x)) for x in np.cumsum(target)]
     fade = int(round(CROSSFADE_SECONDS * rate))
-    return [join_pieces(v.samples, rate, p, target_points, kinds, fade) for v, p in zip(voices, points)]
+    return ([join_pieces(v.samples, rate, p, target_points, kinds, fade) for v, p in zip(voices, points)],
+            [time_map(p, target_points, kinds) for p in points])
+
+
+def time_map(source_points: list[int], target_points: list[int], kinds: list[str]) -> Callable[[float], float]:
+    """Where a time (in samples) of a take lands once `join_pieces` has made it: proportionally
+    inside a stretched SPEECH piece; unmoved from a PAUSE piece's start (from a LEAD piece's end),
+    as far as the piece reaches."""
+    def moved(x: float) -> float:
+        k = min(max(int(np.searchsorted(source_points, x, side="right")) - 1, 0), len(kinds) - 1)
+        s0, s1, t0, t1 = source_points[k], source_points[k + 1], target_points[k], target_points[k + 1]
+        if kinds[k] == SPEECH:
+            return t0 + (x - s0) * (t1 - t0) / max(s1 - s0, 1)
+        if kinds[k] == LEAD:
+            return max(t0, t1 - (s1 - x))
+        return min(t1, t0 + (x - s0))
+
+    return moved
 
 
 def warp_onto(reference: np.ndarray, other: np.ndarray, rate: int) -> np.ndarray:
