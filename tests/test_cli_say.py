@@ -95,4 +95,4 @@ def test_the_default_voice_is_the_first_auto_cast_voice():
     from radioplay.voice.say import say_request
 
     spec = say_request("hello", EngineRegistry.from_entry_points()).spec
-    assert (spec.engine, spec.voice, spec.speed) == ("kokoro", "jf_gongitsune", 0.9)  # voice/default.toml
+    assert (spec.engine, spec.voice, spec.speed) == ("kokoro", "jf_gongitsune", 0.8)  # voice/default.toml

@@ -53,6 +53,17 @@ TABLE = {
         ("6 p.m", "six P.M"),
         ("5pm-7pm", "five P.M to seven P.M"),
         ("9am–5pm", "nine A.M to five P.M"),
+        # British dotted times after a word of time; a rate, percent, money or unit stays a decimal
+        ("the boat leaves at 6.30 tomorrow", "the boat leaves at six thirty tomorrow"),
+        ("by 10.15.", "by ten fifteen."),
+        ("from 9.00 until 17.30", "from nine o'clock until seventeen thirty"),
+        ("at 6.30pm", "at six thirty P.M"),
+        ("at 2.50 per share", "at two point five zero per share"),
+        ("at 6.30%", "at six point three zero percent"),
+        ("at 1.25 kg", "at one point two five kilograms"),
+        ("at 6.30 meters", "at six point three zero meters"),
+        ("at 3.14159", "at three point one four one five nine"),
+        ("it costs 6.30 today", "it costs six point three zero today"),
     ],
     "ranges": [
         ("10–20", "ten to twenty"),

@@ -165,10 +165,27 @@ def _times(text: str) -> str:
         said = clock(int(m.group(1)), int(m.group(2) or 0), twelve_hour=True)
         return f"{said} {m.group(3).upper()}.M"
 
-    # 9AM, 9 a.m., 10:30pm, 9 A.M (the abbreviation pass has already made "a.m." into "A.M")
-    text = re.sub(r"\b(1[0-2]|0?\d)(?::([0-5]\d))?\s?([AaPp])\.?[Mm](?![\w])", twelve_hour, text)
+    # 9AM, 9 a.m., 10:30pm, 6.30pm, 9 A.M (the abbreviation pass has already made "a.m." into "A.M")
+    text = re.sub(r"\b(1[0-2]|0?\d)(?:[:.]([0-5]\d))?\s?([AaPp])\.?[Mm](?![\w])", twelve_hour, text)
     text = re.sub(r"(?<=[AP]\.M)\s?[–-]\s?(?=\w)", " to ", text)  # 5pm-7pm
+    text = _DOTTED_TIME.sub(_dotted_time, text)
     return re.sub(r"\b([01]?\d|2[0-3]):([0-5]\d)\b", lambda m: clock(int(m.group(1)), int(m.group(2))), text)
+
+
+_DOTTED_TIME = re.compile(
+    r"\b((?:at|by|until|till|from|before|after) )([01]?\d|2[0-3])\.([0-5]\d)(?![\d.,]?\d)(?=(\s*[^\s\d]*))",
+    re.IGNORECASE)
+"""The British clock time after a word of time: "at 6.30" is six thirty. The word after it decides
+against a time when it is a unit, a percent, a currency or a rate ("at 2.50 per share")."""
+
+
+def _dotted_time(m: re.Match) -> str:
+    after = m.group(4).strip().lower().rstrip(".,;:!?")
+    units = {name for written, one, many in _UNITS for name in (written.lower(), one, many)}
+    if after.startswith("%") or after in ("percent", "per", "cent", "dollars", "euros", "pounds") or after in units:
+        return m.group(0)
+    return m.group(1) + clock(int(m.group(2)), int(m.group(3)))
+
 
 
 # --------------------------------------------------------------------------- phone numbers
