@@ -86,6 +86,10 @@ def fault(text: str, kind: str) -> str:
         return " ".join(w[:2] + w[1:2] * 3 + w[2:])
     if kind == "garble":
         return " ".join("blah" for _ in w)
+    if kind == "name":  # the name heard as three other words, the way a recognizer spells one
+        return text.replace("Marlow", "mellow king")
+    if kind == "name and drop":
+        return fault(fault(text, "name"), "drop")
     return text
 
 
@@ -94,6 +98,8 @@ FAULTS = {
     "Bravo": {0: "drop"},
     "Charlie": {0: "garble", SEED_STEP: "garble", 2 * SEED_STEP: "repeat"},
     "Delta": {0: "repeat", SEED_STEP: "drop"},
+    "Echo": {0: "name", SEED_STEP: "name", 2 * SEED_STEP: "name"},
+    "Foxtrot": {0: "name and drop", SEED_STEP: "name"},
 }
 
 
@@ -205,6 +211,34 @@ def test_every_faulty_take_is_caught_fixed_where_a_retry_is_clean_and_flagged_wh
     assert [t["wer"] for t in record["check"]["tries"]] == [0.6, 0.2, 0.0] and record["check"]["chosen"] == 2
     assert np.array_equal(prepared.store.get(delta.key).samples, clean.samples)
     assert prepared.store.has(retry_key(delta.key, 1)) and prepared.store.has(retry_key(delta.key, 2))
+
+
+def test_a_name_the_recognizer_spells_its_own_way_is_neither_retried_nor_flagged(faulty, tmp_path):
+    """"Marlow" heard as "mellow king" is two errors another try cannot mend; a dropped word
+    beside it still is one, and is voiced again."""
+    script, cast = faulty
+    script.write_text("**Ada**: Echo greets Marlow warmly today.\n\n"
+                      "**Ada**: Foxtrot tells Marlow the whole story.\n\n**Marlow**: Golf is fine here.\n",
+                      encoding="utf-8")
+    result = execute(prepare(script, _options(tmp_path, cast)))
+    rows = {row["text"].split()[0]: row for row in result.report["check"]["takes"]}
+    echo, foxtrot = rows["Echo"]["tries"], rows["Foxtrot"]["tries"]
+    assert [(t["seed"], t["wer"]) for t in echo] == [(0, 0.4)] and not rows["Echo"]["flagged"]
+    assert [(m["word"], m["how"]) for m in rows["Echo"]["sound"]] == [("marlow", "missed")]
+    # "tells" dropped: the same WER as the next try, but the next has no error outside the name
+    assert [(t["seed"], t["wer"]) for t in foxtrot] == [(0, 0.3333), (SEED_STEP, 0.3333)]
+    assert (rows["Foxtrot"]["chosen"], rows["Foxtrot"]["flagged"]) == (1, False)
+    assert result.report["check"]["retried"] == 1 and result.check_diagnostics == []
+
+
+def test_name_errors_count_the_words_heard_in_a_names_place():
+    names = sound_words(["Marlow"])
+    s = score_text("Echo greets Marlow warmly today.", "echo greets mellow king warmly today", names)
+    assert (s.errors, s.name_errors, s.wer_outside_names) == (2, 2, 0.0)
+    s = score_text("Echo greets Marlow warmly, then leaves today.", "echo greets mellow king warmly then leaves", names)
+    assert (s.errors, s.name_errors, s.wer_outside_names) == (3, 2, 1 / 7)  # "today" is not the name's
+    assert score_text("Echo greets Marlow warmly.", "echo greets marlow warmly", names).name_errors == 0
+    assert score_text("Echo greets Ada warmly.", "echo greets a dog warmly", sound_words(["Marlow"])).name_errors == 0
 
 
 def test_an_unchanged_rerender_transcribes_nothing_and_picks_the_same_takes(faulty, tmp_path):
