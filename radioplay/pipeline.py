@@ -25,6 +25,7 @@ from radioplay.check.stage import CheckOptions
 from radioplay.errors import InputError, RadioplayError
 from radioplay.io import check_writable, write_text_atomic
 from radioplay.limits import Limits, check_episode_length, check_sound_lengths
+from radioplay.mix.levels import LevelsMeter, episode_levels
 from radioplay.mix.space import Heard
 from radioplay.mix.spaces import SpaceTable, hear_script, off_mic_cues
 from radioplay.mix.timing import Timing
@@ -36,6 +37,7 @@ from radioplay.publish.audio import SUPPORTED_SUFFIXES, check_encoding
 from radioplay.publish.delivery import CODEC_HEADROOM_DB, deliver_lossy, is_lossy
 from radioplay.publish.outputs import OutputSet
 from radioplay.publish.publication import Publication, checked_outputs
+from radioplay.stream import Tapped, as_source
 from radioplay.values import Rule
 from radioplay.voice.cast import load_config
 from radioplay.voice.cast_file import cast_beside
@@ -386,17 +388,15 @@ def finish(prepared: Prepared, takes: list[Take], key: str, started: float) -> R
 
     t = time.perf_counter()
     with Publication(prepared.outputs) as publication:
-        publish(prepared, episode, mixed, target, publication)
+        levels = publish(prepared, episode, mixed, target, publication)
         seconds["export"] = time.perf_counter() - t
         seconds["total"] = time.perf_counter() - started
-        report = _report(prepared, takes, episode, checked)
+        report = _report(prepared, takes, episode, levels, checked)
         outputs = publication.commit(key, report)
     return RenderResult(episode, takes, outputs, report, checked.diagnostics if checked else [])
 
 
-def _report(prepared: Prepared, takes: list[Take], episode: Episode, checked=None) -> dict:
-    from radioplay.mix.levels import episode_levels
-
+def _report(prepared: Prepared, takes: list[Take], episode: Episode, levels: dict, checked=None) -> dict:
     seconds = prepared.seconds
     synthesized = len({take.key for take in takes if not take.reused})
     report = {
@@ -408,8 +408,7 @@ def _report(prepared: Prepared, takes: list[Take], episode: Episode, checked=Non
         "audio_seconds": round(episode.duration, 3),
         "loudness": round(episode.loudness, 2),
         "true_peak": round(episode.true_peak, 2),
-        "levels": episode_levels(episode.samples, episode.sample_rate, prepared.script, episode.cues,
-                                 off_mic_cues(prepared.spaces)),
+        "levels": levels,
         "seconds": {k: round(seconds.get(k, 0.0), 3)
                     for k in ("parse", "plan", "synthesize", "check", "mix", "master", "export", "delivery_check", "total")},
         "output": str(prepared.output),
@@ -454,9 +453,10 @@ def run_check(prepared: Prepared, takes: list[Take], recognizer=None):
                        speaks=lambda name: getattr(engine(name), "speaks", True))
 
 
-def publish(prepared: Prepared, episode: Episode, mixed, target_lufs: float, publication) -> None:
+def publish(prepared: Prepared, episode: Episode, mixed, target_lufs: float, publication) -> dict:
     """Write the episode, its transcripts and chapters, and the stems and timeline asked for, into
-    `publication` (a radioplay.publish.publication.Publication), which publishes them as one set."""
+    `publication` (a radioplay.publish.publication.Publication), which publishes them as one set.
+    Returns the report's `levels`, measured on the episode as it was last encoded."""
     from radioplay.publish import draw_timeline, write_audio
     from radioplay.publish.outputs import sidecar_path
     from radioplay.publish.transcript import chapters_json_text, srt_text, vtt_text
@@ -466,10 +466,17 @@ def publish(prepared: Prepared, episode: Episode, mixed, target_lufs: float, pub
     tags = dataclasses.replace(tags, title=tags.title or episode.title)
     episode_file = publication.path(out)
 
+    meters: list[LevelsMeter] = []
+
     def write(samples) -> None:
+        # The report's levels are measured from the blocks the encoder pulls: no second pass.
+        source = as_source(samples)
+        meters.append(LevelsMeter(prepared.script, episode.cues, episode.sample_rate, source.channels,
+                                  source.frames, off_mic_cues(prepared.spaces)))
         with publication.writing(out, f"encode {out.suffix[1:].upper()}"):
-            write_audio(episode_file, samples, episode.sample_rate, tags=tags, chapters=episode.chapters,
-                        bitrate=options.bitrate, base_dir=Path(prepared.script.path).parent, atomic=False)
+            write_audio(episode_file, Tapped(source, meters[-1].feed), episode.sample_rate, tags=tags,
+                        chapters=episode.chapters, bitrate=options.bitrate,
+                        base_dir=Path(prepared.script.path).parent, atomic=False)
 
     write(episode.samples)
     if is_lossy(out):
@@ -485,6 +492,11 @@ def publish(prepared: Prepared, episode: Episode, mixed, target_lufs: float, pub
         with publication.writing(options.timeline) as timeline_file:
             draw_timeline(timeline_file, episode.cues, episode.chapters, episode.duration,
                           title=episode.title, atomic=False)
+    if meters and meters[-1].complete:
+        return meters[-1].result()
+    # An encoder that did not pull the episode once, in order: measure it again.
+    return episode_levels(episode.samples, episode.sample_rate, prepared.script, episode.cues,
+                          off_mic_cues(prepared.spaces))
 
 
 def render(script_path: str | Path, options: RenderOptions | None = None,

@@ -7,7 +7,7 @@ in memory; `ArraySource` wraps an array that is already there (tests, short clip
 from __future__ import annotations
 
 from dataclasses import dataclass
-from typing import Iterator, Protocol
+from typing import Callable, Iterator, Protocol
 
 import numpy as np
 
@@ -107,6 +107,34 @@ class Gained:
     def blocks(self, start: int = 0, stop: int | None = None):
         for position, block in _own_blocks(self.source, start, stop):
             block *= self.gain
+            yield position, block
+
+
+@dataclass
+class Tapped:
+    """`source` as it is, each block shown to `observe(start, block)` on its way: a meter riding
+    along the encoder's own pass, so nothing renders the episode twice. `observe` must not change
+    the block, and must copy what it keeps (the caller may change the block afterwards)."""
+
+    source: Source
+    observe: Callable[[int, np.ndarray], None]
+
+    @property
+    def frames(self) -> int:
+        return self.source.frames
+
+    @property
+    def channels(self) -> int:
+        return self.source.channels
+
+    def render(self, start: int, stop: int) -> np.ndarray:
+        block = self.source.render(start, stop)
+        self.observe(start, block)
+        return block
+
+    def blocks(self, start: int = 0, stop: int | None = None):
+        for position, block in _own_blocks(self.source, start, stop):
+            self.observe(position, block)
             yield position, block
 
 

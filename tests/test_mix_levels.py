@@ -228,3 +228,53 @@ def test_render_reports_levels_and_prints_the_loudness_range(dialogue, tmp_path,
     assert levels["lra"] is not None
     wrote = [line for line in result.stderr.splitlines() if line.startswith("wrote ")][0]
     assert f"LRA {levels['lra']:.1f} LU" in wrote
+
+
+@pytest.mark.parametrize("block", [1, 997, 4096, 1 << 20])
+def test_the_levels_meter_gives_the_same_report_fed_in_any_blocks(block):
+    s = script(line("A", LONG), line("B", LONG), line("A", LONG, direction="softly"), line("B", "No."))
+    casting = tone_cast(A=("low", 0.5, 0.0), B=("high", 0.02, 0.0))
+    m = mix(s, tone_takes(s, casting), casting, identity(s), T, sample_rate=RATE)
+    cues = cue_timings(s, m)
+    whole = episode_levels(m.samples, RATE, s, cues)
+    samples = np.asarray(m.samples)
+    if block == 1:  # one frame at a time is slow: a short prefix that way, then the rest at once
+        meter = levels_module.LevelsMeter(s, cues, RATE, samples.shape[1], len(samples))
+        for a in range(0, 3000):
+            meter.feed(a, samples[a:a + 1])
+        meter.feed(3000, samples[3000:])
+    else:
+        meter = levels_module.LevelsMeter(s, cues, RATE, samples.shape[1], len(samples))
+        for a in range(0, len(samples), block):
+            meter.feed(a, samples[a:a + block])
+    assert meter.complete and meter.result() == whole
+
+
+def test_a_levels_meter_fed_out_of_order_is_incomplete():
+    s = script(line("A", LONG))
+    casting = tone_cast(A=("low", 0.5, 0.0))
+    m = mix(s, tone_takes(s, casting), casting, identity(s), T, sample_rate=RATE)
+    samples = np.asarray(m.samples)
+    meter = levels_module.LevelsMeter(s, cue_timings(s, m), RATE, samples.shape[1], len(samples))
+    meter.feed(0, samples[:100])
+    meter.feed(50, samples[50:])
+    assert not meter.complete
+    with pytest.raises(ValueError):
+        meter.result()
+
+
+@pytest.mark.parametrize("suffix", [".wav", ".flac", ".mp3", ".opus", ".m4a"])
+def test_a_render_measures_its_levels_on_the_encoders_own_pass(suffix, dialogue, tone_cast, tmp_path, monkeypatch):
+    """No second pass over the mastered episode: the measuring path that renders it again is not used."""
+    import radioplay.pipeline as pipeline
+    from radioplay.check import CheckOptions
+
+    def second_pass(*args, **kwargs):
+        raise AssertionError("the levels were measured in a second pass")
+
+    monkeypatch.setattr(pipeline, "episode_levels", second_pass)
+    result = pipeline.render(dialogue, pipeline.RenderOptions(
+        cast=tone_cast, output=tmp_path / f"ep{suffix}", cache=tmp_path / "takes", jobs=1,
+        check=CheckOptions(enabled=False)))
+    levels = result.report["levels"]
+    assert set(levels["characters"]) == {"Ada", "Marlow"} and levels["lra"] is not None

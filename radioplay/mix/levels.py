@@ -118,9 +118,110 @@ MIN_LINE_SECONDS = 0.8
 """Shorter lines are left out of the line statistics: a gating block or two says little."""
 
 
+class LevelsMeter:
+    """The report's `levels` (see episode_levels), measured from the episode's blocks as they pass
+    in order (`feed`): the encoder's own pass over the mastered episode measures them, and only the
+    lines being heard are held. Blocks that skip or repeat frames leave it incomplete."""
+
+    def __init__(self, script, cues: Sequence, rate: int, channels: int, frames: int,
+                 spaced: Collection[int] | None = None):
+        from radioplay.master.loudness import StreamLoudness
+
+        if spaced is None:
+            from radioplay.mix.spaces import SpaceTable, hear_script, off_mic_cues
+
+            spaced = off_mic_cues(hear_script(script, SpaceTable.load()))
+        self.rate, self.channels, self.frames = rate, channels, frames
+        # (start, stop, speaker, directed) of each single-speaker line, cut by its cue timing
+        self._lines: list[tuple[int, int, str, bool]] = []
+        for timing in cues:
+            cue = script.cues[timing.cue]
+            if cue.kind != "line" or len(cue.parts) != 1:
+                continue
+            start = min(int(round(timing.start * rate)), frames)
+            stop = min(max(int(round(timing.end * rate)), start), frames)
+            directed = (cue.direction is not None or any(s.direction for s in cue.parts[0].segments)
+                        or timing.cue in spaced)
+            short = timing.end - timing.start <= MIN_LINE_SECONDS
+            self._lines.append((start, stop, cue.parts[0].speaker, directed or short))
+        self._by_start = sorted(range(len(self._lines)), key=lambda n: self._lines[n][0])
+        self._started = 0  # lines in _by_start[:_started] have begun (or ended) by the position
+        self._heard: dict[int, list[np.ndarray]] = {}  # the lines being heard -> their blocks so far
+        self._position: int | None = 0
+        self._whole = StreamLoudness(channels, rate)
+        self._pooled: dict[str, StreamLoudness] = {}
+        self._undirected: dict[str, list[float]] = {}
+
+    @property
+    def complete(self) -> bool:
+        return self._position == self.frames
+
+    def feed(self, start: int, block: np.ndarray) -> None:
+        if start != self._position:
+            self._position = None  # out of order: incomplete for good
+            return
+        block = block.reshape(len(block), self.channels)
+        stop = start + len(block)
+        if len(block):
+            self._whole.feed(block)
+        while self._started < len(self._by_start) and self._lines[self._by_start[self._started]][0] <= stop:
+            self._heard[self._by_start[self._started]] = []
+            self._started += 1
+        for n in sorted(self._heard):
+            a, b = self._lines[n][:2]
+            if a < stop and b > start:
+                self._heard[n].append(np.array(block[max(a, start) - start:min(b, stop) - start]))
+            if b <= stop:
+                self._finish(n)
+        self._position = stop
+
+    def _finish(self, n: int) -> None:
+        from radioplay.master.loudness import StreamLoudness, integrated_loudness
+
+        _, _, speaker, left_out = self._lines[n]
+        parts = self._heard.pop(n)
+        cut = np.concatenate(parts) if parts else np.zeros((0, self.channels), dtype=np.float32)
+        self._pooled.setdefault(speaker, StreamLoudness(self.channels, self.rate)).feed(cut)
+        if not left_out:
+            loudness = integrated_loudness(cut, self.rate)
+            if math.isfinite(loudness):
+                self._undirected.setdefault(speaker, []).append(loudness)
+
+    def result(self) -> dict:
+        from radioplay.master.loudness import profile_loudness_range
+
+        if not self.complete:
+            raise ValueError("the levels meter has not been fed the whole episode in order")
+        self.feed(self.frames, np.zeros((0, self.channels), dtype=np.float32))  # lines ending at the very end
+        characters = {}
+        for speaker, meter in self._pooled.items():
+            lines = self._undirected.get(speaker, [])
+            characters[speaker] = {
+                "integrated": _rounded(meter.integrated()),
+                "median_line": _rounded(float(np.median(lines))) if lines else None,
+                "lines": len(lines),
+            }
+        every = np.array([v for values in self._undirected.values() for v in values])
+        lines: dict = {"count": int(every.size)}
+        if every.size:
+            median = float(np.median(every))
+            low, high = np.percentile(every, (10, 90))
+            lines.update(median=_rounded(median),
+                         within_1lu=round(float(np.mean(np.abs(every - median) <= GOAL_WITHIN_LU)), 3),
+                         p10_p90_lu=_rounded(float(high - low)))
+        medians = [c["median_line"] for c in characters.values() if c["median_line"] is not None]
+        return {
+            "characters": characters,
+            "lines": lines,
+            "character_spread_lu": _rounded(max(medians) - min(medians)) if medians else None,
+            "lra": _rounded(profile_loudness_range(self._whole.profile())),
+        }
+
+
 def episode_levels(samples: np.ndarray, rate: int, script, cues: Sequence, spaced: Collection[int] | None = None) -> dict:
-    """The report's `levels`, measured on the episode as delivered (`samples`, (n,) or (n, ch)),
-    each single-speaker line cut by its cue timing (as the captions give it):
+    """The report's `levels`, measured on the episode as delivered (`samples`, (n,) or (n, ch), or
+    a radioplay.stream.Source), each single-speaker line cut by its cue timing (as the captions
+    give it):
 
     * `characters`: per character, the integrated loudness of all their single-speaker lines
       together, the median of their undirected lines and how many lines that is;
@@ -130,59 +231,15 @@ def episode_levels(samples: np.ndarray, rate: int, script, cues: Sequence, space
     * `lra`: the episode's loudness range (EBU Tech 3342).
 
     A line heard away from the mic (`spaced`: cue indexes; None: by the built-in spaces table) is
-    quieter on purpose, like a directed one, so it stays out of the line statistics."""
-    from radioplay.master.loudness import StreamLoudness, integrated_loudness, profile_loudness_range
-    from radioplay.stream import as_source, pull
+    quieter on purpose, like a directed one, so it stays out of the line statistics. A render
+    measures them with a LevelsMeter riding along its encoder instead."""
+    from radioplay.stream import as_source, spans
 
-    # The episode may be a stream (radioplay.stream.Source): each line is rendered on its own, and
-    # each character's lines are metered one after another, as if joined, without joining them.
     source = as_source(samples)
-    if spaced is None:
-        from radioplay.mix.spaces import SpaceTable, hear_script, off_mic_cues
-
-        spaced = off_mic_cues(hear_script(script, SpaceTable.load()))
-    pooled: dict[str, StreamLoudness] = {}
-    undirected: dict[str, list[float]] = {}
-    for timing in cues:
-        cue = script.cues[timing.cue]
-        if cue.kind != "line" or len(cue.parts) != 1:
-            continue
-        start = min(int(round(timing.start * rate)), source.frames)
-        cut = source.render(start, min(max(int(round(timing.end * rate)), start), source.frames))
-        speaker = cue.parts[0].speaker
-        pooled.setdefault(speaker, StreamLoudness(source.channels, rate)).feed(cut)
-        directed = (cue.direction is not None or any(s.direction for s in cue.parts[0].segments)
-                    or timing.cue in spaced)
-        if not directed and timing.end - timing.start > MIN_LINE_SECONDS:
-            loudness = integrated_loudness(cut, rate)
-            if math.isfinite(loudness):
-                undirected.setdefault(speaker, []).append(loudness)
-    characters = {}
-    for speaker, meter in pooled.items():
-        lines = undirected.get(speaker, [])
-        characters[speaker] = {
-            "integrated": _rounded(meter.integrated()),
-            "median_line": _rounded(float(np.median(lines))) if lines else None,
-            "lines": len(lines),
-        }
-    whole = StreamLoudness(source.channels, rate)
-    for block in pull(source):
-        whole.feed(block)
-    every = np.array([v for values in undirected.values() for v in values])
-    lines: dict = {"count": int(every.size)}
-    if every.size:
-        median = float(np.median(every))
-        low, high = np.percentile(every, (10, 90))
-        lines.update(median=_rounded(median),
-                     within_1lu=round(float(np.mean(np.abs(every - median) <= GOAL_WITHIN_LU)), 3),
-                     p10_p90_lu=_rounded(float(high - low)))
-    medians = [c["median_line"] for c in characters.values() if c["median_line"] is not None]
-    return {
-        "characters": characters,
-        "lines": lines,
-        "character_spread_lu": _rounded(max(medians) - min(medians)) if medians else None,
-        "lra": _rounded(profile_loudness_range(whole.profile())),
-    }
+    meter = LevelsMeter(script, cues, rate, source.channels, source.frames, spaced)
+    for a, b in spans(source.frames):
+        meter.feed(a, source.render(a, b))
+    return meter.result()
 
 
 def _rounded(value: float) -> float | None:
