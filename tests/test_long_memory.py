@@ -104,15 +104,43 @@ def test_any_range_of_the_loop_is_the_whole_loop_made_plainly(length):
 
 
 class _Counting:
-    """An ArraySource that remembers the longest range it was asked for."""
+    """An ArraySource that remembers the longest range it was asked for, and how many frames it gave."""
 
     def __init__(self, samples: np.ndarray):
-        self.inner, self.longest = ArraySource(samples), 0
+        self.inner, self.longest, self.read = ArraySource(samples), 0, 0
         self.frames, self.channels = self.inner.frames, self.inner.channels
 
     def render(self, start: int, stop: int) -> np.ndarray:
         self.longest = max(self.longest, stop - start)
+        self.read += stop - start
         return self.inner.render(start, stop)
+
+
+def test_the_report_levels_read_the_episode_once_and_equal_each_line_cut_on_its_own(tmp_path):
+    from radioplay.master.loudness import StreamLoudness, integrated_loudness
+    from radioplay.mix.levels import episode_levels
+    from radioplay.mix.timings import cue_timings
+    from tests.test_mix_levels import LONG
+
+    # an interrupted line overlaps the next; the episode spans several blocks
+    s = script(*[line("AB"[i % 2], LONG, interrupted=i % 3 == 1) for i in range(14)])
+    m = run(s, tmp_path)
+    cues = cue_timings(s, m)
+    whole = m.samples
+    assert len(whole) > 3 * BLOCK_FRAMES
+    counting = _Counting(whole)
+    got = episode_levels(counting, RATE, s, cues)
+    assert counting.read == len(whole)
+    # each line cut on its own, as the report did before it read the episode once
+    pooled, medians = {}, {}
+    for timing in cues:
+        cut = whole[round(timing.start * RATE):round(timing.end * RATE)]
+        speaker = s.cues[timing.cue].speakers[0]
+        pooled.setdefault(speaker, StreamLoudness(2, RATE)).feed(cut)
+        medians.setdefault(speaker, []).append(integrated_loudness(cut, RATE))
+    for speaker, meter in pooled.items():
+        assert got["characters"][speaker]["integrated"] == round(meter.integrated(), 2)
+        assert got["characters"][speaker]["median_line"] == round(float(np.median(medians[speaker])), 2)
 
 
 @pytest.mark.parametrize("suffix", [".m4b", ".m4a"])

@@ -132,10 +132,11 @@ def episode_levels(samples: np.ndarray, rate: int, script, cues: Sequence, space
     A line heard away from the mic (`spaced`: cue indexes; None: by the built-in spaces table) is
     quieter on purpose, like a directed one, so it stays out of the line statistics."""
     from radioplay.master.loudness import StreamLoudness, integrated_loudness, profile_loudness_range
-    from radioplay.stream import as_source, pull
+    from radioplay.stream import as_source, positioned_blocks
 
-    # The episode may be a stream (radioplay.stream.Source): each line is rendered on its own, and
-    # each character's lines are metered one after another, as if joined, without joining them.
+    # The episode may be a stream (radioplay.stream.Source): it is read once, in blocks; each line is
+    # cut from the blocks as they pass, and each character's lines are metered one after another, as
+    # if joined, without joining them.
     source = as_source(samples)
     if spaced is None:
         from radioplay.mix.spaces import SpaceTable, hear_script, off_mic_cues
@@ -143,12 +144,16 @@ def episode_levels(samples: np.ndarray, rate: int, script, cues: Sequence, space
         spaced = off_mic_cues(hear_script(script, SpaceTable.load()))
     pooled: dict[str, StreamLoudness] = {}
     undirected: dict[str, list[float]] = {}
+    spoken = []  # (start, stop, cue timing) of the single-speaker lines, in cue order
     for timing in cues:
         cue = script.cues[timing.cue]
         if cue.kind != "line" or len(cue.parts) != 1:
             continue
         start = min(int(round(timing.start * rate)), source.frames)
-        cut = source.render(start, min(max(int(round(timing.end * rate)), start), source.frames))
+        spoken.append((start, min(max(int(round(timing.end * rate)), start), source.frames), timing))
+
+    def measure_line(cut: np.ndarray, timing) -> None:
+        cue = script.cues[timing.cue]
         speaker = cue.parts[0].speaker
         pooled.setdefault(speaker, StreamLoudness(source.channels, rate)).feed(cut)
         directed = (cue.direction is not None or any(s.direction for s in cue.parts[0].segments)
@@ -157,17 +162,42 @@ def episode_levels(samples: np.ndarray, rate: int, script, cues: Sequence, space
             loudness = integrated_loudness(cut, rate)
             if math.isfinite(loudness):
                 undirected.setdefault(speaker, []).append(loudness)
+
+    whole = StreamLoudness(source.channels, rate)
+    by_start = sorted(range(len(spoken)), key=lambda i: spoken[i][0])
+    cuts: dict[int, np.ndarray] = {}  # the spoken begun, their frames so far
+    begun = measured = 0
+
+    def measure_ready(position: int) -> None:
+        nonlocal measured
+        while measured < len(spoken) and measured in cuts and spoken[measured][1] <= position:
+            measure_line(cuts.pop(measured), spoken[measured][2])
+            measured += 1
+
+    for position, block in positioned_blocks(source, 0, None):
+        end = position + len(block)
+        while begun < len(by_start) and spoken[by_start[begun]][0] <= end:
+            i = by_start[begun]
+            cuts[i] = np.zeros((spoken[i][1] - spoken[i][0], source.channels), dtype=np.float32)
+            begun += 1
+        for i, cut in cuts.items():
+            start, stop, _ = spoken[i]
+            a, b = max(start, position), min(stop, end)
+            if b > a:
+                cut[a - start:b - start] = block[a - position:b - position]
+        whole.feed(block)
+        measure_ready(end)
+    for i in by_start[begun:]:  # spoken at the very end, of no frames
+        cuts[i] = np.zeros((0, source.channels), dtype=np.float32)
+    measure_ready(source.frames)
     characters = {}
     for speaker, meter in pooled.items():
-        lines = undirected.get(speaker, [])
+        lines_of = undirected.get(speaker, [])
         characters[speaker] = {
             "integrated": _rounded(meter.integrated()),
-            "median_line": _rounded(float(np.median(lines))) if lines else None,
-            "lines": len(lines),
+            "median_line": _rounded(float(np.median(lines_of))) if lines_of else None,
+            "lines": len(lines_of),
         }
-    whole = StreamLoudness(source.channels, rate)
-    for block in pull(source):
-        whole.feed(block)
     every = np.array([v for values in undirected.values() for v in values])
     lines: dict = {"count": int(every.size)}
     if every.size:
