@@ -29,6 +29,9 @@ RSS_GOAL_MB = 1_000
 LONG_RSS_GOAL_MB = 1_500
 LONG_TIME_GOAL = 15.0
 """An episode of hours: at most 1.5 GB, in at most 15x the 45-minute time."""
+MAX_HOURS = 48
+"""The episode-length limit for these renders: the estimate (14 characters a second) puts these short
+tone lines at about twice their length, over the 12-hour default."""
 CHARACTERS = (("Ada", "high", -0.4), ("Marlow", "low", 0.4), ("Quill", "mid", 0.0))
 # 27 characters: 0.1 + 0.02 * 27 = 0.64 s of tone per line, 1.35 s with the gap and the take margins,
 # so that 2,000 cues make 45 minutes (measured: 500 cues of 45 characters made 14.2 minutes).
@@ -37,8 +40,10 @@ LINE = "The tide is turning, go now."[:27]
 _CLI = "import sys; sys.path.insert(0, sys.argv.pop(1)); from radioplay.cli import main; sys.argv[0] = 'radioplay'; main()"
 # Voice a script's missing takes into a take store, and nothing else (argv: tree, script, cast, cache).
 _VOICE = ("import sys; sys.path.insert(0, sys.argv[1]); from pathlib import Path; "
-          "from radioplay.pipeline import RenderOptions, prepare; from radioplay.voice.synthesize import synthesize_takes; "
-          "p = prepare(sys.argv[2], RenderOptions(output=Path(sys.argv[5]), cast=Path(sys.argv[3]), cache=Path(sys.argv[4]))); "
+          "from radioplay.limits import Limits; from radioplay.pipeline import RenderOptions, prepare; "
+          "from radioplay.voice.synthesize import synthesize_takes; "
+          "p = prepare(sys.argv[2], RenderOptions(output=Path(sys.argv[5]), cast=Path(sys.argv[3]), cache=Path(sys.argv[4]), "
+          "limits=Limits(episode_hours=float(sys.argv[6])))); "
           "synthesize_takes(p.plan, p.store, p.registry, p.settings, jobs=p.jobs)")
 
 
@@ -59,13 +64,13 @@ def write_inputs(folder: Path, cues: int) -> tuple[Path, Path]:
 def voice(script: Path, cast: Path, cache: Path) -> None:
     """Fill the take store with the script's takes (synthesis only: no mix, no master)."""
     subprocess.run([sys.executable, "-c", _VOICE, str(REPO), str(script), str(cast), str(cache),
-                    str(script.with_suffix(".mp3"))], check=True)
+                    str(script.with_suffix(".mp3")), str(MAX_HOURS)], check=True)
 
 
 def run(tree: Path, script: Path, cast: Path, out: Path, cache: Path, *extra: str) -> tuple[float, float, float]:
     """(wall seconds, peak RSS MB, CPU seconds) of `radioplay render` from `tree` in a child process."""
     args = [sys.executable, "-c", _CLI, str(tree), "render", str(script), "--cast", str(cast), "-o", str(out),
-            "--cache", str(cache), "--force", *extra]
+            "--cache", str(cache), "--force", "--max-episode-hours", str(MAX_HOURS), *extra]
     start = time.perf_counter()
     child = subprocess.Popen(args, stdout=subprocess.DEVNULL, stderr=subprocess.PIPE)
     _, status, usage = os.wait4(child.pid, 0)
