@@ -165,7 +165,7 @@ def episode_levels(samples: np.ndarray, rate: int, script, cues: Sequence, space
 
     whole = StreamLoudness(source.channels, rate)
     by_start = sorted(range(len(spoken)), key=lambda i: spoken[i][0])
-    cuts: dict[int, np.ndarray] = {}  # the spoken begun, their frames so far
+    cuts: dict[int, np.ndarray] = {}  # the lines begun, their frames so far
     begun = measured = 0
 
     def measure_ready(position: int) -> None:
@@ -187,7 +187,7 @@ def episode_levels(samples: np.ndarray, rate: int, script, cues: Sequence, space
                 cut[a - start:b - start] = block[a - position:b - position]
         whole.feed(block)
         measure_ready(end)
-    for i in by_start[begun:]:  # spoken at the very end, of no frames
+    for i in by_start[begun:]:  # lines at the very end, of no frames
         cuts[i] = np.zeros((0, source.channels), dtype=np.float32)
     measure_ready(source.frames)
     characters = {}
