@@ -170,3 +170,19 @@ def test_aac_is_encoded_from_blocks_and_decoded_in_blocks(tmp_path, suffix):
         meter.feed(whole[a:a + BLOCK_FRAMES])
         peak.feed(whole[a:a + BLOCK_FRAMES])
     assert measure_file(tmp_path / f"streamed{suffix}") == (meter.integrated(), peak.true_peak_db())
+
+
+def test_a_stored_take_is_read_when_asked_for_and_a_vanished_one_is_a_run_time_failure(tmp_path):
+    from radioplay.cache import StoredAudio, TakeStore
+    from radioplay.errors import CacheFailure
+    from radioplay.model import Audio
+
+    store, key = TakeStore(tmp_path), "ab" * 32
+    audio = Audio(np.linspace(-0.5, 0.5, 2_400, dtype=np.float32), 24_000)
+    store.put(key, audio)
+    handle = store.stored(key, audio)
+    assert isinstance(handle, StoredAudio) and (handle.sample_rate, handle.frames, handle.duration) == (24_000, 2_400, 0.1)
+    np.testing.assert_array_equal(handle.samples, audio.samples)
+    store.entry_path(key).unlink()
+    with pytest.raises(CacheFailure, match="vanished or was damaged"):
+        handle.samples
