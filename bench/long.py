@@ -3,7 +3,8 @@
     .venv/bin/python bench/long.py [--against REV] [--stems] [--hours H] [--cues N]
 
 Writes a three-character script of N cues (default 2,000, about 45 minutes with the `tone` engine)
-and renders it to MP3 in a child process, whose peak RSS comes from its own rusage (os.wait4);
+and renders it to MP3 in a child process, whose peak RSS and CPU time come from its own rusage
+(os.wait4; the takes are voiced beforehand, so only the render from the take store is measured);
 with `--against REV` the same script is rendered in the same run by radioplay as it was at REV (a
 `git worktree` of it, with this tree's venv), so the wall-time ratio is taken in one run; `--stems`
 renders it again with --stems (the stems must add no more than the block buffers); `--hours H`
@@ -28,12 +29,22 @@ RSS_GOAL_MB = 1_000
 LONG_RSS_GOAL_MB = 1_500
 LONG_TIME_GOAL = 15.0
 """An episode of hours: at most 1.5 GB, in at most 15x the 45-minute time."""
+MAX_HOURS = 48
+"""The episode-length limit for these renders: the estimate (14 characters a second) puts these short
+tone lines at about twice their length, over the 12-hour default."""
 CHARACTERS = (("Ada", "high", -0.4), ("Marlow", "low", 0.4), ("Quill", "mid", 0.0))
 # 27 characters: 0.1 + 0.02 * 27 = 0.64 s of tone per line, 1.35 s with the gap and the take margins,
 # so that 2,000 cues make 45 minutes (measured: 500 cues of 45 characters made 14.2 minutes).
 LINE = "The tide is turning, go now."[:27]
 # Run radioplay's CLI with the package found first in argv[1].
 _CLI = "import sys; sys.path.insert(0, sys.argv.pop(1)); from radioplay.cli import main; sys.argv[0] = 'radioplay'; main()"
+# Voice a script's missing takes into a take store, and nothing else (argv: tree, script, cast, cache).
+_VOICE = ("import sys; sys.path.insert(0, sys.argv[1]); from pathlib import Path; "
+          "from radioplay.limits import Limits; from radioplay.pipeline import RenderOptions, prepare; "
+          "from radioplay.voice.synthesize import synthesize_takes; "
+          "p = prepare(sys.argv[2], RenderOptions(output=Path(sys.argv[5]), cast=Path(sys.argv[3]), cache=Path(sys.argv[4]), "
+          "limits=Limits(episode_hours=float(sys.argv[6])))); "
+          "synthesize_takes(p.plan, p.store, p.registry, p.settings, jobs=p.jobs)")
 
 
 def write_inputs(folder: Path, cues: int) -> tuple[Path, Path]:
@@ -50,10 +61,16 @@ def write_inputs(folder: Path, cues: int) -> tuple[Path, Path]:
     return script, cast
 
 
-def run(tree: Path, script: Path, cast: Path, out: Path, cache: Path, *extra: str) -> tuple[float, float]:
-    """(wall seconds, peak RSS MB) of `radioplay render` from `tree` in a child process."""
+def voice(script: Path, cast: Path, cache: Path) -> None:
+    """Fill the take store with the script's takes (synthesis only: no mix, no master)."""
+    subprocess.run([sys.executable, "-c", _VOICE, str(REPO), str(script), str(cast), str(cache),
+                    str(script.with_suffix(".mp3")), str(MAX_HOURS)], check=True)
+
+
+def run(tree: Path, script: Path, cast: Path, out: Path, cache: Path, *extra: str) -> tuple[float, float, float]:
+    """(wall seconds, peak RSS MB, CPU seconds) of `radioplay render` from `tree` in a child process."""
     args = [sys.executable, "-c", _CLI, str(tree), "render", str(script), "--cast", str(cast), "-o", str(out),
-            "--cache", str(cache), "--force", *extra]
+            "--cache", str(cache), "--force", "--max-episode-hours", str(MAX_HOURS), *extra]
     start = time.perf_counter()
     child = subprocess.Popen(args, stdout=subprocess.DEVNULL, stderr=subprocess.PIPE)
     _, status, usage = os.wait4(child.pid, 0)
@@ -61,7 +78,7 @@ def run(tree: Path, script: Path, cast: Path, out: Path, cache: Path, *extra: st
     if os.waitstatus_to_exitcode(status):
         raise SystemExit(f"{' '.join(args)} failed: {child.stderr.read().decode(errors='replace')}")
     child.stderr.close()
-    return wall, usage.ru_maxrss / 1024
+    return wall, usage.ru_maxrss / 1024, usage.ru_utime + usage.ru_stime
 
 
 def verdict(ok: bool) -> str:
@@ -80,34 +97,38 @@ def main() -> None:
     script, cast = write_inputs(work / "short", args.cues)
     cache = work / "takes"
     # Synthesis is not what is measured: fill the take store once, then every render reuses it.
-    run(REPO, script, cast, work / "warm.mp3", cache)
-    wall, rss = run(REPO, script, cast, work / "now.mp3", cache)
-    print(f"{args.cues} cues, this tree:   wall {wall:6.1f} s, peak RSS {rss:6.0f} MB "
+    voice(script, cast, cache)
+    wall, rss, cpu = run(REPO, script, cast, work / "now.mp3", cache)
+    print(f"{args.cues} cues, this tree:   wall {wall:6.1f} s (CPU {cpu:6.1f} s), peak RSS {rss:6.0f} MB "
           f"(goal <= {RSS_GOAL_MB} MB: {verdict(rss <= RSS_GOAL_MB)})", flush=True)
     if args.against:
         tree = work / "against"
         subprocess.run(["git", "-C", str(REPO), "worktree", "add", "--detach", str(tree), args.against],
                        check=True, stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL)
         try:
-            old_wall, old_rss = run(tree, script, cast, work / "then.mp3", cache)
+            run(tree, script, cast, work / "then-warm.mp3", cache)  # its takes, should its keys differ
+            old_wall, old_rss, old_cpu = run(tree, script, cast, work / "then.mp3", cache)
+            wall, rss, cpu = run(REPO, script, cast, work / "now.mp3", cache)  # again, right after it
         finally:
             subprocess.run(["git", "-C", str(REPO), "worktree", "remove", "--force", str(tree)], check=False)
-        print(f"{args.cues} cues, {args.against}: wall {old_wall:6.1f} s, peak RSS {old_rss:6.0f} MB", flush=True)
+        print(f"{args.cues} cues, {args.against}: wall {old_wall:6.1f} s (CPU {old_cpu:6.1f} s), "
+              f"peak RSS {old_rss:6.0f} MB; this tree again: wall {wall:6.1f} s (CPU {cpu:6.1f} s)", flush=True)
         print(f"  wall ratio this/{args.against}: {wall / old_wall:.2f} (goal <= 1.00: "
-              f"{verdict(wall <= old_wall)}); memory {old_rss / rss:.1f}x less", flush=True)
+              f"{verdict(wall <= old_wall)}); CPU ratio {cpu / old_cpu:.2f}; memory {old_rss / rss:.1f}x less",
+              flush=True)
     if args.stems:
-        stems_wall, stems_rss = run(REPO, script, cast, work / "stems.mp3", cache, "--stems", str(work / "stems"))
+        stems_wall, stems_rss, _ = run(REPO, script, cast, work / "stems.mp3", cache, "--stems", str(work / "stems"))
         print(f"{args.cues} cues, --stems:     wall {stems_wall:6.1f} s, peak RSS {stems_rss:6.0f} MB "
               f"(+{stems_rss - rss:.0f} MB over no stems; goal: the block buffers, a few MB)", flush=True)
     if args.hours:
         cues = int(round(args.cues * args.hours * 60 / 45))
         long_script, long_cast = write_inputs(work / "long", cues)
-        run(REPO, long_script, long_cast, work / "long-warm.mp3", cache)
-        long_wall, long_rss = run(REPO, long_script, long_cast, work / "long.mp3", cache)
-        print(f"{cues} cues ({args.hours:g} h): wall {long_wall:6.1f} s, peak RSS {long_rss:6.0f} MB "
-              f"(goal <= {LONG_RSS_GOAL_MB} MB: {verdict(long_rss <= LONG_RSS_GOAL_MB)}); "
+        voice(long_script, long_cast, cache)
+        long_wall, long_rss, long_cpu = run(REPO, long_script, long_cast, work / "long.mp3", cache)
+        print(f"{cues} cues ({args.hours:g} h): wall {long_wall:6.1f} s (CPU {long_cpu:6.1f} s), "
+              f"peak RSS {long_rss:6.0f} MB (goal <= {LONG_RSS_GOAL_MB} MB: {verdict(long_rss <= LONG_RSS_GOAL_MB)}); "
               f"{long_wall / wall:.1f}x the {args.cues}-cue time (goal <= {LONG_TIME_GOAL:g}x: "
-              f"{verdict(long_wall <= LONG_TIME_GOAL * wall)})", flush=True)
+              f"{verdict(long_wall <= LONG_TIME_GOAL * wall)}; CPU {long_cpu / cpu:.1f}x)", flush=True)
 
 
 if __name__ == "__main__":

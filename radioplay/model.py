@@ -205,6 +205,8 @@ class Take:
     """The voiced audio of one sentence of one segment of one part of one cue."""
 
     audio: Audio
+    """Or, from the synthesis stage, a radioplay.cache.StoredAudio: the same fields, its samples read
+    from the take store each time they are asked for (a render holds no take in memory)."""
     cue: int
     """Index into Script.cues."""
     part: int

@@ -80,7 +80,7 @@ def channels_of(audio: "np.ndarray | Source") -> int:
 def pull(source: Source, start: int = 0, stop: int | None = None, size: int = BLOCK_FRAMES) -> Iterator[np.ndarray]:
     """Frames [start, stop) of `source` as consecutive blocks, in the source's own blocks when it
     has them (`blocks(start, stop)` yielding (position, block): the master's), else rendered by `size`."""
-    for _, block in _own_blocks(source, start, stop, size):
+    for _, block in positioned_blocks(source, start, stop, size):
         yield block
 
 
@@ -105,7 +105,7 @@ class Gained:
         return out
 
     def blocks(self, start: int = 0, stop: int | None = None):
-        for position, block in _own_blocks(self.source, start, stop):
+        for position, block in positioned_blocks(self.source, start, stop):
             block *= self.gain
             yield position, block
 
@@ -133,12 +133,13 @@ class Tapped:
         return block
 
     def blocks(self, start: int = 0, stop: int | None = None):
-        for position, block in _own_blocks(self.source, start, stop):
+        for position, block in positioned_blocks(self.source, start, stop):
             self.observe(position, block)
             yield position, block
 
 
-def _own_blocks(source: Source, start: int, stop: int | None, size: int = BLOCK_FRAMES):
+def positioned_blocks(source: Source, start: int = 0, stop: int | None = None, size: int = BLOCK_FRAMES):
+    """(position, block) over frames [start, stop) of `source`, in its own blocks when it has them."""
     own = getattr(source, "blocks", None)
     if own is not None:
         yield from own(start, stop)

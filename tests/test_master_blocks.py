@@ -89,3 +89,18 @@ def test_zeros_are_zero_writable_and_any_size():
         assert not a.any()
         a[-1] = 1.0
         assert a.sum() == 2.0
+
+
+def test_the_measuring_pass_finds_the_true_peak_that_the_sparse_search_finds():
+    from radioplay.master.streaming import MasteredStream, true_peak
+
+    samples = noise(RATE * 5 + 333)
+    samples[RATE:RATE + 50] *= 3  # the peak sits in one burst
+    samples[-20:] *= 4  # and a near one at the very end, where the frames after are silence
+    dc = DCRemoved(ArraySource(samples), RATE)
+    for gain in (0.5, 1.7):
+        result = MasteredStream(dc, np.float32(gain), sample_rate=RATE)
+        _, block_peak, peak = result.measure(False)
+        assert peak == true_peak(result, block_peak, interpolator_phases(4))
+        whole = float(peak_envelope(channel_major(gather(result)), interpolator_phases(4)).max())
+        assert peak == 20.0 * np.log10(whole)

@@ -128,3 +128,28 @@ def test_cue_timings_never_render_the_mix(tmp_path):
     cues = cue_timings(s, replace(m, source=Unrendered()))
     assert cues and cues[-1].end <= m.frames / m.sample_rate
     chapter_timings(s, replace(m, source=Unrendered()), cues)
+
+
+def test_with_sound_files_and_beds_the_streamed_render_is_the_whole_array_render_bit_for_bit(tmp_path):
+    """SFX, intro, outro and a room-tone file at other rates, read and resampled in blocks."""
+    from radioplay.pipeline import RenderOptions, execute, prepare
+    from radioplay.publish import write_audio
+
+    write_tone(tmp_path / "door.wav", 0.6, rate=22_050, hz=700.0, channels=2)
+    write_tone(tmp_path / "intro.wav", 3.0, rate=48_000, hz=300.0)
+    write_tone(tmp_path / "room.wav", 1.3, rate=32_000, hz=90.0, amplitude=0.05)
+    script = tmp_path / "dialogue.md"
+    script.write_text(DIALOGUE.replace("_[A door closes.]_", "_[SFX: door.wav]_"), encoding="utf-8")
+    cast = write_cast(tmp_path / "cast.toml", BASE)
+    with open(cast, "a", encoding="utf-8") as f:
+        f.write('\n[production]\nroom_tone = "room.wav"\nintro = "intro.wav"\noutro = "intro.wav"\n')
+    prepared = prepare(script, RenderOptions(output=tmp_path / "streamed.wav", cast=cast, cache=tmp_path / "takes",
+                                             jobs=1))
+    assert prepared.production.beds.room_tone.endswith("room.wav")
+    result = execute(prepared)
+    reference = _reference(prepared, result.takes, lossy=False)
+    write_audio(tmp_path / "whole.wav", reference.samples, 44_100)
+    streamed, _ = sf.read(tmp_path / "streamed.wav", dtype="int32")
+    whole, _ = sf.read(tmp_path / "whole.wav", dtype="int32")
+    assert streamed.shape == whole.shape and streamed.shape[0] > 6 * 44_100
+    assert np.array_equal(streamed, whole)

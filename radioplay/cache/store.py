@@ -209,6 +209,29 @@ class _Damaged(Exception):
     pass
 
 
+class StoredAudio:
+    """A take's audio left in the store: its rate and length are known, its samples are read (and
+    verified) each time they are asked for. What a render holds per take instead of its samples,
+    so that its memory does not grow with the episode's length."""
+
+    __slots__ = ("store", "key", "sample_rate", "frames")
+
+    def __init__(self, store: "TakeStore", key: str, sample_rate: int, frames: int):
+        self.store, self.key, self.sample_rate, self.frames = store, key, sample_rate, frames
+
+    @property
+    def samples(self) -> np.ndarray:
+        audio = self.store.get(self.key)
+        if audio is None:
+            raise CacheFailure(f"{self.store.entry_path(self.key)}: the take vanished or was damaged during the "
+                               "render; render again to voice it anew")
+        return audio.samples
+
+    @property
+    def duration(self) -> float:
+        return self.frames / self.sample_rate
+
+
 class TakeStore:
     """Content-addressed takes under `root`. Constructing one touches nothing on disk; the
     folders are made by the first `put()`. Safe to share between processes and between
@@ -289,6 +312,10 @@ class TakeStore:
         with contextlib.suppress(OSError):
             os.utime(path)  # mark as recently used, for prune's LRU order
         return audio, record
+
+    def stored(self, key: str, audio: Audio) -> StoredAudio:
+        """A handle on the take stored under `key` (whose samples are `audio`'s), to hold instead of them."""
+        return StoredAudio(self, key, int(audio.sample_rate), len(audio.samples))
 
     def record(self, key: str) -> dict | None:
         """The take's metadata record (engine, voice, text, check...), without reading or checking

@@ -24,8 +24,8 @@ from scipy import signal
 
 from radioplay.master.limiter import (GRID_FRAMES, LOOKAHEAD_SECONDS, RELEASE_DB_PER_SECOND, GainCurve,
                                       smooth_reduction)
-from radioplay.master.loudness import (_BLOCK_FRAMES, HOP_SECONDS, PowerMeter, PowerProfile, _interpolated_blocks,
-                                       interpolator_phases)
+from radioplay.master.loudness import (_BLOCK_FRAMES, HOP_SECONDS, PowerMeter, PowerProfile, StreamPeak,
+                                       _interpolated_blocks, interpolator_phases)
 
 DC_CUTOFF_HZ = 20.0
 FADE_SECONDS = 0.010
@@ -298,15 +298,19 @@ class MasteredStream:
             lo, hi = max(start, a), min(stop, b)
             yield lo, out[lo - a:hi - a]
 
-    def measure(self, loudness: bool) -> tuple[float | None, np.ndarray]:
-        """One pass over the result: (its integrated loudness when asked, else None; its block peaks)."""
+    def measure(self, loudness: bool) -> tuple[float | None, np.ndarray, float]:
+        """One pass over the result: (its integrated loudness when asked, else None; its block peaks;
+        its true peak, dBTP). The true peak is `true_peak`'s to the bit (the same interpolation of
+        every frame that may hold it), without rendering any block again."""
         meter = PowerMeter(self.channels, self.dc.rate) if loudness else None
+        peak = StreamPeak(4)
         hop_energy = np.zeros(max(self.dc.edges.size - 1, 0))
         total = 0.0
         block_peak = np.zeros(self.dc.block_peak.size)
         hop = HOP_SECONDS * self.dc.rate
         for start, out in self.blocks():
             add_block_peaks(block_peak, out, start)
+            peak.feed(out)
             if meter is not None:
                 power = meter.power(out.T, np.empty(len(out), dtype=np.float32))
                 edges = self.dc.edges
@@ -318,8 +322,9 @@ class MasteredStream:
                 total += float(power.sum(dtype=np.float64))
         del hop
         if meter is None:
-            return None, block_peak
-        return PowerProfile(hop_energy, self.dc.edges, total, self.frames).integrated(), block_peak
+            return None, block_peak, peak.true_peak_db()
+        return (PowerProfile(hop_energy, self.dc.edges, total, self.frames).integrated(), block_peak,
+                peak.true_peak_db())
 
 
 def true_peak(source, block_peak: np.ndarray, phases: np.ndarray) -> float:
@@ -350,9 +355,8 @@ def master_stream(source, rate: int, target_lufs: float = -16.0, true_peak_db: f
     if not np.isfinite(measured):
         # Silence (or everything below the -70 LUFS gate): nothing to normalize; only the ceiling applies.
         result = MasteredStream(dc, np.float32(1.0), sample_rate=rate)
-        block_peak = dc.block_peak
-        _meet_ceiling(result, block_peak, phases, ceiling_db)
-        loudness, _ = result.measure(True)
+        _meet_ceiling(result, (dc.block_peak, true_peak(result, dc.block_peak, phases)), phases, ceiling_db)
+        loudness, _, _ = result.measure(True)
         result.loudness = loudness
         return result
 
@@ -366,7 +370,7 @@ def master_stream(source, rate: int, target_lufs: float = -16.0, true_peak_db: f
     power_cache: dict[int, np.ndarray] = {}
     aim = target_lufs
     loudness: float | None = None
-    block_peak = None
+    measured = None
     result = MasteredStream(dc, np.float32(1.0), sample_rate=rate)
     for _ in range(MAX_PASSES):
         tried: list[tuple[float, float]] = []
@@ -384,26 +388,26 @@ def master_stream(source, rate: int, target_lufs: float = -16.0, true_peak_db: f
         if not measure:
             loudness = predicted
             break
-        loudness, block_peak = result.measure(True)
+        loudness, *measured = result.measure(True)
         if abs(target_lufs - loudness) <= LOUDNESS_TOLERANCE_LU:
             break
         aim += target_lufs - loudness
     power_cache.clear()
-    if block_peak is None:
-        _, block_peak = result.measure(False)
-    changed = _meet_ceiling(result, block_peak, phases, ceiling_db)
+    if measured is None:
+        _, *measured = result.measure(False)
+    changed = _meet_ceiling(result, measured, phases, ceiling_db)
     if changed and measure:
-        loudness, _ = result.measure(True)
+        loudness, _, _ = result.measure(True)
     result.loudness, result.gain_db = float(loudness), float(gain_db)
     return result
 
 
-def _meet_ceiling(result: MasteredStream, block_peak: np.ndarray, phases: np.ndarray, ceiling_db: float) -> bool:
+def _meet_ceiling(result: MasteredStream, measured, phases: np.ndarray, ceiling_db: float) -> bool:
     """Guarantee the ceiling: limit the result again, then scale any excess; sets `result.true_peak`.
-    Returns whether the result changed."""
+    `measured` is the result's (block peaks, true peak). Returns whether the result changed."""
     rate = result.sample_rate
+    block_peak, peak = measured
     for attempt in range(2):
-        peak = true_peak(result, block_peak, phases)
         if peak <= ceiling_db:
             result.true_peak = peak
             return attempt > 0
@@ -412,13 +416,11 @@ def _meet_ceiling(result: MasteredStream, block_peak: np.ndarray, phases: np.nda
         curve = limiter_gain_sparse(*cells, result.frames, rate, limit)
         if curve is not None:
             result.curves.append(curve)
-        _, block_peak = result.measure(False)
-    peak = true_peak(result, block_peak, phases)
+        _, block_peak, peak = result.measure(False)
     if peak > ceiling_db:
         # True peak scales linearly with gain, so this cannot miss (the tiny factor covers float32 rounding).
         result.scale = np.float32(10.0 ** ((ceiling_db - peak) / 20.0) * (1.0 - 1e-5))
-        _, block_peak = result.measure(False)
-        peak = true_peak(result, block_peak, phases)
+        _, block_peak, peak = result.measure(False)
     result.true_peak = peak
     return True
 

@@ -88,9 +88,10 @@ def loop_to_length(sound: np.ndarray, length: int, crossfade: int,
     return loop_range(sound, length, crossfade, 0, out)
 
 
-def loop_range(sound: np.ndarray, length: int, crossfade: int, start: int, out: np.ndarray) -> np.ndarray:
+def loop_range(sound, length: int, crossfade: int, start: int, out: np.ndarray) -> np.ndarray:
     """Frames [start, start + len(out)) of `loop_to_length(sound, length, crossfade)`, added into `out`:
-    only the repeats that overlap the range are made, each exactly as the whole loop makes it."""
+    only the frames of the repeats that overlap the range are read (`sound` may be a Spilled file),
+    each faded exactly as the whole loop fades it."""
     n = sound.shape[0]
     stop = min(length, start + len(out))
     if n == 0 or stop <= start:
@@ -100,16 +101,19 @@ def loop_range(sound: np.ndarray, length: int, crossfade: int, start: int, out: 
     step = n - crossfade
     position = max(0, (start - n) // step + 1) * step if step else 0  # the first repeat that reaches `start`
     while position < stop:
+        size = min(n, length - position)
         last = position + n >= length
-        piece = sound[: min(n, length - position)].copy()
-        if crossfade and position > 0:
-            k = min(crossfade, len(piece))
-            piece[:k] *= ramp[:k]
-        if crossfade and not last:
-            piece[step:] *= ramp[::-1]
-        a, b = max(start, position), min(stop, position + len(piece))
-        if b > a:
-            out[a - start:b - start] += piece[a - position:b - position]
+        lo, hi = max(start, position) - position, min(stop, position + size) - position
+        if hi > lo:
+            piece = np.array(sound[lo:hi], dtype=np.float32)
+            if crossfade and position > 0:  # fade in over the first min(crossfade, size) frames
+                k = min(crossfade, size)
+                if lo < k:
+                    piece[:k - lo] *= ramp[lo:min(k, hi)]
+            if crossfade and not last and hi > step:  # fade out over the last crossfade frames
+                a = max(lo, step)
+                piece[a - lo:] *= ramp[::-1][a - step:hi - step]
+            out[position + lo - start:position + hi - start] += piece
         if last:
             break
         position += step

@@ -233,12 +233,12 @@ def episode_levels(samples: np.ndarray, rate: int, script, cues: Sequence, space
     A line heard away from the mic (`spaced`: cue indexes; None: by the built-in spaces table) is
     quieter on purpose, like a directed one, so it stays out of the line statistics. A render
     measures them with a LevelsMeter riding along its encoder instead."""
-    from radioplay.stream import as_source, spans
+    from radioplay.stream import as_source, positioned_blocks
 
     source = as_source(samples)
     meter = LevelsMeter(script, cues, rate, source.channels, source.frames, spaced)
-    for a, b in spans(source.frames):
-        meter.feed(a, source.render(a, b))
+    for position, block in positioned_blocks(source):
+        meter.feed(position, block)
     return meter.result()
 
 

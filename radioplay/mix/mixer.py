@@ -26,7 +26,8 @@ from radioplay.mix.levels import (DIALOGUE_LUFS, LEVEL_BY_LINE, LEVELINGS, PEAK_
                                   limit_peaks, measure_take)
 from radioplay.mix.dsp import (as_mono, audible_span, db_to_gain, fade_out, kept_span, pan_gains, resample, rms,
                                stretch_to_length)
-from radioplay.mix.sounds import read_sound, resolve_sound
+from radioplay.mix.scratch import Scratch
+from radioplay.mix.sounds import resolve_sound
 from radioplay.mix.space import Heard, place_in_space
 from radioplay.mix.timing import Timing
 from radioplay.mix.unison import warp_together_timed
@@ -43,6 +44,8 @@ _ROOM_TONE_CROSSFADE_SECONDS = 0.05
 _PINK_LOOP_SECONDS = 30
 _UNISON_ONSET_BELOW_PEAK_DB = 30.0
 _LIMIT_PASSES = 3
+_KEEP_BATCH = 64
+"""Placed clips held in memory before they go to the scratch file together."""
 _LIMIT_TOLERANCE_DB = 0.1
 
 
@@ -54,17 +57,50 @@ def sfx_file(cue: Cue) -> str | None:
     return match.group("name") if match else None
 
 
-@dataclass
 class _Sentence:
-    """One sentence take of a segment, at the mix rate and trimmed."""
+    """One sentence take of a segment, at the mix rate and trimmed: made from its take when first
+    asked for, and let go when the layout has placed it (the clip keeps it on disk)."""
 
-    samples: np.ndarray
-    written: str
-    clause: bool
-    level: TakeLevel
-    """The take's loudness measurement (at its own rate, before trimming: gating ignores the silence)."""
-    words: tuple[tuple[str, float, float], ...] = ()
-    """The take's timed words, (word, start, end) in samples of `samples`."""
+    def __init__(self, take: Take, rate: int, margin: int):
+        self.take, self.rate, self.margin = take, rate, margin
+        self.written, self.clause = take.written, take.clause
+        self._samples: np.ndarray | None = None
+        self._level = take.level
+        self._words: tuple[tuple[str, float, float], ...] = ()
+
+    @property
+    def samples(self) -> np.ndarray:
+        if self._samples is None:
+            raw = self.take.audio.samples  # a stored take is read here, once
+            rate = self.take.audio.sample_rate
+            samples = resample(as_mono(raw), rate, self.rate)
+            first, end = kept_span(samples, self.margin)
+            self._samples = samples[first:end]
+            self._words = shift_words(self.take.words, self.rate, -first)  # take seconds -> samples of the trimmed take
+            if self._level is None:
+                self._level = measure_take(raw, rate)
+        return self._samples
+
+    @samples.setter
+    def samples(self, value: np.ndarray) -> None:
+        self._samples = value
+
+    @property
+    def level(self) -> TakeLevel:
+        """The take's loudness measurement (at its own rate, before trimming: gating ignores the silence)."""
+        if self._level is None:
+            self.samples  # noqa: B018 (measures it)
+        return self._level
+
+    @level.setter
+    def level(self, value: TakeLevel) -> None:
+        self._level = value
+
+    @property
+    def words(self) -> tuple[tuple[str, float, float], ...]:
+        """The take's timed words, (word, start, end) in samples of `samples`."""
+        self.samples  # noqa: B018 (places them)
+        return self._words
 
 
 @dataclass
@@ -102,13 +138,16 @@ class _Layout:
     def __init__(self, script: Script, casting: Casting, deliveries: Sequence[Delivery], timing: Timing,
                  sample_rate: int, channels: int, base_dir: Path | None, takes: dict,
                  silent: Collection[tuple[int, int, int]] = (), leveling: str | None = LEVEL_BY_LINE,
-                 dialogue_lufs: float = DIALOGUE_LUFS):
+                 dialogue_lufs: float = DIALOGUE_LUFS, spaces: Mapping[tuple[int, int, int], Heard] | None = None):
         self.script, self.casting, self.deliveries = script, casting, deliveries
         self.leveling, self.dialogue_lufs = leveling, dialogue_lufs
         self.levels: dict[tuple[int, int] | int, float] = {}
         self.timing, self.rate, self.channels = timing, sample_rate, channels
         self.base_dir, self.takes, self.silent = base_dir, takes, silent
         self.clips: list[_Clip] = []
+        self.spaces = spaces
+        self.scratch = Scratch()
+        self._kept = 0  # self.clips[:_kept] are in their spaces and in the scratch file
 
     def seconds(self, value: float) -> int:
         return int(round(value * self.rate))
@@ -127,6 +166,7 @@ class _Layout:
                 # a stage direction is heard as a pause that replaces the turn gap
                 pending = (pending if previous == "direction" else 0) + self.seconds(t.direction_pause)
                 previous, cut = "direction", []
+                self.keep(cut)
                 continue
             pause = self.seconds(delivery.pause_before)
             if cut:
@@ -148,6 +188,28 @@ class _Layout:
             previous = "sfx" if sound is not None else "line"
             # the last sentence of each part is what the next line cuts in on
             cut = list({c.part: c for c in new}.values()) if cue.kind == "line" and cue.interrupted else []
+            for part in range(len(cue.parts)):
+                for segment in range(len(cue.parts[part].segments)):
+                    for sentence in self.takes.pop((index, part, segment), ()):  # placed: let go
+                        self.levels.pop(id(sentence), None)  # an id may be used again
+            self.keep(cut)
+        self.keep([], batch=0)
+
+    def keep(self, pending: list[_Clip], batch: int = _KEEP_BATCH) -> None:
+        """Put the placed clips in their spaces and move their samples to the scratch file, all but
+        `pending` (a cut line's last sentences, which the next line still fades) and those after
+        them; a batch at a time (the spaces make each room's response once per batch)."""
+        done = next((n for n in range(self._kept, len(self.clips))
+                     if any(self.clips[n] is c for c in pending)), len(self.clips))
+        if done - self._kept < batch:
+            return
+        ready = self.clips[self._kept:done]
+        if self.spaces:
+            place_in_space(ready, self.spaces, self.rate, self.channels)
+        for clip in ready:
+            if isinstance(clip.samples, np.ndarray):
+                clip.samples = self.scratch.put(clip.samples)
+        self._kept = done
 
     def cut_off(self, clips: list[_Clip]) -> None:
         """End the cut voice abruptly: a quick `interrupt_fade` instead of its natural decay.
@@ -339,15 +401,15 @@ class _Layout:
         if self.base_dir is None:
             raise InputError(f"{name}: cannot find sound files for a script that has no folder")
         path = resolve_sound(name, self.base_dir)
-        clip = _Clip(index, 0, 0, SFX_STEM, start, read_sound(path, self.rate, self.channels))
+        clip = _Clip(index, 0, 0, SFX_STEM, start, self.scratch.sound(path, self.rate, self.channels))
         self.clips.append(clip)
         return clip
 
 
 def _takes_at_rate(takes: Sequence[Take], sample_rate: int,
                    margin: int) -> dict[tuple[int, int, int], list[_Sentence]]:
-    """Each take resampled to the mix rate exactly once and trimmed of the engine's silence
-    (keeping `margin` samples); the sentences of each (cue, part, segment), in order."""
+    """The sentences of each (cue, part, segment), in order; each is its take resampled to the mix
+    rate exactly once and trimmed of the engine's silence (keeping `margin` samples) when laid out."""
     by_sentence: dict[tuple[int, int, int, int], Take] = {}
     for take in takes:
         key = (take.cue, take.part, take.segment, take.sentence)
@@ -360,11 +422,7 @@ def _takes_at_rate(takes: Sequence[Take], sample_rate: int,
         said = out.setdefault((cue, part, segment), [])
         if sentence != len(said):
             raise ValueError(f"no take for cue {cue}, part {part}, segment {segment}, sentence {len(said)}")
-        samples = resample(as_mono(take.audio.samples), take.audio.sample_rate, sample_rate)
-        level = take.level if take.level is not None else measure_take(take.audio.samples, take.audio.sample_rate)
-        first, end = kept_span(samples, margin)
-        words = shift_words(take.words, sample_rate, -first)  # take seconds -> samples of the trimmed take
-        said.append(_Sentence(samples[first:end], take.written, take.clause, level, words))
+        said.append(_Sentence(take, sample_rate, margin))
     return out
 
 
@@ -420,13 +478,17 @@ def mix(script: Script, takes: Sequence[Take], casting: Casting, deliveries: Seq
     bed_place = "the cast file's folder" if beds is not None and beds.sounds_dir else "the script's folder"
     seconds = lambda value: int(round(value * sample_rate))  # noqa: E731
 
-    def music(name: str | None) -> np.ndarray | None:
+    layout = _Layout(script, casting, deliveries, timing, sample_rate, channels, folder,
+                     _takes_at_rate(takes, sample_rate, seconds(timing.take_margin)), silent, leveling,
+                     dialogue_lufs, spaces)
+
+    def music(name: str | None):
         if not name:
             return None
         if bed_folder is None:
             raise InputError(f"{name}: cannot find sound files for a script that has no folder")
-        sound = read_sound(resolve_sound(name, bed_folder, bed_place), sample_rate, channels)
-        return sound * np.float32(db_to_gain(beds.music_db))
+        return layout.scratch.sound(resolve_sound(name, bed_folder, bed_place), sample_rate, channels,
+                                    db_to_gain(beds.music_db))
 
     intro = outro = None
     if beds is not None:
@@ -435,13 +497,8 @@ def mix(script: Script, takes: Sequence[Take], casting: Casting, deliveries: Seq
     start = seconds(timing.lead_in)
     if intro is not None:
         start = max(start, len(intro) - seconds(beds.intro_overlap))
-    layout = _Layout(script, casting, deliveries, timing, sample_rate, channels, folder,
-                     _takes_at_rate(takes, sample_rate, seconds(timing.take_margin)), silent, leveling,
-                     dialogue_lufs)
-    layout.run(start)
+    layout.run(start)  # each clip is put in its space as it is kept
     clips = layout.clips
-    if spaces:
-        place_in_space(clips, spaces, sample_rate, channels)
     last_end = max((c.end - c.tail for c in clips), default=start)
     length = max([last_end + seconds(timing.tail)] + [c.end for c in clips])
     outro_start = 0
@@ -453,7 +510,7 @@ def mix(script: Script, takes: Sequence[Take], casting: Casting, deliveries: Seq
     bed = None
     if beds is not None:
         bed = _BedTimeline(beds, timeline, intro, outro, outro_start, length, sample_rate, channels,
-                           bed_folder, bed_place)
+                           bed_folder, bed_place, layout.scratch)
     placements = [Placement(c.cue, c.part, c.segment, c.stem, c.start, c.end - c.tail, c.sentence, c.text,
                             shift_words(c.words, 1.0 / sample_rate, c.start / sample_rate))
                   for c in clips if not c.silent]
@@ -465,7 +522,7 @@ def _clip_range(clip: _Clip, channels: int, start: int, stop: int) -> np.ndarray
     """Frames [start, stop) of the clip (relative to the clip) as it sounds in the mix: gained and panned."""
     if clip.samples.ndim == 1:
         gains = (clip.gain * pan_gains(clip.pan, channels)).astype(np.float32)
-        return clip.samples[start:stop, np.newaxis] * gains
+        return clip.samples[start:stop][:, np.newaxis] * gains
     return clip.samples[start:stop] * np.float32(clip.gain)
 
 
@@ -554,14 +611,24 @@ class _Stems(Mapping):
         return len(self.names)
 
 
+def spilled_rms(sound) -> float:
+    """`rms` of a long array (a Spilled sound file), read a block at a time."""
+    from radioplay.stream import spans
+
+    total = 0.0
+    for a, b in spans(len(sound)):
+        total += float(np.square(sound[a:b], dtype=np.float64).sum())
+    return float(np.sqrt(total / sound.size)) if sound.size else 0.0
+
+
 class _BedTimeline:
     """Room tone under everything, plus the intro and outro ducked under the speech, by range.
 
     The ducking gain is decided once, from the speech's power in 10 ms blocks (one pass over the
     voices by range); any range of the bed is then rendered from it."""
 
-    def __init__(self, beds: Beds, timeline: Timeline, intro: np.ndarray | None, outro: np.ndarray | None,
-                 outro_start: int, length: int, sample_rate: int, channels: int, folder: Path | None, place: str):
+    def __init__(self, beds: Beds, timeline: Timeline, intro, outro, outro_start: int, length: int,
+                 sample_rate: int, channels: int, folder: Path | None, place: str, scratch: Scratch):
         from radioplay.stream import spans
 
         self.frames, self.channels = length, channels
@@ -586,14 +653,17 @@ class _BedTimeline:
             if beds.room_tone == PINK:
                 # a loop of pink noise is as good as endless noise 55 dB down, and far cheaper
                 tone = pink_noise(min(length, _PINK_LOOP_SECONDS * sample_rate), channels, 0.0, beds.seed)
+                level = rms(tone)
+                if level > 0:
+                    tone *= np.float32(db_to_gain(beds.room_tone_db) / level)
+                    self.tone = tone
             elif folder is None:
                 raise InputError(f"{beds.room_tone}: cannot find sound files for a script that has no folder")
             else:
-                tone = read_sound(resolve_sound(beds.room_tone, folder, place), sample_rate, channels)
-            level = rms(tone)
-            if level > 0:
-                tone *= np.float32(db_to_gain(beds.room_tone_db) / level)
-                self.tone = tone
+                path = resolve_sound(beds.room_tone, folder, place)
+                level = spilled_rms(scratch.sound(path, sample_rate, channels))
+                if level > 0:  # the file once more, levelled as it is converted
+                    self.tone = scratch.sound(path, sample_rate, channels, db_to_gain(beds.room_tone_db) / level)
         self.crossfade = int(round(_ROOM_TONE_CROSSFADE_SECONDS * sample_rate))
 
     def render(self, start: int, stop: int) -> np.ndarray:

@@ -9,7 +9,6 @@ from pathlib import Path
 import numpy as np
 
 from radioplay.errors import InputError
-from radioplay.mix.dsp import pan_gains, resample
 
 
 def resolve_sound(name: str | os.PathLike, base_dir: str | os.PathLike,
@@ -53,22 +52,13 @@ def check_sound(path: str | os.PathLike, max_minutes: float | None = None) -> No
 
 
 def read_sound(path: str | os.PathLike, sample_rate: int, channels: int) -> np.ndarray:
-    """Read a sound file as float32 (n, channels) at `sample_rate`.
+    """Read a sound file as float32 (n, channels) at `sample_rate`, whole (the mixer reads files in
+    blocks instead: radioplay.mix.scratch.sound_blocks, whose blocks these are).
 
     A mono file is placed in the centre (constant power, like a voice at pan 0); a stereo file
     is kept as is, or averaged for a mono mix. Other channel counts are refused.
     """
-    import soundfile
+    from radioplay.mix.scratch import sound_blocks
 
-    try:
-        data, rate = soundfile.read(str(path), dtype="float32", always_2d=True)
-    except (soundfile.LibsndfileError, RuntimeError, OSError) as exc:
-        raise InputError(f"{path}: cannot read sound file: {exc}") from exc
-    data = resample(data, rate, sample_rate)
-    if data.shape[1] == channels:
-        return np.ascontiguousarray(data, dtype=np.float32)
-    if data.shape[1] == 1:
-        return (data * pan_gains(0.0, channels)[np.newaxis, :]).astype(np.float32)
-    if data.shape[1] == 2 and channels == 1:
-        return data.mean(axis=1, keepdims=True, dtype=np.float32)
-    raise InputError(f"{path}: {data.shape[1]} channels; radioplay mixes mono and stereo sound files")
+    blocks = list(sound_blocks(path, sample_rate, channels))
+    return np.concatenate(blocks) if blocks else np.zeros((0, channels), dtype=np.float32)

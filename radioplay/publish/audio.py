@@ -107,9 +107,7 @@ def write_audio(path: str | os.PathLike, samples: np.ndarray, rate: int, *, tags
             elif suffix == ".mp3":
                 _write_mp3(tmp, data, rate, bitrate, tags, chapters)
             elif suffix in MP4_SUFFIXES:
-                from radioplay.stream import gather  # PyAV's AAC path takes the whole episode (not streamed yet)
-
-                write_mp4(tmp, np.clip(gather(data), -1.0, 1.0), rate, bitrate, tags, chapters, _cover_mime)
+                write_mp4(tmp, clipped_blocks(data), data.channels, rate, bitrate, tags, chapters, _cover_mime)
             else:
                 _write_opus(tmp, data, rate, bitrate, tags, chapters)
     except _encoder_errors() as exc:  # libsndfile, LAME and mutagen report a full disk their own way

@@ -53,18 +53,17 @@ def measure_file(path: Path) -> tuple[float, float]:
     as it comes: its loudness on a worker thread while this one takes the true peak (their
     filters release the GIL). Memory stays a few blocks, at any length. MP3 is decoded by
     pedalboard (libsndfile's MP3 decoder gives other samples when read in blocks); AAC (.m4a,
-    .m4b) is still decoded in one read by PyAV (not streamed yet)."""
+    .m4b) by PyAV, frame by frame, gathered into blocks of BLOCK_FRAMES."""
     import soundfile as sf
 
     from radioplay.master.loudness import StreamLoudness, StreamPeak
-    from radioplay.publish.audio import read_audio
-    from radioplay.publish.mp4 import MP4_SUFFIXES
+    from radioplay.publish.mp4 import MP4_SUFFIXES, mp4_blocks
     from radioplay.stream import BLOCK_FRAMES
 
     suffix = Path(path).suffix.lower()
     if suffix in MP4_SUFFIXES:
-        data, rate = read_audio(path)
-        channels, decoded = data.shape[1], (data[a:a + BLOCK_FRAMES] for a in range(0, len(data), BLOCK_FRAMES))
+        channels, rate, frames = mp4_blocks(path)
+        decoded = regrouped(frames, BLOCK_FRAMES)
     elif suffix == ".mp3":
         info = sf.info(str(path))
         channels, rate, decoded = info.channels, info.samplerate, decoded_mp3_blocks(path, BLOCK_FRAMES)
@@ -83,6 +82,21 @@ def measure_file(path: Path) -> tuple[float, float]:
         if pending is not None:
             pending.result()
         return loudness.integrated(), peak.true_peak_db()
+
+
+def regrouped(blocks, size: int):
+    """Consecutive blocks (m, channels) regrouped into blocks of `size` frames (the last may be shorter),
+    so that a meter sees the same blocks whatever the decoder's frame size."""
+    pending, held = [], 0
+    for block in blocks:
+        pending.append(block)
+        held += len(block)
+        while held >= size:
+            joined = np.concatenate(pending)
+            yield joined[:size]
+            pending, held = [joined[size:]], held - size
+    if held:
+        yield np.concatenate(pending)
 
 
 DECODER_DELAY = 529

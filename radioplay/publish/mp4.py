@@ -11,7 +11,7 @@ from __future__ import annotations
 
 from fractions import Fraction
 from pathlib import Path
-from typing import Sequence
+from typing import Iterable, Iterator, Sequence
 
 import numpy as np
 
@@ -27,7 +27,6 @@ DEFAULT_AAC_KBPS_PER_CHANNEL = 64
 AAC_SAMPLE_RATES = (7_350, 8_000, 11_025, 12_000, 16_000, 22_050, 24_000, 32_000, 44_100, 48_000, 64_000,
                     88_200, 96_000)
 """The MPEG-4 sampling-frequency table, which FFmpeg's AAC encoder takes."""
-_BLOCK = 1 << 16
 _LAYOUTS = {1: "mono", 2: "stereo"}
 
 
@@ -45,12 +44,12 @@ def check_aac(path, rate: int, channels: int, kbps: int | None) -> None:
                               f"for {channels} channel(s)")
 
 
-def write_mp4(tmp: Path, data: np.ndarray, rate: int, kbps: int | None, tags, chapters: Sequence[ChapterTiming],
-              cover_mime) -> None:
-    """Encode `data` ((n, channels) float32) as AAC in an MP4 at `tmp`, with chapters, then tag it."""
+def write_mp4(tmp: Path, blocks: Iterable[np.ndarray], channels: int, rate: int, kbps: int | None, tags,
+              chapters: Sequence[ChapterTiming], cover_mime) -> None:
+    """Encode consecutive `blocks` ((m, channels) float32 in [-1, 1]) as AAC in an MP4 at `tmp`, with
+    chapters, then tag it. The encoder takes the blocks as they come (PyAV cuts them into AAC frames)."""
     import av
 
-    channels = data.shape[1]
     kbps = kbps if kbps is not None else DEFAULT_AAC_KBPS_PER_CHANNEL * channels
     # "ipod" is FFmpeg's muxer for .m4a/.m4b: the iTunes brand, and the QuickTime chapter track.
     with av.open(str(tmp), "w", format="ipod") as container:
@@ -60,13 +59,16 @@ def write_mp4(tmp: Path, data: np.ndarray, rate: int, kbps: int | None, tags, ch
         container.set_chapters([{"id": i, "start": round(c.start * 1000), "end": round(c.end * 1000),
                                  "time_base": ms, "metadata": {"title": c.title}}
                                 for i, c in enumerate(chapters, start=1)])
-        planar = np.ascontiguousarray(data.T)
-        for start in range(0, planar.shape[1], _BLOCK):
+        start = 0
+        for block in blocks:
+            if not len(block):
+                continue
             # Timestamps on the input make the encoder's first packet start at -priming, which the
             # muxer records in the edit list; without them players would play the priming silence.
-            frame = av.AudioFrame.from_ndarray(np.ascontiguousarray(planar[:, start:start + _BLOCK]),
+            frame = av.AudioFrame.from_ndarray(np.ascontiguousarray(block.T, dtype=np.float32),
                                                format="fltp", layout=_LAYOUTS[channels])
             frame.sample_rate, frame.pts, frame.time_base = rate, start, Fraction(1, rate)
+            start += len(block)
             for packet in stream.encode(frame):
                 container.mux(packet)
         for packet in stream.encode(None):
@@ -96,21 +98,38 @@ def _tag(tmp: Path, tags, cover_mime) -> None:
 def read_mp4(path: Path) -> tuple[np.ndarray, int]:
     """Decode an AAC MP4 to ((n, channels) float32, rate) as a player hears it: the edit list's
     priming skipped (FFmpeg does this) and the last frame's padding cut at the declared duration."""
+    channels, rate, blocks = mp4_blocks(path)
+    pieces = list(blocks)
+    data = np.concatenate(pieces) if pieces else np.zeros((0, channels), np.float32)
+    return data, rate
+
+
+def mp4_blocks(path: Path) -> tuple[int, int, Iterator[np.ndarray]]:
+    """(channels, rate, blocks): the AAC MP4 at `path` decoded as `read_mp4` decodes it, as consecutive
+    float32 (m, channels) blocks of one AAC frame or so each, never the whole file."""
     import av
 
     try:
         container = av.open(str(path))
     except av.error.FFmpegError as exc:
         raise ExportError(f"{path}: cannot decode: {exc}") from exc
-    with container:
-        stream = container.streams.audio[0]
-        rate = stream.codec_context.sample_rate
-        blocks = [frame.to_ndarray() for frame in container.decode(stream)]
-        total = None
-        if stream.duration is not None:
-            total = round(stream.duration * stream.time_base * rate)
-    data = np.concatenate(blocks, axis=1).T if blocks else np.zeros((0, 1), np.float32)
-    return np.ascontiguousarray(data[:total], dtype=np.float32), rate
+    stream = container.streams.audio[0]
+    rate, channels = stream.codec_context.sample_rate, stream.codec_context.channels
+    total = round(stream.duration * stream.time_base * rate) if stream.duration is not None else None
+
+    def blocks() -> Iterator[np.ndarray]:
+        with container:
+            left = total
+            for frame in container.decode(stream):
+                block = np.ascontiguousarray(frame.to_ndarray().T, dtype=np.float32)
+                if left is not None:
+                    block, left = block[:left], left - min(left, len(block))
+                if len(block):
+                    yield block
+                if left == 0:
+                    return
+
+    return channels, rate, blocks()
 
 
 def read_chapters(path: Path) -> list[ChapterTiming]:

@@ -309,7 +309,7 @@ def synthesize_plans(plans: Sequence[TakePlan], store: TakeStore, executor: Take
             if hit and key not in audio_by_key:
                 found = store.get_with_record(key)
                 if found is not None:
-                    audio_by_key[key] = found[0]
+                    audio_by_key[key] = store.stored(key, found[0])  # read again when mixed: memory stays flat
                     # takes stored before levels were recorded are measured now (not stored again)
                     level_by_key[key] = TakeLevel.from_record(found[1].get("level")) or measure_level(found[0])
                     reused_keys.add(key)
@@ -354,7 +354,7 @@ def synthesize_plans(plans: Sequence[TakePlan], store: TakeStore, executor: Take
             continue  # a retried take that came back twice
         level = level_by_key[key] = measure_level(audio)  # once, when voiced; kept in its record
         store.put(key, audio, take_meta(work[key], level))
-        audio_by_key[key] = audio
+        audio_by_key[key] = store.stored(key, audio)
         arrived(key, False)
     lost = [key for key in work if key not in audio_by_key]
     if lost:
