@@ -11,6 +11,7 @@ import os
 import shutil
 import subprocess
 import sys
+import time
 from pathlib import Path
 
 import pytest
@@ -169,6 +170,11 @@ def test_a_node_lost_mid_render_still_completes_the_episode(tmp_path, cluster, m
 
     with RayExecutor(prepared.settings, address=cluster.address, workers=3, stall_timeout=120) as executor:
         result = execute(prepared, on_take=on_take, executor=executor)
+        # Later tests count the cluster's CPUs: wait until Ray itself has marked the node dead.
+        deadline = time.monotonic() + 120
+        while any(n["NodeID"] == doomed.node_id and n["Alive"] for n in ray.nodes()):
+            assert time.monotonic() < deadline, "Ray never marked the removed node dead"
+            time.sleep(0.5)
     assert executor.retried >= 1
     assert len(arrived) == len(prepared.plan.requests) == 24
     assert result.report["synthesized"] == 24
@@ -237,8 +243,6 @@ def test_a_node_without_the_engine_is_an_error_naming_that_node(tmp_path, cluste
     """A node whose workers cannot find the espeak-ng program (its PATH leads nowhere): the actor
     placed there says so when it starts, and the render stops with that node's name. Every other
     CPU is held first, so the worker can only go to that node."""
-    import time
-
     from radioplay.voice.engines.base import EngineRegistry
 
     reason = EngineRegistry.from_entry_points().get("espeak").unavailable_reason()
@@ -250,7 +254,10 @@ def test_a_node_without_the_engine_is_an_error_naming_that_node(tmp_path, cluste
     prepared = prepare(script, RenderOptions(output=tmp_path / "e.wav", cast=cast, cache=tmp_path / "takes"))
     assert {r.spec.engine for r in prepared.plan.requests} == {"espeak"}
     with RayExecutor(prepared.settings, address=cluster.address, workers=1, stall_timeout=120) as executor:
-        holders = [CpuHolder.remote() for _ in range(int(ray.cluster_resources()["CPU"]))]
+        # the CPUs of the nodes alive now: a node an earlier test killed may still be counted in
+        # cluster_resources() for a while, and a holder waiting for its CPU would never start
+        alive_cpus = sum(node["Resources"].get("CPU", 0) for node in ray.nodes() if node["Alive"])
+        holders = [CpuHolder.remote() for _ in range(int(alive_cpus))]
         ray.get([h.ready.remote() for h in holders], timeout=120)
         bare = cluster.add_node(num_cpus=1, env_vars={"PATH": str(tmp_path / "no-programs-here")})
         cluster.wait_for_nodes()
