@@ -85,36 +85,10 @@ def pull(source: Source, start: int = 0, stop: int | None = None, size: int = BL
 
 
 @dataclass
-class Gained:
-    """`source` times a constant gain (the delivery check's correction)."""
-
-    source: Source
-    gain: np.float32
-
-    @property
-    def frames(self) -> int:
-        return self.source.frames
-
-    @property
-    def channels(self) -> int:
-        return self.source.channels
-
-    def render(self, start: int, stop: int) -> np.ndarray:
-        out = self.source.render(start, stop)
-        out *= self.gain
-        return out
-
-    def blocks(self, start: int = 0, stop: int | None = None):
-        for position, block in positioned_blocks(self.source, start, stop):
-            block *= self.gain
-            yield position, block
-
-
-@dataclass
 class Tapped:
-    """`source` as it is, each block shown to `observe(start, block)` on its way: a meter riding
-    along the encoder's own pass, so nothing renders the episode twice. `observe` must not change
-    the block, and must copy what it keeps (the caller may change the block afterwards)."""
+    """`source`, each block handed to `observe(start, block)` on its way, in place: a meter riding
+    along the encoder's own pass, so nothing renders the episode twice (it must copy what it keeps:
+    the caller may change the block afterwards), or a change made to every block (`gained`)."""
 
     source: Source
     observe: Callable[[int, np.ndarray], None]
@@ -136,6 +110,15 @@ class Tapped:
         for position, block in positioned_blocks(self.source, start, stop):
             self.observe(position, block)
             yield position, block
+
+
+def gained(source: Source, gain: np.float32) -> Tapped:
+    """`source` times a constant gain (the delivery check's correction)."""
+
+    def scale(_: int, block: np.ndarray) -> None:
+        block *= gain
+
+    return Tapped(source, scale)
 
 
 def positioned_blocks(source: Source, start: int = 0, stop: int | None = None, size: int = BLOCK_FRAMES):

@@ -36,9 +36,9 @@ def deliver_lossy(out: Path, episode: Episode, target_lufs: float, ceiling_db: f
         gain_db = min(error, ceiling_db - 0.05 - peak)
         gain = np.float32(10.0 ** (gain_db / 20.0))
         if hasattr(episode.samples, "render"):  # a stream: scaled as it is encoded again
-            from radioplay.stream import Gained
+            from radioplay.stream import gained
 
-            episode.samples = Gained(episode.samples, gain)
+            episode.samples = gained(episode.samples, gain)
         else:
             episode.samples *= gain  # the episode's own buffer: no copy
         write(episode.samples)
