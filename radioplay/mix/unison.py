@@ -437,3 +437,37 @@ def onset_offsets(reference: np.ndarray, other: np.ndarray, rate: int) -> np.nda
     if onsets.size == 0:
         return np.empty(0)
     return (mapped_frames(path, onsets) - onsets) * HOP_SECONDS
+
+
+BETWEEN_WORDS_SECONDS = 0.08
+"""A quiet run this long is a pause between words; shorter ones are also the closures of stops
+inside a word ("whi|ch"), where no word begins."""
+RESUME_REACH_SECONDS = 0.25
+"""How far after a pause a recognized word may start and still be the one the pause ends on: on
+the takes as voiced, tiny.en's onsets after pauses between words lie 200-260 ms before or after
+where the speech resumes in a tenth of cases each (bench/levels.py prints this per voice)."""
+
+
+def onsets_at_resumes(words: list[tuple[str, float]], samples: np.ndarray, rate: int
+                      ) -> list[tuple[str, float]]:
+    """Recognized (word, onset seconds) of `samples`, each word that starts inside a pause between
+    words (BETWEEN_WORDS_SECONDS) or at most RESUME_REACH_SECONDS after its end moved to that end,
+    where the speech resumes. Pauses and words pair off nearest first, each at most once, so a word
+    after a pause keeps its place when a nearer word claims the pause.
+
+    A recognizer places the word after a pause by the voice, not by the sound (Whisper's word
+    times come from its attention over 20 ms frames, and silence draws no attention): one voice's
+    word starts inside the pause, another's 200 ms into the speech. The sound says where the word
+    begins; the recognizer says which word it is."""
+    reach = RESUME_REACH_SECONDS * rate
+    pairs = sorted((abs(onset * rate - end), k, end)
+                   for first, end in pauses(samples, rate) if end - first >= BETWEEN_WORDS_SECONDS * rate
+                   for k, (_, onset) in enumerate(words) if first <= onset * rate <= end + reach)
+    out = list(words)
+    moved, claimed = set(), set()
+    for _, k, end in pairs:
+        if k not in moved and end not in claimed:
+            out[k] = (words[k][0], end / rate)
+            moved.add(k)
+            claimed.add(end)
+    return out
