@@ -8,8 +8,9 @@ import numpy as np
 import pytest
 
 from radioplay.mix import Timing, mix
-from radioplay.mix.unison import (accepted_anchors, dtw_path, onset_offsets, pauses, warp_onto, warp_together,
-                                   warp_together_timed)
+from radioplay.mix.dsp import stretch_to_length
+from radioplay.mix.unison import (accepted_anchors, dtw_path, onset_offsets, onsets_at_resumes, pauses, warp_onto,
+                                   warp_together, warp_together_timed)
 from radioplay.model import Audio, Take
 from tests.test_mix_fixtures import RATE, cast, identity, placement, script, together
 
@@ -158,3 +159,46 @@ def test_the_time_map_moves_each_word_where_the_warp_put_it():
         mapped = np.array([move(onset) for onset in word_onsets(source)])
         assert np.abs(mapped - np.array(word_onsets(out))).max() <= FEW_MS
         assert all(0 <= move(x) <= len(out) for x in (0, len(source) // 2, len(source)))
+
+
+@pytest.mark.parametrize("ratio", [0.6, 0.8, 1.25, 1.6])
+def test_a_stretch_moves_every_onset_in_proportion_rubber_band_latency_included(ratio):
+    """The pieces of a warp are placed by their target points alone, so a stretch that delayed its
+    content (Rubber Band's latency) or rounded its length would put every word late."""
+    x = bursts(REFERENCE_ONSETS, 0.25, 2.1)
+    length = int(round(len(x) * ratio))
+    out = stretch_to_length(x, RATE, length)
+    assert len(out) == length
+    expected = np.array(word_onsets(x)) * ratio
+    assert np.abs(np.array(word_onsets(out)) - expected).max() <= FEW_MS
+
+
+def test_recognized_onsets_move_to_where_the_speech_resumes_after_a_pause():
+    # words at 0.10, 0.45, 0.80, 1.30, 1.70 s; 0.25 s long: pauses 0.35-0.45, 0.70-0.80, 1.05-1.30, 1.55-1.70
+    x = bursts(REFERENCE_ONSETS, 0.25, 2.1)
+    heard = [("one", 0.10), ("two", 0.40), ("three", 0.98), ("four", 1.12), ("five", 1.72)]
+    moved = dict(onsets_at_resumes(heard, x, RATE))
+    resumes = {round(end / RATE, 2) for _, end in pauses(x, RATE)}
+    assert resumes == {0.45, 0.80, 1.30, 1.70}
+    assert moved["one"] == 0.10  # no pause before it
+    assert moved["two"] == pytest.approx(0.45, abs=0.002)  # inside the pause
+    assert moved["three"] == pytest.approx(0.80, abs=0.002)  # 180 ms late
+    assert moved["four"] == pytest.approx(1.30, abs=0.002)  # early, inside the pause
+    assert moved["five"] == pytest.approx(1.70, abs=0.002)
+
+
+def test_a_pause_end_goes_to_the_nearest_word_only_and_a_word_far_from_any_pause_keeps_its_onset():
+    x = bursts(REFERENCE_ONSETS, 0.25, 2.1)
+    # "two" at the 0.80 resume is nearest; "more" 0.22 s after it keeps its onset, as does one 0.3 s late
+    heard = [("one", 0.10), ("x", 0.82), ("more", 1.02), ("late", 2.01)]
+    moved = dict(onsets_at_resumes(heard, x, RATE))
+    assert moved["x"] == pytest.approx(0.80, abs=0.002)
+    assert moved["more"] == 1.02
+    assert moved["late"] == 2.01
+
+
+def test_a_short_closure_inside_a_word_is_not_a_pause_between_words():
+    # two bursts 50 ms apart: a stop inside a word; the word recognized 30 ms after it keeps its onset
+    x = bursts((0.10, 0.40), 0.25, 1.0)
+    assert [round(end / RATE, 2) for _, end in pauses(x, RATE)] == [0.40]
+    assert onsets_at_resumes([("word", 0.43)], x, RATE) == [("word", 0.43)]
