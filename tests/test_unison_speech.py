@@ -1,6 +1,8 @@
 """Unison word by word on real speech: the seed's closing line from Piper (joe) and Kokoro
-(jf_gongitsune), as the default cast says it, warped together and heard by faster-whisper tiny.en
-(the check's recognizer). Slow; skipped where an engine or the recognizer is not installed."""
+(jf_gongitsune), as the default cast says it, and with a third voice (Kokoro jm_kumo), warped
+together and heard by faster-whisper tiny.en (the check's recognizer), onsets moved to where the
+speech resumes after a pause (`onsets_at_resumes`). Slow; skipped where an engine or the recognizer
+is not installed."""
 
 from __future__ import annotations
 
@@ -39,8 +41,10 @@ def voices_and_ears():
     from radioplay.voice.engines.piper import PiperEngine
 
     takes = []
+    kokoro = KokoroEngine(device="cpu", threads=2)
     for engine, spec, speed in ((PiperEngine(), VoiceSpec("piper", "joe"), 0.95),
-                                (KokoroEngine(device="cpu", threads=2), VoiceSpec("kokoro", "jf_gongitsune"), 0.8)):
+                                (kokoro, VoiceSpec("kokoro", "jf_gongitsune"), 0.8),
+                                (kokoro, VoiceSpec("kokoro", "jm_kumo"), 1.0)):
         if engine.unavailable_reason():
             pytest.skip(engine.unavailable_reason())
         audio = engine.synthesize(LINE, spec, speed, 0)
@@ -55,16 +59,19 @@ def heard(ears, samples: np.ndarray) -> tuple[str, list[tuple[str, float]]]:
     return got.text, onsets_at_resumes(timed, samples, RATE)
 
 
-def test_two_engines_say_the_seeds_unison_line_together_word_by_word(voices_and_ears):
+@pytest.mark.parametrize("voices", [2, 3])
+def test_the_seeds_unison_line_is_spoken_together_word_by_word(voices_and_ears, voices):
     takes, ears = voices_and_ears
+    takes = takes[:voices]
     longest = max(len(t) for t in takes)
     before = [heard(ears, np.pad(t, (0, longest - len(t))))[1] for t in takes]
-    assert np.median(onset_gaps(*before)) > 0.3  # as voiced, they drift apart
+    assert np.median(onset_gaps(before[0], before[1])) > 0.3  # as voiced, they drift apart
 
     warped = warp_together(takes, RATE)
     after = [heard(ears, w) for w in warped]
-    gaps = onset_gaps(after[0][1], after[1][1])
-    assert gaps.size >= 10
-    assert np.median(gaps) <= 0.060 and gaps.max() <= 0.150, gaps
+    for _, other in after[1:]:
+        gaps = onset_gaps(after[0][1], other)
+        assert gaps.size >= 10
+        assert np.median(gaps) <= 0.060 and gaps.max() <= 0.150, gaps
     for text, _ in after:
         assert score_text(LINE, text).wer <= 0.05, text
