@@ -7,7 +7,8 @@ uniform stretch leaves them hundreds of milliseconds apart in the middle. Here:
 1. Every take becomes frames of cepstral features (log-mel energies, DCT, each coefficient
    normalized over the take: the voice's timbre cancels, the phonetic sequence stays), 10 ms apart.
 2. Dynamic time warping finds the cheapest monotonic path from the first voice's frames to each
-   other's.
+   other's, over their speech (first to last loud frame): the silences the engines leave around
+   it differ, and matching them bends the path.
 3. The anchors: each pause between words in any voice (a pause of the line, found in the other
    voices along the paths: their own pause there, else a dip of their running speech, else their
    quietest frame nearby), and the energy dips of the first voice's running speech; none falls
