@@ -22,7 +22,7 @@ cut by its cue timing (as the captions give it):
             - "whisper+pauses": the same onsets moved to where the speech resumes when they lie in a
               pause between words (>= 80 ms) of the stem or at most 250 ms after it, nearest first
               (radioplay.mix.unison.onsets_at_resumes): tiny.en places a word after a pause by the
-              voice, up to 260 ms early or late;
+              voice, a tenth of them 260 ms or more early and a tenth 200 ms or more late;
             and every voice's word error rate, its take as voiced against its stem as aligned
             (may rise by <= 0.05).
 * recognizer with --whisper, per speaker: tiny.en's onset nearest to where the speech resumes after

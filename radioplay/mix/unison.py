@@ -456,8 +456,9 @@ BETWEEN_WORDS_SECONDS = 0.08
 inside a word ("whi|ch"), where no word begins."""
 RESUME_REACH_SECONDS = 0.25
 """How far after a pause a recognized word may start and still be the one the pause ends on: on
-the takes as voiced, tiny.en's onsets after pauses between words lie 200-260 ms before or after
-where the speech resumes in a tenth of cases each (bench/levels.py prints this per voice)."""
+the seed's takes as voiced, a tenth of tiny.en's onsets after pauses between words lie 260 ms or
+more before where the speech resumes, and a tenth 200 ms or more after it (bench/levels.py prints
+this per voice)."""
 
 
 def onsets_at_resumes(words: list[tuple[str, float]], samples: np.ndarray, rate: int
@@ -468,8 +469,8 @@ def onsets_at_resumes(words: list[tuple[str, float]], samples: np.ndarray, rate:
     after a pause keeps its place when a nearer word claims the pause.
 
     A recognizer places the word after a pause by the voice, not by the sound (Whisper's word
-    times come from its attention over 20 ms frames, and silence draws no attention): one voice's
-    word starts inside the pause, another's 200 ms into the speech. The sound says where the word
+    times come from its cross-attention over 20 ms frames): one voice's word starts inside the
+    pause, another's 200 ms into the speech. The sound says where the word
     begins; the recognizer says which word it is."""
     reach = RESUME_REACH_SECONDS * rate
     pairs = sorted((abs(onset * rate - end), k, end)
