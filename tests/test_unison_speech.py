@@ -1,12 +1,11 @@
 """Unison word by word on real speech: the seed's closing line from Piper (joe) and Kokoro
 (jf_gongitsune), as the default cast says it, and with a third voice (Kokoro jm_kumo), warped
 together and heard by faster-whisper tiny.en (the check's recognizer), onsets moved to where the
-speech resumes after a pause (`onsets_at_resumes`). Slow; skipped where an engine or the recognizer
+speech resumes after a pause in both voices (`word_resumes`, `onset_gaps`). Slow; skipped where an engine or the recognizer
 is not installed."""
 
 from __future__ import annotations
 
-import difflib
 import importlib.util
 
 import numpy as np
@@ -14,7 +13,7 @@ import pytest
 
 from radioplay.check.score import score_text, words
 from radioplay.mix.dsp import resample
-from radioplay.mix.unison import onsets_at_resumes, warp_together
+from radioplay.mix.unison import onset_gaps, warp_together, word_resumes
 from radioplay.model import Audio, VoiceSpec
 
 pytestmark = [
@@ -26,12 +25,6 @@ pytestmark = [
 
 LINE = "The broader AI community figuring out which one of us is right?"
 RATE = 24_000
-
-
-def onset_gaps(a: list[tuple[str, float]], b: list[tuple[str, float]]) -> np.ndarray:
-    """Seconds between the onsets of the words two voices say alike, matched in order."""
-    matcher = difflib.SequenceMatcher(a=[w for w, _ in a], b=[w for w, _ in b], autojunk=False)
-    return np.array([abs(a[m.a + k][1] - b[m.b + k][1]) for m in matcher.get_matching_blocks() for k in range(m.size)])
 
 
 @pytest.fixture(scope="module")
@@ -52,11 +45,11 @@ def voices_and_ears():
     return takes, WhisperRecognizer(threads=2)
 
 
-def heard(ears, samples: np.ndarray) -> tuple[str, list[tuple[str, float]]]:
-    """The text heard and each word's onset, moved to where the speech resumes after a pause."""
+def heard(ears, samples: np.ndarray) -> tuple[str, list[tuple[str, float]], list[float | None]]:
+    """The text heard, each word's onset, and where the speech resumes before it after a pause."""
     got = ears.transcribe(Audio(samples.astype(np.float32), RATE))
     timed = [(w, start) for word, start, _ in got.words for w in words(word)[:1]]
-    return got.text, onsets_at_resumes(timed, samples, RATE)
+    return got.text, timed, word_resumes(timed, samples, RATE)
 
 
 @pytest.mark.parametrize("voices", [2, 3])
@@ -64,14 +57,14 @@ def test_the_seeds_unison_line_is_spoken_together_word_by_word(voices_and_ears, 
     takes, ears = voices_and_ears
     takes = takes[:voices]
     longest = max(len(t) for t in takes)
-    before = [heard(ears, np.pad(t, (0, longest - len(t))))[1] for t in takes]
-    assert np.median(onset_gaps(before[0], before[1])) > 0.3  # as voiced, they drift apart
+    before = [heard(ears, np.pad(t, (0, longest - len(t))))[1:] for t in takes]
+    assert np.median(onset_gaps(before[0][0], before[1][0], before[0][1], before[1][1])) > 0.3  # as voiced, they drift apart
 
     warped = warp_together(takes, RATE)
     after = [heard(ears, w) for w in warped]
-    for _, other in after[1:]:
-        gaps = onset_gaps(after[0][1], other)
+    for _, timed, resumes in after[1:]:
+        gaps = onset_gaps(after[0][1], timed, after[0][2], resumes)
         assert gaps.size >= 10
         assert np.median(gaps) <= 0.060 and gaps.max() <= 0.150, gaps
-    for text, _ in after:
+    for text, _, _ in after:
         assert score_text(LINE, text).wer <= 0.05, text

@@ -461,26 +461,44 @@ more before where the speech resumes, and a tenth 200 ms or more after it (bench
 this per voice)."""
 
 
-def onsets_at_resumes(words: list[tuple[str, float]], samples: np.ndarray, rate: int
-                      ) -> list[tuple[str, float]]:
-    """Recognized (word, onset seconds) of `samples`, each word that starts inside a pause between
-    words (BETWEEN_WORDS_SECONDS) or at most RESUME_REACH_SECONDS after its end moved to that end,
-    where the speech resumes. Pauses and words pair off nearest first, each at most once, so a word
-    after a pause keeps its place when a nearer word claims the pause.
+def word_resumes(words: list[tuple[str, float]], samples: np.ndarray, rate: int) -> list[float | None]:
+    """For each recognized (word, onset seconds) of `samples`, where the speech resumes (seconds)
+    when the word starts inside a pause between words (BETWEEN_WORDS_SECONDS) or at most
+    RESUME_REACH_SECONDS after its end; None for a word with no such pause. Pauses and words pair
+    off nearest first, each at most once, so a word after a pause is left alone when a nearer word
+    claims the pause.
 
     A recognizer places the word after a pause by the voice, not by the sound (Whisper's word
     times come from its cross-attention over 20 ms frames): one voice's word starts inside the
-    pause, another's 200 ms into the speech. The sound says where the word
-    begins; the recognizer says which word it is."""
+    pause, another's 200 ms into the speech. The sound says where the word begins; the recognizer
+    says which word it is."""
     reach = RESUME_REACH_SECONDS * rate
     pairs = sorted((abs(onset * rate - end), k, end)
                    for first, end in pauses(samples, rate) if end - first >= BETWEEN_WORDS_SECONDS * rate
                    for k, (_, onset) in enumerate(words) if first <= onset * rate <= end + reach)
-    out = list(words)
-    moved, claimed = set(), set()
+    out: list[float | None] = [None] * len(words)
+    claimed = set()
     for _, k, end in pairs:
-        if k not in moved and end not in claimed:
-            out[k] = (words[k][0], end / rate)
-            moved.add(k)
+        if out[k] is None and end not in claimed:
+            out[k] = end / rate
             claimed.add(end)
     return out
+
+
+def onset_gaps(a: list[tuple[str, float]], b: list[tuple[str, float]],
+               a_resumes: list[float | None] | None = None, b_resumes: list[float | None] | None = None
+               ) -> np.ndarray:
+    """Seconds between the onsets of the words two voices say alike (recognized (word, onset)
+    lists, matched in order by difflib). With `word_resumes` of both, a word that follows a pause
+    in both voices is timed by where each voice resumes; a word that does in one voice only keeps
+    both recognized onsets, so a threshold that finds a pause in one voice and not in the other
+    mixes no two kinds of time."""
+    import difflib
+
+    matcher = difflib.SequenceMatcher(a=[w for w, _ in a], b=[w for w, _ in b], autojunk=False)
+    gaps = []
+    for block in matcher.get_matching_blocks():
+        for i, j in zip(range(block.a, block.a + block.size), range(block.b, block.b + block.size)):
+            resumed = a_resumes is not None and b_resumes is not None and None not in (a_resumes[i], b_resumes[j])
+            gaps.append(abs(a_resumes[i] - b_resumes[j]) if resumed else abs(a[i][1] - b[j][1]))
+    return np.array(gaps)
