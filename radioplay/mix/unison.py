@@ -17,7 +17,9 @@ uniform stretch leaves them hundreds of milliseconds apart in the middle. Here:
 4. The timing: each stretch of speech between anchors lasts the geometric mean of its lengths in
    the voices, each pause the mean of theirs. Speech is time-stretched (Rubber Band, pitch kept);
    pauses are not stretched but cut short or filled out with silence. The pieces join with short
-   crossfades.
+   crossfades. Each stretch of speech is stretched with PREROLL_SECONDS of what comes before it,
+   then cut off again: Rubber Band started cold on a word's onset smeared Kokoro's drawn-out
+   "Then" into what tiny.en heard as "but then".
 """
 
 from __future__ import annotations
@@ -39,6 +41,8 @@ MIN_PIECE_SECONDS = 0.015
 SNAP_SECONDS = 0.08
 """How far from the mapped point the cut may move in the warped take, to its quietest frame."""
 CROSSFADE_SECONDS = 0.005
+PREROLL_SECONDS = 0.05
+"""Source before a stretched piece that Rubber Band starts on and the piece then drops."""
 
 
 def _mel_filters(rate: int, n_fft: int, bands: int) -> np.ndarray:
@@ -395,8 +399,12 @@ def join_pieces(source: np.ndarray, rate: int, source_points: list[int], target_
         extra = fade if k < last else 0
         span = t1 - t0
         if kinds[k] == SPEECH:
-            source_extra = int(round(extra * (s1 - s0) / max(span, 1)))
-            piece = stretch_to_length(source[s0:min(s1 + source_extra, len(source))], rate, span + extra)
+            ratio = span / max(s1 - s0, 1)
+            source_extra = int(round(extra / ratio))
+            before = min(s0, int(round(PREROLL_SECONDS * rate)))
+            lead_in = int(round(before * ratio))
+            piece = stretch_to_length(source[s0 - before:min(s1 + source_extra, len(source))], rate,
+                                      lead_in + span + extra)[lead_in:]
         else:
             piece = quiet_piece(source, s0, s1, span, extra, fade, keep_end=kinds[k] == LEAD)
         window = np.ones(len(piece), dtype=np.float32)
