@@ -18,8 +18,8 @@ uniform stretch leaves them hundreds of milliseconds apart in the middle. Here:
    the voices, each pause the mean of theirs. Speech is time-stretched (Rubber Band, pitch kept);
    pauses are not stretched but cut short or filled out with silence. The pieces join with short
    crossfades. Each stretch of speech is stretched with PREROLL_SECONDS of what comes before it,
-   then cut off again: Rubber Band started cold on a word's onset smeared Kokoro's drawn-out
-   "Then" into what tiny.en heard as "but then".
+   then cut off again: started cold on a word's onset, Rubber Band made Kokoro's drawn-out
+   "Then" one that tiny.en heard as "but then".
 """
 
 from __future__ import annotations
@@ -386,9 +386,9 @@ def join_pieces(source: np.ndarray, rate: int, source_points: list[int], target_
     """`source` cut at `source_points` (starting 0, ending len(source)), each piece made to span the
     matching interval of `target_points`, overlapped and joined with a linear crossfade of `fade`
     samples: each piece but the last runs on `fade` samples past its end (from the source that
-    follows it), fading out while the next fades in. SPEECH pieces are time-stretched (pitch kept);
-    PAUSE pieces keep their start and LEAD pieces their end, unstretched, cut short with a fade or
-    filled out with silence."""
+    follows it), fading out while the next fades in. SPEECH pieces are time-stretched (pitch kept,
+    with PREROLL_SECONDS of pre-roll); PAUSE pieces keep their start and LEAD pieces their end,
+    unstretched, cut short with a fade or filled out with silence."""
     out = np.zeros(target_points[-1], dtype=np.float32)
     last = len(target_points) - 2
     for k in range(last + 1):
