@@ -11,6 +11,8 @@ A voice is a style name or a weighted blend: `jf_gongitsune*0.7 + jm_kumo*0.3` (
 normalized; a bare name weighs 1). English text is phonemized with Piper's bundled espeak-ng and
 mapped onto Kokoro's (misaki) phoneme set; `[[ipa]]` blocks from the lexicon go through the same
 mapping. The model draws no random numbers, so output is deterministic for a fixed thread count.
+On CPUs where it is exact, the session runs a rewrite of the model whose convolutions use
+onnxruntime's faster int8 kernel, with bit-identical output (radioplay.voice.engines.kokoro_s8).
 """
 
 from __future__ import annotations
@@ -345,12 +347,22 @@ class KokoroEngine:
         table = sum(styles[name] * weight for name, weight in parse_blend(blend))
         return np.asarray(table, dtype=np.float32).reshape(-1, 256)
 
+    def model_path(self) -> Path:
+        """The model file the session runs: the joined int8 model, with its convolutions on the
+        fast int8 kernel where that gives the same samples (kokoro_s8); joins or rewrites it once."""
+        from radioplay.voice.engines import kokoro_s8
+
+        path = assemble_model()
+        if self.device() == "cpu" and kokoro_s8.exact_int8_kernel():
+            return kokoro_s8.rewritten_model(path)
+        return path
+
     def _load(self) -> _Model:
         with self._lock:
             if self._model is None:
                 import onnxruntime
 
-                path = assemble_model()
+                path = self.model_path()
                 try:
                     session = onnxruntime.InferenceSession(
                         str(path), sess_options=devices.onnx_session_options(self._threads),
