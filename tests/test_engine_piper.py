@@ -100,6 +100,11 @@ def test_a_phoneme_block_keeps_the_punctuation_and_spaces_around_it(engine, plai
     assert voice.phonemize(piper_ipa(with_block)) == voice.phonemize(plain)
 
 
+def test_the_version_names_radioplays_phoneme_block_fix(engine):
+    # takes voiced before punctuation after a [[block]] was kept are stored under another version
+    assert engine.version().endswith("; radioplay-piper 2")
+
+
 def test_unknown_option_and_bad_speed(engine):
     with pytest.raises(EngineError, match="unknown option.*volume"):
         engine.synthesize("Hi.", joe(volume=2), 1.0, 0)

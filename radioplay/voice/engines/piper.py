@@ -126,7 +126,7 @@ class PiperEngine:
             piper_version = package_version("piper-tts")
         except PackageNotFoundError:
             piper_version = "?"
-        return f"piper-tts {piper_version}; radioplay-piper 1"
+        return f"piper-tts {piper_version}; radioplay-piper 2"  # 2: punctuation after [[phonemes]] kept
 
     def unavailable_reason(self) -> str | None:
         import importlib.util
