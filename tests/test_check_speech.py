@@ -71,9 +71,11 @@ def test_the_default_lexicon_has_simplicia_heard_as_one_word(piper_and_ears):
     from radioplay.voice.text import prepare_text
 
     engine, ears = piper_and_ears
-    lexicon = tomllib.loads(default_cast_path().read_text(encoding="utf-8"))["lexicon"]
-    spec = VoiceSpec("piper", "joe", speed=0.95, options=(("noise_scale", 0.5), ("noise_w", 0.6)))
-    spoken = prepare_text("Simplicia Optimistovna, you cannot be serious!", lexicon)
+    defaults = tomllib.loads(default_cast_path().read_text(encoding="utf-8"))
+    [joe] = [v for v in defaults["autocast"]["voices"] if v["engine"] == "piper"]
+    options = tuple(sorted((k, v) for k, v in joe.items() if k in ("noise_scale", "noise_w")))
+    spec = VoiceSpec("piper", "joe", speed=joe["speed"], options=options)
+    spoken = prepare_text("Simplicia Optimistovna, you cannot be serious!", defaults["lexicon"])
     for seed in (0, 1000):
-        heard = ears.transcribe(engine.synthesize(spoken, spec, 0.95, seed)).text
+        heard = ears.transcribe(engine.synthesize(spoken, spec, spec.speed, seed)).text
         assert heard.lower().startswith("simpl"), heard
