@@ -4,8 +4,9 @@ Plain word error counting, with no forgiveness for names or joined compounds (ra
 has those, for the check): each single-speaker cue of the episode's .vtt is cut out by its times,
 resampled to 16 kHz and transcribed (English, beam 5, condition_on_previous_text off, no VAD);
 both the cue's text as written and the heard text go through one normalization (the voice
-normalizer spells numbers out on both sides, then lower case, letters and apostrophes only, dashes
-split words); the WER is the sum of word edits over the sum of written words (as jiwer does over a
+normalizer spells numbers out on both sides, and a number written in words loses its "and", so
+"one hundred and twelve" and "112" are the same words; then lower case, letters and apostrophes
+only, dashes split words); the WER is the sum of word edits over the sum of written words (as jiwer does over a
 list of lines).
 
 Recognizers (`--model`):
@@ -24,14 +25,12 @@ from __future__ import annotations
 
 import argparse
 import json
-import re
 import sys
 import tempfile
 import time
 from pathlib import Path
 from typing import Sequence
 
-_WORD_RE = re.compile(r"[a-z']+")
 
 
 def word_errors(reference: Sequence[str], heard: Sequence[str]) -> int:
@@ -45,13 +44,12 @@ def word_errors(reference: Sequence[str], heard: Sequence[str]) -> int:
 
 
 def plain_words(text: str) -> list[str]:
-    """Numbers spelled out by the voice normalizer, lower case, letters and apostrophes only."""
-    from radioplay.voice.text import normalize
+    """The check's normalization (radioplay.check.score.words): numbers spelled out by the voice
+    normalizer, a number written in words without its "and", lower case, letters and apostrophes
+    only, dashes split words. Nothing is forgiven after it (see the module's docstring)."""
+    from radioplay.check.score import words
 
-    spoken = normalize(text).lower().replace("’", "'")
-    for dash in "-—–":
-        spoken = spoken.replace(dash, " ")
-    return [w.strip("'") for w in _WORD_RE.findall(spoken) if w.strip("'")]
+    return words(text)
 
 
 def model_folder(name: str) -> Path:

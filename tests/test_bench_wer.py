@@ -24,6 +24,16 @@ def test_numbers_are_spelled_out_on_both_sides(wer):
     assert wer.plain_words("Doomer—Doomovitch's") == ["doomer", "doomovitch's"]
 
 
+def test_a_number_in_words_is_the_same_as_in_digits(wer):
+    # the recognizer writes "112" for "one hundred and twelve"; the normalizer spells 112 without "and"
+    assert wer.plain_words("One hundred and twelve, from 37") == wer.plain_words("112 from 37") == [
+        "one", "hundred", "twelve", "from", "thirty", "seven"]
+    assert wer.plain_words("two thousand and five") == ["two", "thousand", "five"]
+    assert wer.plain_words("a hundred and fifty") == ["a", "hundred", "fifty"]
+    assert wer.plain_words("hundreds and thousands and one") == ["hundreds", "and", "thousands", "and", "one"]
+    assert wer.plain_words("bread and one egg") == ["bread", "and", "one", "egg"]
+
+
 @pytest.mark.parametrize("reference, heard, errors", [
     ("we're hosed", "we're host", 1),
     ("simplicia optimistovna you cannot be serious", "it's implicit optimist of the you cannot be serious", 5),

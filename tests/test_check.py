@@ -30,6 +30,11 @@ def test_words_are_lower_case_letters_and_apostrophes_with_numbers_spelled_out()
     assert words("  ") == []
 
 
+def test_a_number_written_in_words_with_and_is_heard_as_its_digits():
+    # "112" is spelled "one hundred twelve"; a script's "One hundred and twelve" is the same number
+    assert score_text("One hundred and twelve, from 37 villages.", "112 from 37 villages").errors == 0
+
+
 def test_wer_counts_substitutions_deletions_and_insertions():
     assert score(["a", "b", "c"], ["a", "c"]).errors == 1
     assert score(["a", "b", "c"], ["a", "x", "c"]).errors == 1

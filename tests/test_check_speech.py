@@ -60,3 +60,22 @@ def test_takes_packed_into_one_window_each_hear_their_own_words(piper_and_ears):
         starts = [start for _, start, _ in got.words]
         assert starts == sorted(starts) and 0.0 <= starts[0]
         assert got.words[-1][2] <= len(audio.samples) / audio.sample_rate + 0.001  # (16 kHz samples)
+
+
+
+def test_the_default_lexicon_has_simplicia_heard_as_one_word(piper_and_ears):
+    # stressed on its second syllable the voice said "some-PLI-", heard "some plus the"
+    import tomllib
+
+    from radioplay.voice.cast import default_cast_path
+    from radioplay.voice.text import prepare_text
+
+    engine, ears = piper_and_ears
+    defaults = tomllib.loads(default_cast_path().read_text(encoding="utf-8"))
+    [joe] = [v for v in defaults["autocast"]["voices"] if v["engine"] == "piper"]
+    options = tuple(sorted((k, v) for k, v in joe.items() if k in ("noise_scale", "noise_w")))
+    spec = VoiceSpec("piper", "joe", speed=joe["speed"], options=options)
+    spoken = prepare_text("Simplicia Optimistovna, you cannot be serious!", defaults["lexicon"])
+    for seed in (0, 1000):
+        heard = ears.transcribe(engine.synthesize(spoken, spec, spec.speed, seed)).text
+        assert heard.lower().startswith("simpl"), heard

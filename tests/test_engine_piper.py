@@ -87,6 +87,24 @@ def test_lexicon_ipa_is_respelled_for_piper_symbols():
     assert piper_ipa("say [[ʧˈɝʧ gˈʌʤ]] now, chug") == "say [[tʃˈɜːtʃ ɡˈʌdʒ]] now, chug"
 
 
+@pytest.mark.parametrize("plain, with_block", [
+    ("Why, Doomer, you are.", "Why, [[dˈuːmɚ]], you are."),
+    ("As you say, Doomer.", "As you say, [[dˈuːmɚ]]."),
+    ("Is it Doomer?", "Is it [[dˈuːmɚ]]?"),
+    ("Say Doomer Doomer now; Doomer: go", "Say [[dˈuːmɚ]] [[dˈuːmɚ]] now; [[dˈuːmɚ]]: go"),
+])
+def test_a_phoneme_block_keeps_the_punctuation_and_spaces_around_it(engine, plain, with_block):
+    # a block holding espeak's own reading of a word is phonemized as the word itself: Piper
+    # dropped the comma after a block and glued the next word to it ("dˈuːmɚjuː")
+    voice = engine._load("joe").piper_voice
+    assert voice.phonemize(piper_ipa(with_block)) == voice.phonemize(plain)
+
+
+def test_the_version_names_radioplays_phoneme_block_fix(engine):
+    # takes voiced before punctuation after a [[block]] was kept are stored under another version
+    assert engine.version().endswith("; radioplay-piper 2")
+
+
 def test_unknown_option_and_bad_speed(engine):
     with pytest.raises(EngineError, match="unknown option.*volume"):
         engine.synthesize("Hi.", joe(volume=2), 1.0, 0)

@@ -208,6 +208,22 @@ TABLE = {
         ("Agent 007", "Agent zero zero seven"),
         ("in 1066", "in ten sixty-six"),
         ("192.168.0.1", "one nine two dot one six eight dot zero dot one"),
+        ("SHA 256", "S.H.A two fifty-six"),  # the same name as SHA-256, however it is joined
+        ("SHA256", "S.H.A two fifty-six"),
+        ("crack SHA 512 now", "crack S.H.A five twelve now"),
+        ("GDP 350 billion", "G.D.P three hundred fifty billion"),  # an amount, not a name
+        ("USA 250 percent", "U.S.A two hundred fifty percent"),
+        ("NO 500 times", "NO five hundred times"),
+    ],
+    "words that end in an acronym": [
+        ("the OpenAI Playground", "the Open A.I Playground"),
+        ("OpenAI's model", "Open AI's model"),
+        ("ChatGPT", "Chat G.P.T"),
+        ("MySQL and PostgreSQL", "My S.Q.L and Postgre S.Q.L"),
+        ("NoSQL", "No S.Q.L"),
+        ("GraphQL", "Graph Q.L"),
+        ("iPhone and GitHub", "iPhone and GitHub"),
+        ("PhDs", "PhDs"),
     ],
     "phone numbers": [
         ("555-1234", "five five five, one two three four"),

@@ -72,7 +72,7 @@ def test_number_words():
 def test_seed_lines_keep_their_words():
     line = ("Indeed, here's an example of GPT-4 being corrigible to me just now in the OpenAI Playground:")
     assert normalize(line) == ("Indeed, here's an example of G.P.T four being corrigible to me just now "
-                               "in the OpenAI Playground")  # a colon at the end of a take is no pause
+                               "in the Open A.I Playground")  # a colon at the end of a take is no pause
 
 
 SPOKEN_CHARS = re.compile(r"^[\w\s.,!?;:'\-]*$")

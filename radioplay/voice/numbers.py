@@ -33,6 +33,21 @@ def _american(words: str) -> str:
     return words.replace(",", "").replace(" and ", " ")
 
 
+_MAGNITUDES = frozenset("hundred thousand million billion trillion".split())
+_UNITS_AND_TENS = frozenset("""one two three four five six seven eight nine ten eleven twelve thirteen
+    fourteen fifteen sixteen seventeen eighteen nineteen twenty thirty forty fifty sixty seventy
+    eighty ninety""".split())
+
+
+def without_number_and(words: list[str]) -> list[str]:
+    """Lower-case words with the British "and" inside a number left out ("one hundred and twelve"
+    as "one hundred twelve"), so a number written in words compares equal to the same number
+    written in digits and spelled out by `cardinal` (for the check's and the bench's scores)."""
+    return [w for i, w in enumerate(words)
+            if not (w == "and" and 0 < i < len(words) - 1 and words[i - 1] in _MAGNITUDES
+                    and words[i + 1] in _UNITS_AND_TENS)]
+
+
 def cardinal(n: int) -> str:
     """1205 -> "one thousand two hundred five"; -5 -> "minus five"."""
     if n < 0:

@@ -106,6 +106,19 @@ def _identifier(match: re.Match) -> str:
     return f"{name} {identifier_number(number)}" + (suffix if suffix == "s" else f" {suffix}" if suffix else "")
 
 
+_SPACED_IDENTIFIER = re.compile(r"\b([A-Z]{2,}) (\d{3})()\b(?![.,]\d|\s?(?:%|[kKMB]\b|thousand|million|billion|trillion|percent))")
+"""An acronym, a space and a three-digit number ("SHA 256"): the same name as "SHA-256", said the
+same way ("S.H.A two fifty-six"), not as an amount ("two hundred fifty-six"); not before a
+magnitude or a percent ("GDP 350 billion")."""
+
+
+def _spaced_identifier(match: re.Match) -> str:
+    letters = match.group(1)
+    if _ROMAN.match(letters) or letters in _EMPHASIS_WORDS:
+        return match.group(0)
+    return _identifier(match)
+
+
 # --------------------------------------------------------------------------- acronyms
 
 
@@ -159,6 +172,7 @@ def _straighten_quotes(text: str) -> str:
 def _numbers(text: str) -> str:
     text = spoken_forms(text)
     text = re.sub(r"\b([A-Z]+)-?(\d+(?:\.\d+)?)(s|[a-z])?\b", _identifier, text)  # GPT-4, SHA-256, A4, GPT-4o
+    text = re.sub(_SPACED_IDENTIFIER, _spaced_identifier, text)  # SHA 256 as SHA-256
     text = re.sub(rf"({NUMBER})(?:\s?[–-]\s?({NUMBER}))?\s?%",
                   lambda m: decimal(m.group(1)) + (f" to {decimal(m.group(2))}" if m.group(2) else "") + " percent",
                   text)
@@ -221,6 +235,8 @@ def normalize(text: str) -> str:
     text = _expand_abbreviations(text)
     text = _numbers(text)
     text = re.sub(r"\bOK\b", "okay", text)
+    # A word that ends in an acronym is the word and the acronym: OpenAI, ChatGPT, MySQL, macOS
+    text = re.sub(r"\b([A-Z][a-z]+|[a-z]{2,})(?=[A-Z]{2,}(?:'s|s)?\b)", r"\1 ", text)
     text = re.sub(r"\b([A-Z]{2,}(?:'[A-Z]+)?)('s|s)?\b", _acronym, text)
     text = _pauses(text)
     text = _symbols(text)

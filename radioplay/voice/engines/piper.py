@@ -45,14 +45,30 @@ IPA_SPELLINGS = (("ʧ", "tʃ"), ("ʤ", "dʒ"), ("ɝ", "ɜː"), ("g", "ɡ"))
 _PHONEME_BLOCK = re.compile(r"\[\[(.*?)\]\]", re.DOTALL)
 
 
+# Blocks with only spaces between them, and the punctuation right after a block (see piper_ipa)
+_ADJACENT_BLOCKS = re.compile(r"\]\](\s+)\[\[")
+_PUNCTUATION_AFTER_BLOCK = re.compile(r"\]\]([,;:.!?]+)")
+_SPACE_AFTER_CLAUSE = re.compile(r"([,;:])\s+\[\[")
+
+
 def piper_ipa(text: str) -> str:
-    """Respell the IPA inside `[[...]]` blocks with the symbols espeak-trained voices know."""
+    """Respell the IPA inside `[[...]]` blocks with the symbols espeak-trained voices know, and
+    shape the blocks so Piper's phonemizer keeps what is around them: it hands the text after a
+    block to espeak on its own, which drops the punctuation that opens it and glues the first
+    word to the block ("[[nˈeɪm]], you" became "nˈeɪmjuː", no pause, no word break), and it puts
+    a second space between a block and a space before it, where espeak has already written one
+    (after a comma) or another block has. Punctuation right after a block goes inside it (Piper
+    voices have ids for punctuation, as espeak writes it), neighbouring blocks become one, and a
+    block after clause punctuation follows it without a space."""
     def respell(match: re.Match) -> str:
         ipa = match.group(1)
         for old, new in IPA_SPELLINGS:
             ipa = ipa.replace(old, new)
         return f"[[{ipa}]]"
 
+    text = _ADJACENT_BLOCKS.sub(" ", text)
+    text = _PUNCTUATION_AFTER_BLOCK.sub(lambda m: f"{m.group(1)}]]", text)
+    text = _SPACE_AFTER_CLAUSE.sub(lambda m: f"{m.group(1)}[[", text)
     return _PHONEME_BLOCK.sub(respell, text)
 
 
@@ -110,7 +126,7 @@ class PiperEngine:
             piper_version = package_version("piper-tts")
         except PackageNotFoundError:
             piper_version = "?"
-        return f"piper-tts {piper_version}; radioplay-piper 1"
+        return f"piper-tts {piper_version}; radioplay-piper 2"  # 2: punctuation after [[phonemes]] kept
 
     def unavailable_reason(self) -> str | None:
         import importlib.util
