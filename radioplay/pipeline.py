@@ -379,9 +379,10 @@ def finish(prepared: Prepared, takes: list[Take], key: str, started: float) -> R
     ceiling = options.true_peak - (CODEC_HEADROOM_DB if lossy else 0.0)
     # A lossy file is decoded and measured after encoding (publish.delivery): no need to measure twice.
     # Streamed: the master measures the mix in passes over its blocks, and the encoder pulls the
-    # mastered blocks; no episode-sized buffer exists at any length.
+    # mastered blocks; no episode-sized buffer exists at any length. The master's last measuring
+    # pass is the encoder's (publish settles it).
     mastered = master_stream(mixed.source, mixed.sample_rate, target_lufs=target, true_peak_db=ceiling,
-                             measure=not lossy)
+                             measure=not lossy, settle=False)
     episode = Episode(mastered, mixed.sample_rate, prepared.script.title, cues, chapters,
                       loudness=mastered.loudness, true_peak=mastered.true_peak)
     seconds["master"] = time.perf_counter() - t
@@ -457,6 +458,7 @@ def publish(prepared: Prepared, episode: Episode, mixed, target_lufs: float, pub
     """Write the episode, its transcripts and chapters, and the stems and timeline asked for, into
     `publication` (a radioplay.publish.publication.Publication), which publishes them as one set.
     Returns the report's `levels`, measured on the episode as it was last encoded."""
+    from radioplay.master.streaming import settling_pass
     from radioplay.publish import draw_timeline, write_audio
     from radioplay.publish.outputs import sidecar_path
     from radioplay.publish.transcript import chapters_json_text, srt_text, vtt_text
@@ -478,7 +480,13 @@ def publish(prepared: Prepared, episode: Episode, mixed, target_lufs: float, pub
                         chapters=episode.chapters, bitrate=options.bitrate,
                         base_dir=Path(prepared.script.path).parent, atomic=False)
 
-    write(episode.samples)
+    mastered = episode.samples
+    if getattr(mastered, "settled", True):
+        write(mastered)
+    else:
+        # the master's last measuring pass rides along the encoder's (again, should the master change it)
+        settling_pass(mastered, write)
+        episode.loudness, episode.true_peak = mastered.loudness, mastered.true_peak
     if is_lossy(out):
         started = time.perf_counter()
         deliver_lossy(episode_file, episode, target_lufs, options.true_peak, write)

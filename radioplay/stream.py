@@ -62,8 +62,8 @@ def gather(source: Source) -> np.ndarray:
     from radioplay.buffers import zeros
 
     out = zeros((source.frames, source.channels))
-    for a, b in spans(source.frames):
-        out[a:b] = source.render(a, b)
+    for a, block in positioned_blocks(source):  # in the source's own blocks, when it has them
+        out[a:a + len(block)] = block
     return out
 
 

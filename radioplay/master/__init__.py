@@ -47,10 +47,12 @@ def master(samples: np.ndarray, sample_rate: int, target_lufs: float = -16.0,
     This is `master_stream` over the array, gathered: the whole-array result and the streamed one
     are the same samples (radioplay.master.streaming describes the passes).
     """
+    from radioplay.master.streaming import settling_pass
     from radioplay.stream import ArraySource, gather
 
     x = np.asarray(samples)
     if x.ndim not in (1, 2):
         raise ValueError(f"samples must have shape (n,) or (n, channels), not {x.shape}")
-    stream = master_stream(ArraySource(x), sample_rate, target_lufs, true_peak_db, measure)
-    return Mastered(gather(stream), stream.loudness, stream.true_peak, stream.gain_db)
+    stream = master_stream(ArraySource(x), sample_rate, target_lufs, true_peak_db, measure, settle=False)
+    gathered = settling_pass(stream, gather)  # its last measuring pass is the gathering one
+    return Mastered(gathered, stream.loudness, stream.true_peak, stream.gain_db)

@@ -422,6 +422,8 @@ class StreamPeak:
         self.waiting = block if self.waiting is None else np.concatenate([self.waiting, block])
         if len(self.waiting) > self.context:
             self._measure(len(self.waiting) - self.context)
+        elif self.waiting is block:
+            self.waiting = block.copy()  # the caller may change its block afterwards
 
     def _measure(self, count: int) -> None:
         """Measure the first `count` waiting frames (the rest are the frames after them)."""
@@ -433,7 +435,7 @@ class StreamPeak:
         if inside.size:
             self.peak = max(self.peak, float(inside.max()))
         self.before = np.concatenate([before, wait[:count]])[-self.context:]
-        self.waiting = wait[count:]
+        self.waiting = wait[count:].copy()
 
     def true_peak_db(self) -> float:
         if self.waiting is not None and len(self.waiting):

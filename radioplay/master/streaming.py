@@ -18,14 +18,15 @@
 from __future__ import annotations
 
 from dataclasses import dataclass, field
+from typing import Callable, TypeVar
 
 import numpy as np
 from scipy import signal
 
 from radioplay.master.limiter import (GRID_FRAMES, LOOKAHEAD_SECONDS, RELEASE_DB_PER_SECOND, GainCurve,
                                       smooth_reduction)
-from radioplay.master.loudness import (_BLOCK_FRAMES, HOP_SECONDS, PowerMeter, PowerProfile, StreamPeak,
-                                       _interpolated_blocks, interpolator_phases)
+from radioplay.master.loudness import (_BLOCK_FRAMES, HOP_SECONDS, PowerMeter, PowerProfile, StreamLoudness,
+                                       StreamPeak, _interpolated_blocks, interpolator_phases)
 
 DC_CUTOFF_HZ = 20.0
 FADE_SECONDS = 0.010
@@ -42,6 +43,7 @@ _WINDOW_BLOCKS = 1024
 """Candidate 256-frame blocks closer than this are interpolated from one rendered window."""
 _POWER_CACHE = 64
 """Blocks of K-weighted power kept while the limiter's loudness is predicted (16 MB at most)."""
+T = TypeVar("T")
 
 
 class DCRemoved:
@@ -248,9 +250,48 @@ def apply_curve(curve: GainCurve, out: np.ndarray, start: int) -> None:
     out *= gain[:, None]
 
 
+class ResultMeter:
+    """What a pass over a mastered result measures, fed its blocks in order (`feed(start, block)`,
+    in any partition): the sample peak of every 256 frames, the true peak and, when asked, the
+    integrated loudness. It keeps no block it is fed (the caller may change them afterwards)."""
+
+    def __init__(self, frames: int, channels: int, rate: int, loudness: bool):
+        self.frames = frames
+        self.block_peak = np.zeros(-(-frames // _BLOCK_FRAMES))
+        self.peak = StreamPeak(4)
+        self.loudness = StreamLoudness(channels, rate) if loudness else None
+        self._position = 0
+
+    @property
+    def complete(self) -> bool:
+        """Whether it was fed every frame once, in order (else its figures are not the result's)."""
+        return self._position == self.frames
+
+    def feed(self, start: int, block: np.ndarray) -> None:
+        if start != self._position:
+            self._position = -1  # out of order: incomplete for good
+            return
+        if not len(block):
+            return
+        add_block_peaks(self.block_peak, block, start)
+        self.peak.feed(block)
+        if self.loudness is not None:
+            self.loudness.feed(block)
+        self._position = start + len(block)
+
+    def result(self) -> tuple[float | None, np.ndarray, float]:
+        """(integrated loudness when asked, else None; block peaks; true peak, dBTP)."""
+        loudness = self.loudness.integrated() if self.loudness is not None else None
+        return loudness, self.block_peak, self.peak.true_peak_db()
+
+
 @dataclass
 class MasteredStream:
-    """The mastered episode as a Source: `render(a, b)` is frames [a, b) of the result."""
+    """The mastered episode as a Source: `render(a, b)` is frames [a, b) of the result.
+
+    Until `settled`, the master still waits for one measuring pass over it (master_stream's
+    `settle`): a caller that passes over it anyway (an encoder) feeds `meter()` on the way and
+    hands it to `settle`."""
 
     dc: DCRemoved
     gain: np.float32
@@ -261,6 +302,8 @@ class MasteredStream:
     true_peak: float = float("nan")
     gain_db: float = 0.0
     sample_rate: int = 0
+    mastering: "_Mastering | None" = field(default=None, repr=False)
+    """The decisions still to make after the next pass; None once settled."""
 
     @property
     def frames(self) -> int:
@@ -269,6 +312,10 @@ class MasteredStream:
     @property
     def channels(self) -> int:
         return self.dc.channels
+
+    @property
+    def settled(self) -> bool:
+        return self.mastering is None
 
     def render(self, start: int, stop: int) -> np.ndarray:
         out = self.dc.render(start, stop)
@@ -298,33 +345,27 @@ class MasteredStream:
             lo, hi = max(start, a), min(stop, b)
             yield lo, out[lo - a:hi - a]
 
+    def meter(self) -> ResultMeter:
+        """A meter for the next pass over the result: what `settle` needs from that pass."""
+        wants = self.mastering.wants_loudness if self.mastering is not None else False
+        return ResultMeter(self.frames, self.channels, self.dc.rate, wants)
+
+    def settle(self, meter: ResultMeter | None = None) -> bool:
+        """Take what a pass over the result measured (`meter()`, fed every block in order; None, or
+        an incomplete meter: the pass is made here) and decide. True: the result stands and its
+        figures are set. False: the result changed; pass over it again and settle again."""
+        if self.mastering is None:
+            return True
+        return self.mastering.settle(meter)
+
     def measure(self, loudness: bool) -> tuple[float | None, np.ndarray, float]:
         """One pass over the result: (its integrated loudness when asked, else None; its block peaks;
         its true peak, dBTP). The true peak is `true_peak`'s to the bit (the same interpolation of
         every frame that may hold it), without rendering any block again."""
-        meter = PowerMeter(self.channels, self.dc.rate) if loudness else None
-        peak = StreamPeak(4)
-        hop_energy = np.zeros(max(self.dc.edges.size - 1, 0))
-        total = 0.0
-        block_peak = np.zeros(self.dc.block_peak.size)
-        hop = HOP_SECONDS * self.dc.rate
+        meter = ResultMeter(self.frames, self.channels, self.dc.rate, loudness)
         for start, out in self.blocks():
-            add_block_peaks(block_peak, out, start)
-            peak.feed(out)
-            if meter is not None:
-                power = meter.power(out.T, np.empty(len(out), dtype=np.float32))
-                edges = self.dc.edges
-                first = int(np.searchsorted(edges, start, side="left"))
-                last = int(np.searchsorted(edges, start + len(out), side="right")) - 1
-                if last > first:
-                    hop_energy[first:last] = np.add.reduceat(power[: edges[last] - start], edges[first:last] - start,
-                                                             dtype=np.float64)
-                total += float(power.sum(dtype=np.float64))
-        del hop
-        if meter is None:
-            return None, block_peak, peak.true_peak_db()
-        return (PowerProfile(hop_energy, self.dc.edges, total, self.frames).integrated(), block_peak,
-                peak.true_peak_db())
+            meter.feed(start, out)
+        return meter.result()
 
 
 def true_peak(source, block_peak: np.ndarray, phases: np.ndarray) -> float:
@@ -343,63 +384,120 @@ def true_peak(source, block_peak: np.ndarray, phases: np.ndarray) -> float:
 
 
 def master_stream(source, rate: int, target_lufs: float = -16.0, true_peak_db: float = -1.0,
-                  measure: bool = True) -> MasteredStream:
+                  measure: bool = True, settle: bool = True) -> MasteredStream:
     """Master `source` (a radioplay.stream.Source) as `radioplay.master.master` does, in bounded memory.
 
     Returns a MasteredStream whose figures are set: loudness (measured with `measure`, else the
-    prediction), true peak (always measured) and the gain."""
-    ceiling_db = true_peak_db
-    dc = DCRemoved(source, rate)
-    phases = interpolator_phases(4)
-    measured = dc.profile.integrated()
-    if not np.isfinite(measured):
-        # Silence (or everything below the -70 LUFS gate): nothing to normalize; only the ceiling applies.
-        result = MasteredStream(dc, np.float32(1.0), sample_rate=rate)
-        _meet_ceiling(result, (dc.block_peak, true_peak(result, dc.block_peak, phases)), phases, ceiling_db)
-        loudness, _, _ = result.measure(True)
-        result.loudness = loudness
-        return result
+    prediction), true peak (always measured) and the gain.
 
-    gain_db = target_lufs - measured
-    headroom_db = 3.0
+    With `settle` off, the last measuring pass is left to the caller, who passes over the result
+    anyway (to encode it): it feeds `result.meter()` the blocks it pulls, then calls
+    `result.settle(meter)`, and passes again while that returns False. The result and its figures
+    are then those of `settle=True`, and the episode is rendered once less."""
+    result = _Mastering(source, rate, target_lufs, true_peak_db, measure).result
+    if settle:
+        while not result.settle():
+            pass
+    return result
 
-    def cells_at(gain: float):
-        return envelope_cells(dc, dc.block_peak, phases, 10.0 ** ((ceiling_db - gain - headroom_db) / 20.0))
 
-    envelope, envelope_gain_db = cells_at(gain_db), gain_db
-    power_cache: dict[int, np.ndarray] = {}
-    aim = target_lufs
-    loudness: float | None = None
-    measured = None
-    result = MasteredStream(dc, np.float32(1.0), sample_rate=rate)
-    for _ in range(MAX_PASSES):
+def settling_pass(result: MasteredStream, consume: Callable[[object], T]) -> T:
+    """`consume(source)` (which pulls every block of it in order: an encoder, `gather`) over the
+    result, with the master's last measuring pass riding along; again while the master changes
+    the result (rarely: a ceiling the limiter missed, a loudness off target). Returns its last value."""
+    from radioplay.stream import Tapped
+
+    while True:
+        meter = None if result.settled else result.meter()
+        value = consume(result if meter is None else Tapped(result, meter.feed))
+        if meter is None or result.settle(meter):
+            return value
+
+
+class _Mastering:
+    """The master's decisions between passes over its result: the loudness gain (predicted, then
+    corrected by the measured loudness when `measure`), then the true-peak ceiling. `settle` takes
+    each pass's measurements; the steps are those of one loop, whoever makes the passes."""
+
+    def __init__(self, source, rate: int, target_lufs: float, ceiling_db: float, measure: bool):
+        self.target, self.ceiling_db, self.measure, self.rate = target_lufs, ceiling_db, measure, rate
+        self.dc = dc = DCRemoved(source, rate)
+        self.phases = interpolator_phases(4)
+        self.result = MasteredStream(dc, np.float32(1.0), sample_rate=rate, mastering=self)
+        self.gain_db = 0.0
+        self.loudness: float | None = None
+        measured = dc.profile.integrated()
+        if not np.isfinite(measured):
+            # Silence (or everything below the -70 LUFS gate): nothing to normalize; only the ceiling applies.
+            _meet_ceiling(self.result, (dc.block_peak, true_peak(self.result, dc.block_peak, self.phases)),
+                          self.phases, ceiling_db)
+            self.stage, self.wants_loudness = "final", True
+            return
+        self.gain_db = target_lufs - measured
+        self.headroom_db = 3.0
+        self.envelope, self.envelope_gain_db = self._cells_at(self.gain_db), self.gain_db
+        self.power_cache: dict[int, np.ndarray] = {}
+        self.aim = target_lufs
+        self.passes = 0
+        self._predict()
+        # "loudness": the next pass measures the result's loudness (and its peaks);
+        # "peak": only its peaks; "final": the ceiling is met, only the loudness may be left to measure
+        self.stage, self.wants_loudness = ("loudness", True) if measure else ("peak", False)
+
+    def _cells_at(self, gain: float):
+        return envelope_cells(self.dc, self.dc.block_peak, self.phases,
+                              10.0 ** ((self.ceiling_db - gain - self.headroom_db) / 20.0))
+
+    def _predict(self) -> None:
+        """Choose the gain in front of the limiter by predicting the loudness it gives, and set the result to it."""
+        dc, rate = self.dc, self.rate
         tried: list[tuple[float, float]] = []
         for _ in range(MAX_PREDICTIONS):
-            if gain_db > envelope_gain_db + headroom_db:
-                envelope, envelope_gain_db = cells_at(gain_db), gain_db
-            curve = limiter_gain_sparse(*envelope, dc.frames, rate, ceiling_db - LIMITER_MARGIN_DB - gain_db)
-            predicted = _predicted_loudness(dc, power_cache, gain_db, curve)
-            tried.append((gain_db, predicted))
-            if abs(aim - predicted) <= LOUDNESS_TOLERANCE_LU / 10:
+            if self.gain_db > self.envelope_gain_db + self.headroom_db:
+                self.envelope, self.envelope_gain_db = self._cells_at(self.gain_db), self.gain_db
+            curve = limiter_gain_sparse(*self.envelope, dc.frames, rate,
+                                        self.ceiling_db - LIMITER_MARGIN_DB - self.gain_db)
+            predicted = _predicted_loudness(dc, self.power_cache, self.gain_db, curve)
+            tried.append((self.gain_db, predicted))
+            if abs(self.aim - predicted) <= LOUDNESS_TOLERANCE_LU / 10:
                 break
-            gain_db += (aim - predicted) / _loudness_slope(tried)
-        result = MasteredStream(dc, np.float32(10.0 ** (gain_db / 20.0)), [curve] if curve is not None else [],
-                                sample_rate=rate)
-        if not measure:
-            loudness = predicted
-            break
-        loudness, *measured = result.measure(True)
-        if abs(target_lufs - loudness) <= LOUDNESS_TOLERANCE_LU:
-            break
-        aim += target_lufs - loudness
-    power_cache.clear()
-    if measured is None:
-        _, *measured = result.measure(False)
-    changed = _meet_ceiling(result, measured, phases, ceiling_db)
-    if changed and measure:
-        loudness, _, _ = result.measure(True)
-    result.loudness, result.gain_db = float(loudness), float(gain_db)
-    return result
+            self.gain_db += (self.aim - predicted) / _loudness_slope(tried)
+        result = self.result
+        result.gain, result.curves = np.float32(10.0 ** (self.gain_db / 20.0)), [curve] if curve is not None else []
+        self.loudness = predicted
+
+    def settle(self, meter: ResultMeter | None) -> bool:
+        result = self.result
+        if self.stage == "final" and not self.wants_loudness:
+            return self._done()  # nothing left to measure
+        if meter is None or not meter.complete:
+            meter = result.meter()
+            for start, block in result.blocks():
+                meter.feed(start, block)
+        loudness, block_peak, peak = meter.result()
+        if self.stage == "final":
+            self.loudness = loudness
+            return self._done()
+        if self.stage == "loudness":
+            self.passes += 1
+            self.loudness = loudness
+            if abs(self.target - loudness) > LOUDNESS_TOLERANCE_LU and self.passes < MAX_PASSES:
+                self.aim += self.target - loudness
+                self._predict()
+                return False
+        self.power_cache.clear()
+        if _meet_ceiling(result, (block_peak, peak), self.phases, self.ceiling_db):
+            # limited again: its loudness is measured again when asked, and any caller's pass was of the old result
+            self.stage = "final"
+            self.wants_loudness = self.measure
+            return False
+        return self._done()
+
+    def _done(self) -> bool:
+        result = self.result
+        result.loudness, result.gain_db = float(self.loudness), float(self.gain_db)
+        result.mastering = None
+        return True
 
 
 def _meet_ceiling(result: MasteredStream, measured, phases: np.ndarray, ceiling_db: float) -> bool:
