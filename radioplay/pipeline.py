@@ -37,7 +37,7 @@ from radioplay.publish.audio import SUPPORTED_SUFFIXES, check_encoding
 from radioplay.publish.delivery import CODEC_HEADROOM_DB, deliver_lossy, is_lossy
 from radioplay.publish.outputs import OutputSet
 from radioplay.publish.publication import Publication, checked_outputs
-from radioplay.stream import Tapped, as_source
+from radioplay.stream import Ahead, Tapped, as_source
 from radioplay.values import Rule
 from radioplay.voice.cast import load_config
 from radioplay.voice.cast_file import cast_beside
@@ -471,12 +471,13 @@ def publish(prepared: Prepared, episode: Episode, mixed, target_lufs: float, pub
     meters: list[LevelsMeter] = []
 
     def write(samples) -> None:
-        # The report's levels are measured from the blocks the encoder pulls: no second pass.
+        # The report's levels are measured from the blocks the encoder pulls: no second pass. The
+        # blocks (mix, master, meters) are made on a worker while the encoder takes the ones made.
         source = as_source(samples)
         meters.append(LevelsMeter(prepared.script, episode.cues, episode.sample_rate, source.channels,
                                   source.frames, off_mic_cues(prepared.spaces)))
         with publication.writing(out, f"encode {out.suffix[1:].upper()}"):
-            write_audio(episode_file, Tapped(source, meters[-1].feed), episode.sample_rate, tags=tags,
+            write_audio(episode_file, Ahead(Tapped(source, meters[-1].feed)), episode.sample_rate, tags=tags,
                         chapters=episode.chapters, bitrate=options.bitrate,
                         base_dir=Path(prepared.script.path).parent, atomic=False)
 

@@ -6,6 +6,8 @@ in memory; `ArraySource` wraps an array that is already there (tests, short clip
 
 from __future__ import annotations
 
+import queue
+import threading
 from dataclasses import dataclass
 from typing import Callable, Iterator, Protocol
 
@@ -129,3 +131,69 @@ def positioned_blocks(source: Source, start: int = 0, stop: int | None = None, s
         return
     for a, b in spans(source.frames if stop is None else stop, size, start):
         yield a, source.render(a, b)
+
+
+AHEAD_BLOCKS = 2
+"""Blocks an `Ahead` source makes before its caller asks for them (1 MB of stereo float32)."""
+
+
+@dataclass
+class Ahead:
+    """`source` whose blocks are made on a worker thread, a few ahead of the caller: making them (the
+    mix, the master, the meters riding along) and consuming them (an encoder) then use two cores.
+    The caller gets the same blocks in the same order; a failure while making one is raised to it."""
+
+    source: Source
+    depth: int = AHEAD_BLOCKS
+
+    @property
+    def frames(self) -> int:
+        return self.source.frames
+
+    @property
+    def channels(self) -> int:
+        return self.source.channels
+
+    def render(self, start: int, stop: int) -> np.ndarray:
+        return self.source.render(start, stop)
+
+    def blocks(self, start: int = 0, stop: int | None = None):
+        made: queue.Queue = queue.Queue(self.depth)
+        stopped = threading.Event()
+
+        def hand(item) -> bool:
+            while not stopped.is_set():
+                try:
+                    made.put(item, timeout=0.1)
+                    return True
+                except queue.Full:
+                    continue
+            return False
+
+        def make() -> None:
+            try:
+                for item in positioned_blocks(self.source, start, stop):
+                    if not hand(item):
+                        return
+                hand(None)
+            except BaseException as exc:  # noqa: BLE001 - raised again in the caller's thread
+                hand(_Failure(exc))
+
+        worker = threading.Thread(target=make, name="radioplay-blocks", daemon=True)
+        worker.start()
+        try:
+            while True:
+                item = made.get()
+                if item is None:
+                    return
+                if isinstance(item, _Failure):
+                    raise item.error
+                yield item
+        finally:
+            stopped.set()
+            worker.join()
+
+
+@dataclass
+class _Failure:
+    error: BaseException

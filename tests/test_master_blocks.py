@@ -1,6 +1,7 @@
 """master's block-wise passes give exactly what the whole-array definitions give."""
 
 import numpy as np
+import pytest
 
 from radioplay.master.limiter import GRID_FRAMES, cell_peaks, envelope_cell_peaks
 from radioplay.master.loudness import (PowerProfile, _block_peaks, block_loudness, channel_major,
@@ -104,3 +105,64 @@ def test_the_measuring_pass_finds_the_true_peak_that_the_sparse_search_finds():
         assert peak == true_peak(result, block_peak, interpolator_phases(4))
         whole = float(peak_envelope(channel_major(gather(result)), interpolator_phases(4)).max())
         assert peak == 20.0 * np.log10(whole)
+
+
+def _passes(result) -> list[int]:
+    """Count the passes over `result` (each pass filters its first DC block once)."""
+    count = [0]
+    chunk = result.dc.chunk
+
+    def counted(i):
+        count[0] += i == 0
+        return chunk(i)
+
+    result.dc.chunk = counted
+    return count
+
+
+@pytest.mark.parametrize("measure", [True, False])
+def test_a_caller_s_pass_settles_the_master_as_its_own_measuring_pass_would(measure):
+    from radioplay.master.streaming import master_stream, settling_pass
+
+    samples = noise(RATE * 7 + 123)
+    samples[RATE * 3:RATE * 3 + 400] *= 4  # a burst for the limiter
+    own = master_stream(ArraySource(samples), RATE, -14.0, -1.0, measure)
+    caller = master_stream(ArraySource(samples), RATE, -14.0, -1.0, measure, settle=False)
+    assert not caller.settled and np.isnan(caller.true_peak)
+    passes = _passes(caller)
+    gathered = settling_pass(caller, gather)
+    assert caller.settled and passes[0] == 1  # the gathering pass was the measuring one
+    assert len(own.curves) >= 1  # the limiter acted
+    np.testing.assert_array_equal(gathered, gather(own))
+    assert (caller.loudness, caller.true_peak, caller.gain_db) == (own.loudness, own.true_peak, own.gain_db)
+    assert caller.true_peak <= -1.0 and (not measure or abs(caller.loudness + 14.0) <= 0.1)
+
+
+def test_a_result_that_changes_is_passed_over_again_and_ends_as_the_master_s_own(monkeypatch):
+    from radioplay.master import streaming
+    from radioplay.master.streaming import master_stream, settling_pass
+
+    monkeypatch.setattr(streaming, "LOUDNESS_TOLERANCE_LU", 1e-9)  # every loudness pass misses: MAX_PASSES of them
+    samples = noise(RATE * 4 + 5)
+    own = master_stream(ArraySource(samples), RATE, -14.0, -1.0)
+    caller = master_stream(ArraySource(samples), RATE, -14.0, -1.0, settle=False)
+    passes = _passes(caller)
+    consumed = []
+    gathered = settling_pass(caller, lambda source: consumed.append(1) or gather(source))
+    assert len(consumed) == passes[0] == streaming.MAX_PASSES
+    np.testing.assert_array_equal(gathered, gather(own))
+    assert (caller.loudness, caller.true_peak, caller.gain_db) == (own.loudness, own.true_peak, own.gain_db)
+
+
+def test_a_pass_that_skipped_frames_does_not_settle_the_master_on_its_figures():
+    from radioplay.master.streaming import master_stream
+
+    samples = noise(RATE * 3)
+    own = master_stream(ArraySource(samples), RATE, -16.0, -1.0, measure=False)
+    caller = master_stream(ArraySource(samples), RATE, -16.0, -1.0, measure=False, settle=False)
+    meter = caller.meter()
+    meter.feed(0, np.zeros((100, 2), dtype=np.float32))
+    meter.feed(500, np.zeros((100, 2), dtype=np.float32))  # out of order: incomplete
+    assert not meter.complete
+    assert caller.settle(meter)  # measured its own pass instead
+    assert caller.true_peak == own.true_peak

@@ -153,3 +153,38 @@ def test_with_sound_files_and_beds_the_streamed_render_is_the_whole_array_render
     whole, _ = sf.read(tmp_path / "whole.wav", dtype="int32")
     assert streamed.shape == whole.shape and streamed.shape[0] > 6 * 44_100
     assert np.array_equal(streamed, whole)
+
+
+def test_blocks_made_ahead_are_the_source_s_blocks_and_a_failure_reaches_the_caller():
+    import threading
+
+    from radioplay.stream import Ahead, positioned_blocks
+
+    x = np.arange(50 * 2, dtype=np.float32).reshape(50, 2)
+    made_on = set()
+
+    class Recorded(ArraySource):
+        def render(self, start, stop):
+            made_on.add(threading.current_thread().name)
+            return super().render(start, stop)
+
+    got = list(positioned_blocks(Ahead(Recorded(x), depth=1), 3, 47))
+    assert [(a, len(b)) for a, b in got] == [(a, len(b)) for a, b in positioned_blocks(ArraySource(x), 3, 47)]
+    np.testing.assert_array_equal(np.concatenate([b for _, b in got]), x[3:47])
+    assert made_on == {"radioplay-blocks"}
+
+    class Failing(ArraySource):
+        def render(self, start, stop):
+            if start > 0:
+                raise OSError("disk gone")
+            return super().render(start, stop)
+
+    blocks = pull(Ahead(Failing(np.zeros((3 * 65_536, 2), dtype=np.float32))))
+    assert len(next(blocks)) == 65_536
+    with pytest.raises(OSError, match="disk gone"):
+        next(blocks)
+    # a caller that stops early stops the worker too
+    early = pull(Ahead(ArraySource(np.zeros((10 * 65_536, 2), dtype=np.float32))))
+    next(early)
+    early.close()
+    assert not any(t.name == "radioplay-blocks" for t in threading.enumerate())
