@@ -17,6 +17,8 @@
 
 from __future__ import annotations
 
+from collections import deque
+from concurrent.futures import ThreadPoolExecutor
 from dataclasses import dataclass, field
 from typing import Callable, TypeVar
 
@@ -43,6 +45,8 @@ _WINDOW_BLOCKS = 1024
 """Candidate 256-frame blocks closer than this are interpolated from one rendered window."""
 _POWER_CACHE = 64
 """Blocks of K-weighted power kept while the limiter's loudness is predicted (16 MB at most)."""
+_WEIGHING_BLOCKS = 2
+"""DC-filtered blocks waiting for the K-weighting worker at most (1 MB of stereo float32)."""
 T = TypeVar("T")
 
 
@@ -74,22 +78,36 @@ class DCRemoved:
         meter = PowerMeter(channels, rate)
         state = np.zeros((self.sos.shape[0], 2, channels))
         hop_energy = np.empty(hops)
-        total = 0.0
+        total = [0.0]
         self.block_peak = np.zeros(-(-n // _BLOCK_FRAMES))
-        for i, (start, stop) in enumerate(zip(self.starts.tolist(), self.bounds.tolist())):
-            self.dc_states.append(state)
+
+        def weigh(i: int, start: int, stop: int, out: np.ndarray | None) -> None:
+            # on the worker, block after block in order: the K-weighting state runs on from one to the next
             self.k_states.append(meter.state.copy())
-            if stop == start:
-                continue
-            out, state = self._filter(start, stop, state)
+            if out is None:
+                return
             power = meter.power(out.T, np.empty(stop - start, dtype=np.float32))
             first, last = i * per_block, min((i + 1) * per_block, hops)
             if last > first:
                 hop_energy[first:last] = np.add.reduceat(power[: self.edges[last] - start],
                                                          self.edges[first:last] - start, dtype=np.float64)
-            total += float(power.sum(dtype=np.float64))
+            total[0] += float(power.sum(dtype=np.float64))
             add_block_peaks(self.block_peak, out, start)
-        self.profile = PowerProfile(hop_energy, self.edges, total, n)
+
+        # this thread renders and DC-filters the next block while the worker K-weighs the last one
+        with ThreadPoolExecutor(1, thread_name_prefix="radioplay-kweight") as pool:
+            weighing: deque = deque()
+            for i, (start, stop) in enumerate(zip(self.starts.tolist(), self.bounds.tolist())):
+                self.dc_states.append(state)
+                out = None
+                if stop > start:
+                    out, state = self._filter(start, stop, state)
+                weighing.append(pool.submit(weigh, i, start, stop, out))
+                while len(weighing) > _WEIGHING_BLOCKS or (weighing and weighing[0].done()):
+                    weighing.popleft().result()
+            for job in weighing:
+                job.result()
+        self.profile = PowerProfile(hop_energy, self.edges, total[0], n)
 
     def _filter(self, start: int, stop: int, state: np.ndarray) -> tuple[np.ndarray, np.ndarray]:
         chunk = self.source.render(start, stop).astype(np.float64) - self.means
