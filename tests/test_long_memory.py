@@ -116,8 +116,8 @@ class _Counting:
         return self.inner.render(start, stop)
 
 
-def test_the_report_levels_read_the_episode_once_and_equal_each_line_cut_on_its_own(tmp_path):
-    from radioplay.master.loudness import StreamLoudness, integrated_loudness
+def test_the_report_levels_weigh_the_episode_once_and_equal_each_line_cut_on_its_own(tmp_path, monkeypatch):
+    from radioplay.master.loudness import PowerMeter, StreamLoudness, integrated_loudness
     from radioplay.mix.levels import episode_levels
     from radioplay.mix.timings import cue_timings
     from tests.test_mix_levels import LONG
@@ -129,8 +129,13 @@ def test_the_report_levels_read_the_episode_once_and_equal_each_line_cut_on_its_
     whole = m.samples
     assert len(whole) > 3 * BLOCK_FRAMES
     counting = _Counting(whole)
+    weighed = []
+    power = PowerMeter.power
+    monkeypatch.setattr(PowerMeter, "power", lambda meter, block, out: weighed.append(block.shape[1]) or power(meter, block, out))
     got = episode_levels(counting, RATE, s, cues)
+    monkeypatch.undo()
     assert counting.read == len(whole)
+    assert sum(weighed) == len(whole)  # K-weighted once: the lines are not weighed again
     # each line cut on its own, as the report did before it read the episode once
     pooled, medians = {}, {}
     for timing in cues:
@@ -141,6 +146,20 @@ def test_the_report_levels_read_the_episode_once_and_equal_each_line_cut_on_its_
     for speaker, meter in pooled.items():
         assert got["characters"][speaker]["integrated"] == round(meter.integrated(), 2)
         assert got["characters"][speaker]["median_line"] == round(float(np.median(medians[speaker])), 2)
+    # exactly: one K-weighting of the whole episode, each line's power cut from it
+    from radioplay.master.loudness import PowerProfile, k_weighted_power
+
+    power = k_weighted_power(whole.T, RATE)
+    pooled_power, lines = {}, {}
+    for timing in cues:
+        cut = power[round(timing.start * RATE):round(timing.end * RATE)]
+        speaker = s.cues[timing.cue].speakers[0]
+        pooled_power.setdefault(speaker, []).append(cut)
+        lines.setdefault(speaker, []).append(PowerProfile.from_power(cut, RATE).integrated())
+    for speaker, cuts in pooled_power.items():
+        assert got["characters"][speaker]["integrated"] == round(
+            PowerProfile.from_power(np.concatenate(cuts), RATE).integrated(), 2)
+        assert got["characters"][speaker]["median_line"] == round(float(np.median(lines[speaker])), 2)
 
 
 @pytest.mark.parametrize("suffix", [".m4b", ".m4a"])

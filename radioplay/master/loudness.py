@@ -385,10 +385,13 @@ class StreamLoudness:
         self.hop_energy: list[np.ndarray] = []
 
     def feed(self, block: np.ndarray) -> None:
-        power = self.meter.power(np.asarray(block).T, np.empty(len(block), dtype=np.float32))
+        self.feed_power(self.meter.power(np.asarray(block).T, np.empty(len(block), dtype=np.float32)))
+
+    def feed_power(self, power: np.ndarray) -> None:
+        """Feed the next frames' K-weighted power (per frame, as PowerMeter.power gives it) instead of their samples."""
         self.total += float(power.sum(dtype=np.float64))
         start = self.frames - self.pending.size  # the first frame of the unfinished hop
-        self.frames += len(block)
+        self.frames += len(power)
         power = np.concatenate([self.pending, power])
         last = int(self.frames // self.hop)
         edges = (np.arange(self.hops, last + 1) * self.hop).astype(np.int64) - start

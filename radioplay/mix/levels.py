@@ -125,7 +125,7 @@ class LevelsMeter:
 
     def __init__(self, script, cues: Sequence, rate: int, channels: int, frames: int,
                  spaced: Collection[int] | None = None):
-        from radioplay.master.loudness import StreamLoudness
+        from radioplay.master.loudness import PowerMeter, StreamLoudness
 
         if spaced is None:
             from radioplay.mix.spaces import SpaceTable, hear_script, off_mic_cues
@@ -148,6 +148,9 @@ class LevelsMeter:
         self._started = 0  # lines in _by_start[:_started] have begun (or ended) by the position
         self._heard: dict[int, list[np.ndarray]] = {}  # the lines being heard -> their blocks so far
         self._position: int | None = 0
+        # one K-weighting of the episode serves the whole (its loudness range), each line and each
+        # character's lines pooled: the lines' powers are cut from it
+        self._meter = PowerMeter(channels, rate)
         self._whole = StreamLoudness(channels, rate)
         self._pooled: dict[str, StreamLoudness] = {}
         self._undirected: dict[str, list[float]] = {}
@@ -162,28 +165,29 @@ class LevelsMeter:
             return
         block = block.reshape(len(block), self.channels)
         stop = start + len(block)
+        power = np.empty(len(block), dtype=np.float32)
         if len(block):
-            self._whole.feed(block)
+            self._whole.feed_power(self._meter.power(block.T, power))
         while self._started < len(self._by_start) and self._lines[self._by_start[self._started]][0] <= stop:
             self._heard[self._by_start[self._started]] = []
             self._started += 1
         for n in sorted(self._heard):
             a, b = self._lines[n][:2]
             if a < stop and b > start:
-                self._heard[n].append(np.array(block[max(a, start) - start:min(b, stop) - start]))
+                self._heard[n].append(power[max(a, start) - start:min(b, stop) - start].copy())
             if b <= stop:
                 self._finish(n)
         self._position = stop
 
     def _finish(self, n: int) -> None:
-        from radioplay.master.loudness import StreamLoudness, integrated_loudness
+        from radioplay.master.loudness import StreamLoudness
 
         _, _, speaker, left_out = self._lines[n]
         parts = self._heard.pop(n)
-        cut = np.concatenate(parts) if parts else np.zeros((0, self.channels), dtype=np.float32)
-        self._pooled.setdefault(speaker, StreamLoudness(self.channels, self.rate)).feed(cut)
+        power = np.concatenate(parts) if parts else np.zeros(0, dtype=np.float32)
+        self._pooled.setdefault(speaker, StreamLoudness(self.channels, self.rate)).feed_power(power)
         if not left_out:
-            loudness = integrated_loudness(cut, self.rate)
+            loudness = PowerProfile.from_power(power, self.rate).integrated()
             if math.isfinite(loudness):
                 self._undirected.setdefault(speaker, []).append(loudness)
 
@@ -221,7 +225,8 @@ class LevelsMeter:
 def episode_levels(samples: np.ndarray, rate: int, script, cues: Sequence, spaced: Collection[int] | None = None) -> dict:
     """The report's `levels`, measured on the episode as delivered (`samples`, (n,) or (n, ch), or
     a radioplay.stream.Source), each single-speaker line cut by its cue timing (as the captions
-    give it):
+    give it) from the episode's K-weighted power (the filter runs on through the episode, as a
+    meter's would, instead of starting again from rest at each line):
 
     * `characters`: per character, the integrated loudness of all their single-speaker lines
       together, the median of their undirected lines and how many lines that is;
