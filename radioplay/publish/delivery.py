@@ -50,8 +50,8 @@ def measure_file(path: Path) -> tuple[float, float]:
     """(integrated loudness LUFS, true peak dBTP) of an audio file as a player decodes it.
 
     The file is decoded in blocks, one after another from the start, and each block is measured
-    as it comes: its loudness on a worker thread while this one takes the true peak (their
-    filters release the GIL). Memory stays a few blocks, at any length. MP3 is decoded by
+    as it comes: its true peak on a worker thread while this one decodes and takes the loudness
+    (the heavier half on each side; their filters release the GIL). Memory stays a few blocks, at any length. MP3 is decoded by
     pedalboard (libsndfile's MP3 decoder gives other samples when read in blocks); AAC (.m4a,
     .m4b) by PyAV, frame by frame, gathered into blocks of BLOCK_FRAMES."""
     import soundfile as sf
@@ -77,8 +77,8 @@ def measure_file(path: Path) -> tuple[float, float]:
         for block in decoded:
             if pending is not None:
                 pending.result()  # the meter takes blocks in order
-            pending = pool.submit(loudness.feed, block)
-            peak.feed(block)
+            pending = pool.submit(peak.feed, block)
+            loudness.feed(block)
         if pending is not None:
             pending.result()
         return loudness.integrated(), peak.true_peak_db()
