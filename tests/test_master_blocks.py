@@ -4,8 +4,9 @@ import numpy as np
 import pytest
 
 from radioplay.master.limiter import GRID_FRAMES, cell_peaks, envelope_cell_peaks
-from radioplay.master.loudness import (PowerProfile, _block_peaks, block_loudness, channel_major,
-                                       interpolator_phases, k_weighted_power, peak_envelope, power_profile)
+from radioplay.master.loudness import (PowerProfile, StreamPeak, _block_peaks, block_loudness, channel_major,
+                                       interpolator_phases, k_weighted_power, peak_envelope, power_profile,
+                                       true_peak_db)
 from radioplay.buffers import zeros
 from radioplay.master.limiter import limiter_gain_from_cells
 from radioplay.master.streaming import DCRemoved, envelope_cells, limiter_gain_sparse
@@ -166,3 +167,45 @@ def test_a_pass_that_skipped_frames_does_not_settle_the_master_on_its_figures():
     assert not meter.complete
     assert caller.settle(meter)  # measured its own pass instead
     assert caller.true_peak == own.true_peak
+
+
+@pytest.mark.parametrize("kind", ["noise", "sine", "clicks", "edges", "square"])
+def test_the_envelope_bound_from_peaks_and_steps_holds_for_every_block(kind):
+    """No interpolated point exceeds its block's bound (C * peak + D * step, or G * peak), so a search
+    that skips the blocks under its threshold finds the dense envelope's peak to the bit."""
+    from radioplay.master.loudness import _block_slopes, envelope_bounds
+
+    rng = np.random.default_rng(7)
+    n = 256 * 40 + 77
+    t = np.arange(n) / RATE
+    samples = {
+        "noise": noise(n),
+        "sine": np.stack([0.9 * np.sin(2 * np.pi * 180 * t), 0.5 * np.sin(2 * np.pi * 9000 * t)], axis=1),
+        "clicks": np.where(rng.random((n, 2)) < 0.002, rng.choice([-1.0, 1.0], (n, 2)), 0.0),
+        "edges": np.full((n, 2), 0.95),  # a step up at the start and back to silence at the end
+        "square": np.sign(np.sin(2 * np.pi * 11025.0 * t))[:, None] * np.array([[0.7, -0.7]]),
+    }[kind].astype(np.float32)
+    x = channel_major(samples)
+    phases = interpolator_phases(4)
+    envelope = peak_envelope(x, phases)  # dense: every block interpolated
+    per_block = np.pad(envelope, (0, -n % 256)).reshape(-1, 256).max(axis=1)
+    bound = envelope_bounds(_block_peaks(x), _block_slopes(x), phases)
+    assert (per_block <= bound).all()
+    # and the searches that use it find the dense peak exactly
+    assert true_peak_db(samples, RATE) == 20 * np.log10(float(envelope.max()))
+    stream = StreamPeak()
+    for a in range(0, n, 3001):
+        stream.feed(samples[a:a + 3001])
+    assert stream.true_peak_db() == true_peak_db(samples, RATE)
+
+
+def test_the_step_bound_leaves_slow_blocks_out_of_the_search():
+    from radioplay.master.loudness import _block_slopes, envelope_bounds, interpolator_bounds
+
+    t = np.arange(RATE) / RATE
+    x = channel_major((0.9 * np.sin(2 * np.pi * 220 * t)).astype(np.float32))
+    phases = interpolator_phases(4)
+    gain, _, _ = interpolator_bounds(phases)
+    peaks = _block_peaks(x)
+    tight = envelope_bounds(peaks, _block_slopes(x), phases)
+    assert (tight < 0.98).all() and (gain * peaks > 1.5).mean() > 0.9  # G alone: nearly every block a candidate

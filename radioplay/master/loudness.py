@@ -303,11 +303,79 @@ def _block_peaks(x: np.ndarray) -> np.ndarray:
     return peaks
 
 
+def add_block_slopes(block_slope: np.ndarray, block: np.ndarray, start: int, before: np.ndarray, end: bool) -> None:
+    """Raise `block_slope` (per _BLOCK_FRAMES frames of a signal: the largest step |x[j] - x[j-1]|
+    over channels into each frame j of the block, the signal being silent before its first frame
+    and after its last) by frame-major `block` (m, ch), frames [start, start + m); `before` is the
+    frame before it (zeros at the start), `end` whether the signal ends with it."""
+    if not len(block):
+        return
+    steps = np.abs(np.diff(block, axis=0, prepend=before.reshape(1, -1).astype(block.dtype))).max(axis=1)
+    if end:  # the step back to silence after the last frame
+        steps[-1] = max(float(steps[-1]), float(np.abs(block[-1]).max()))
+    first = start // _BLOCK_FRAMES
+    cuts = np.arange(first + 1, -(-(start + len(block)) // _BLOCK_FRAMES)) * _BLOCK_FRAMES - start
+    most = np.maximum.reduceat(steps, np.concatenate([[0], cuts]))
+    np.maximum(block_slope[first:first + most.size], most, out=block_slope[first:first + most.size])
+
+
+def _block_slopes(x: np.ndarray) -> np.ndarray:
+    """`add_block_slopes` over a whole channel-major (ch, n) signal, a cache-sized run at a time."""
+    channels, n = x.shape
+    slopes = np.zeros(-(-n // _BLOCK_FRAMES))
+    step = max(1, _PEAK_CHUNK // (_BLOCK_FRAMES * max(channels, 1))) * _BLOCK_FRAMES
+    for start in range(0, n, step):
+        stop = min(n, start + step)
+        before = x[:, start - 1] if start else np.zeros(channels, dtype=x.dtype)
+        add_block_slopes(slopes, x[:, start:stop].T, start, before, stop == n)
+    return slopes
+
+
+def interpolator_bounds(phases: np.ndarray) -> tuple[float, float, float]:
+    """(G, C, D) of a polyphase interpolator h: every interpolated point y = sum_k h[k] x[k] is at most
+    G * P and at most C * P + D * S in magnitude, where P is the largest |x| and S the largest step
+    |x[j] - x[j-1]| among the samples it is made of.
+
+    G = max sum|h|. The second: y = c x[r] + sum_k h[k] (x[k] - x[r]) with c = sum h, and
+    |x[k] - x[r]| <= |k - r| S, so C = max |sum h| and D = max over phases of the least over r of
+    sum_k |h[k]| |k - r|. A slowly changing signal (speech, music at 44.1 kHz) is bound tightly by
+    the second (S is small), where G doubles the peak."""
+    taps = np.arange(phases.shape[1])
+    gain = max(float(np.abs(phases).sum(axis=1).max()), 1.0)
+    dc = float(np.abs(phases.sum(axis=1)).max())
+    slope = max(min(float((np.abs(h) * np.abs(taps - r)).sum()) for r in taps) for h in phases)
+    return gain, dc, slope
+
+
+ROUNDING_MARGIN = 1e-5
+"""Added to C (relative to the peak): the float32 interpolation may round a point up by ~1e-6 of it."""
+
+
+def envelope_bounds(block_peak: np.ndarray, block_slope: np.ndarray | None, phases: np.ndarray) -> np.ndarray:
+    """Per block of _BLOCK_FRAMES frames, a bound on the interpolated envelope over its frames: from
+    the block's and its neighbours' sample peaks and, when known, steps (`interpolator_bounds`)."""
+    gain, dc, slope = interpolator_bounds(phases)
+    near_peak = _with_neighbours(block_peak)
+    bound = gain * near_peak
+    if block_slope is not None:
+        np.minimum(bound, (dc + ROUNDING_MARGIN) * near_peak + slope * _with_neighbours(block_slope), out=bound)
+    return bound
+
+
+def _with_neighbours(per_block: np.ndarray) -> np.ndarray:
+    """Each block's value or either neighbour's, the largest (an interpolated point reaches 6 frames past its block)."""
+    near = per_block.copy()
+    near[1:] = np.maximum(near[1:], per_block[:-1])
+    near[:-1] = np.maximum(near[:-1], per_block[1:])
+    return near
+
+
 def _interpolated_blocks(x: np.ndarray, phases: np.ndarray, threshold: float,
-                         block_peak: np.ndarray | None = None):
+                         block_peak: np.ndarray | None = None, block_slope: np.ndarray | None = None):
     """Yield (block ids, (k, _BLOCK_FRAMES) per-frame peaks) for every block that may exceed `threshold`.
 
-    `block_peak` is `_block_peaks(x)` when the caller has it already."""
+    `block_peak` is `_block_peaks(x)` when the caller has it already, `block_slope` `_block_slopes(x)`
+    (computed with the peaks when neither is given; without slopes, the looser bound G alone)."""
     channels, n = x.shape
     if n == 0:
         return
@@ -315,13 +383,8 @@ def _interpolated_blocks(x: np.ndarray, phases: np.ndarray, threshold: float,
     before = taps // 2
     size = _BLOCK_FRAMES
     if block_peak is None:
-        block_peak = _block_peaks(x)
-    # An interpolated point is a weighted sum of `taps` neighbours: it cannot exceed their peak times sum|h|.
-    gain_bound = max(float(np.abs(phases).sum(axis=1).max()), 1.0)
-    near_peak = block_peak.copy()
-    near_peak[1:] = np.maximum(near_peak[1:], block_peak[:-1])
-    near_peak[:-1] = np.maximum(near_peak[:-1], block_peak[1:])
-    candidates = np.flatnonzero(gain_bound * near_peak > threshold)
+        block_peak, block_slope = _block_peaks(x), _block_slopes(x)
+    candidates = np.flatnonzero(envelope_bounds(block_peak, block_slope, phases) > threshold)
     phases32 = phases.astype(np.float32)
     offsets = np.arange(size + taps - 1) - before
     scratch = np.empty((_BLOCKS_PER_BATCH, size), dtype=np.float32)
@@ -360,12 +423,11 @@ def peak_of_channels(x: np.ndarray, oversample: int = 4) -> float:
     if x.size == 0:
         return float("-inf")
     phases = interpolator_phases(oversample)
-    gain_bound = max(float(np.abs(phases).sum(axis=1).max()), 1.0)
-    block_peak = _block_peaks(x)
-    sample_peak = float(block_peak.max())
-    # Interpolate the loudest block first; every other block must then be able to beat its peak.
-    loudest = _largest(_interpolated_blocks(x, phases, sample_peak * gain_bound * (1.0 - 1e-6), block_peak))
-    peak = max(loudest, _largest(_interpolated_blocks(x, phases, loudest, block_peak)))
+    block_peak, block_slope = _block_peaks(x), _block_slopes(x)
+    most = float(envelope_bounds(block_peak, block_slope, phases).max())
+    # Interpolate the block that could be loudest first; every other block must then be able to beat its peak.
+    loudest = _largest(_interpolated_blocks(x, phases, most * (1.0 - 1e-6), block_peak, block_slope))
+    peak = max(loudest, _largest(_interpolated_blocks(x, phases, loudest, block_peak, block_slope)))
     with np.errstate(divide="ignore"):
         return float(20.0 * np.log10(peak))
 

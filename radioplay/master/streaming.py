@@ -28,7 +28,8 @@ from scipy import signal
 from radioplay.master.limiter import (GRID_FRAMES, LOOKAHEAD_SECONDS, RELEASE_DB_PER_SECOND, GainCurve,
                                       smooth_reduction)
 from radioplay.master.loudness import (_BLOCK_FRAMES, HOP_SECONDS, PowerMeter, PowerProfile, StreamLoudness,
-                                       StreamPeak, _interpolated_blocks, interpolator_phases)
+                                       StreamPeak, _interpolated_blocks, add_block_slopes, envelope_bounds,
+                                       interpolator_phases)
 
 DC_CUTOFF_HZ = 20.0
 FADE_SECONDS = 0.010
@@ -80,6 +81,8 @@ class DCRemoved:
         hop_energy = np.empty(hops)
         total = [0.0]
         self.block_peak = np.zeros(-(-n // _BLOCK_FRAMES))
+        self.block_slope = np.zeros(self.block_peak.size)
+        previous = [np.zeros(channels, dtype=np.float32)]  # the frame before the next block
 
         def weigh(i: int, start: int, stop: int, out: np.ndarray | None) -> None:
             # on the worker, block after block in order: the K-weighting state runs on from one to the next
@@ -93,6 +96,8 @@ class DCRemoved:
                                                          self.edges[first:last] - start, dtype=np.float64)
             total[0] += float(power.sum(dtype=np.float64))
             add_block_peaks(self.block_peak, out, start)
+            add_block_slopes(self.block_slope, out, start, previous[0], stop == n)
+            previous[0] = out[-1].copy()
 
         # this thread renders and DC-filters the next block while the worker K-weighs the last one
         with ThreadPoolExecutor(1, thread_name_prefix="radioplay-kweight") as pool:
@@ -174,11 +179,11 @@ def add_block_peaks(block_peak: np.ndarray, out: np.ndarray, start: int) -> None
     np.maximum(block_peak[first:first + peaks.size], peaks, out=block_peak[first:first + peaks.size])
 
 
-def envelope_cells(source, block_peak: np.ndarray, phases: np.ndarray,
-                   threshold: float) -> tuple[np.ndarray, np.ndarray]:
+def envelope_cells(source, block_peak: np.ndarray, phases: np.ndarray, threshold: float,
+                   block_slope: np.ndarray | None = None) -> tuple[np.ndarray, np.ndarray]:
     """(cell ids, cell peaks) of the oversampled envelope's maxima per GRID_FRAMES cell, for the
     blocks that may exceed `threshold` (every other cell is below it); only those are rendered."""
-    found = list(_envelope_windows(source, block_peak, phases, threshold))
+    found = list(_envelope_windows(source, block_peak, phases, threshold, block_slope))
     if not found:
         return np.empty(0, dtype=np.int64), np.empty(0)
     cell_ids, cell_peaks = np.concatenate([i for i, _ in found]), np.concatenate([p for _, p in found])
@@ -186,14 +191,11 @@ def envelope_cells(source, block_peak: np.ndarray, phases: np.ndarray,
     return cell_ids[keep], cell_peaks[keep]
 
 
-def _envelope_windows(source, block_peak: np.ndarray, phases: np.ndarray, threshold: float):
+def _envelope_windows(source, block_peak: np.ndarray, phases: np.ndarray, threshold: float,
+                      block_slope: np.ndarray | None = None):
     """`envelope_cells` a window at a time: yields (cell ids, cell peaks)."""
     n = source.frames
-    gain_bound = max(float(np.abs(phases).sum(axis=1).max()), 1.0)
-    near = block_peak.copy()
-    near[1:] = np.maximum(near[1:], block_peak[:-1])
-    near[:-1] = np.maximum(near[:-1], block_peak[1:])
-    candidates = np.flatnonzero(gain_bound * near > threshold)
+    candidates = np.flatnonzero(envelope_bounds(block_peak, block_slope, phases) > threshold)
     per_block = _BLOCK_FRAMES // GRID_FRAMES
     # the candidates of each stretch of _WINDOW_BLOCKS blocks are interpolated from one rendered window
     cuts = np.flatnonzero(np.diff(candidates // _WINDOW_BLOCKS)) + 1
@@ -202,9 +204,9 @@ def _envelope_windows(source, block_peak: np.ndarray, phases: np.ndarray, thresh
         lo = max(int(part[0]) - 1, 0)
         hi = min(int(part[-1]) + 2, block_peak.size)
         window = source.render(lo * _BLOCK_FRAMES, min(hi * _BLOCK_FRAMES, n))
-        local = block_peak[lo:hi]
+        local = block_peak[lo:hi].copy(), None if block_slope is None else block_slope[lo:hi].copy()
         wanted = part - lo
-        for got, best in _interpolated_blocks(np.ascontiguousarray(window.T), phases, threshold, local.copy()):
+        for got, best in _interpolated_blocks(np.ascontiguousarray(window.T), phases, threshold, *local):
             keep = np.isin(got, wanted)
             if not keep.any():
                 continue
@@ -276,6 +278,8 @@ class ResultMeter:
     def __init__(self, frames: int, channels: int, rate: int, loudness: bool):
         self.frames = frames
         self.block_peak = np.zeros(-(-frames // _BLOCK_FRAMES))
+        self.block_slope = np.zeros(self.block_peak.size)
+        self._last = np.zeros(channels, dtype=np.float32)  # the frame before the next block
         self.peak = StreamPeak(4)
         self.loudness = StreamLoudness(channels, rate) if loudness else None
         self._position = 0
@@ -292,6 +296,8 @@ class ResultMeter:
         if not len(block):
             return
         add_block_peaks(self.block_peak, block, start)
+        add_block_slopes(self.block_slope, block, start, self._last, start + len(block) == self.frames)
+        self._last = np.array(block[-1], dtype=np.float32)
         self.peak.feed(block)
         if self.loudness is not None:
             self.loudness.feed(block)
@@ -380,22 +386,29 @@ class MasteredStream:
         """One pass over the result: (its integrated loudness when asked, else None; its block peaks;
         its true peak, dBTP). The true peak is `true_peak`'s to the bit (the same interpolation of
         every frame that may hold it), without rendering any block again."""
+        return self.measuring_pass(loudness).result()
+
+    def measuring_pass(self, loudness: bool) -> ResultMeter:
+        """A ResultMeter fed one pass over the result (its own blocks)."""
         meter = ResultMeter(self.frames, self.channels, self.dc.rate, loudness)
         for start, out in self.blocks():
             meter.feed(start, out)
-        return meter.result()
+        return meter
 
 
-def true_peak(source, block_peak: np.ndarray, phases: np.ndarray) -> float:
-    """dBTP of `source` from its block peaks: only the blocks that could hold the peak are rendered."""
+def true_peak(source, block_peak: np.ndarray, phases: np.ndarray, block_slope: np.ndarray | None = None) -> float:
+    """dBTP of `source` from its block peaks (and steps, when known): only the blocks that could
+    hold the peak are rendered."""
     if not block_peak.size or block_peak.max() == 0.0:
         return float("-inf")
-    gain_bound = max(float(np.abs(phases).sum(axis=1).max()), 1.0)
-    def largest(threshold: float) -> float:  # only the maximum is kept, window by window
-        return max((float(p.max()) for _, p in _envelope_windows(source, block_peak, phases, threshold)), default=0.0)
 
-    # the loudest block first; every other block must then be able to beat its peak
-    loudest = max(largest(float(block_peak.max()) * gain_bound * (1.0 - 1e-6)), float(block_peak.max()))
+    def largest(threshold: float) -> float:  # only the maximum is kept, window by window
+        return max((float(p.max()) for _, p in _envelope_windows(source, block_peak, phases, threshold, block_slope)),
+                   default=0.0)
+
+    # the block that could be loudest first; every other block must then be able to beat its peak
+    most = float(envelope_bounds(block_peak, block_slope, phases).max())
+    loudest = max(largest(most * (1.0 - 1e-6)), float(block_peak.max()))
     peak = max(loudest, largest(loudest))
     with np.errstate(divide="ignore"):
         return float(20.0 * np.log10(peak))
@@ -447,7 +460,8 @@ class _Mastering:
         measured = dc.profile.integrated()
         if not np.isfinite(measured):
             # Silence (or everything below the -70 LUFS gate): nothing to normalize; only the ceiling applies.
-            _meet_ceiling(self.result, (dc.block_peak, true_peak(self.result, dc.block_peak, self.phases)),
+            _meet_ceiling(self.result, (dc.block_peak, dc.block_slope,
+                                        true_peak(self.result, dc.block_peak, self.phases, dc.block_slope)),
                           self.phases, ceiling_db)
             self.stage, self.wants_loudness = "final", True
             return
@@ -464,7 +478,7 @@ class _Mastering:
 
     def _cells_at(self, gain: float):
         return envelope_cells(self.dc, self.dc.block_peak, self.phases,
-                              10.0 ** ((self.ceiling_db - gain - self.headroom_db) / 20.0))
+                              10.0 ** ((self.ceiling_db - gain - self.headroom_db) / 20.0), self.dc.block_slope)
 
     def _predict(self) -> None:
         """Choose the gain in front of the limiter by predicting the loudness it gives, and set the result to it."""
@@ -493,6 +507,7 @@ class _Mastering:
             for start, block in result.blocks():
                 meter.feed(start, block)
         loudness, block_peak, peak = meter.result()
+        block_slope = meter.block_slope
         if self.stage == "final":
             self.loudness = loudness
             return self._done()
@@ -504,7 +519,7 @@ class _Mastering:
                 self._predict()
                 return False
         self.power_cache.clear()
-        if _meet_ceiling(result, (block_peak, peak), self.phases, self.ceiling_db):
+        if _meet_ceiling(result, (block_peak, block_slope, peak), self.phases, self.ceiling_db):
             # limited again: its loudness is measured again when asked, and any caller's pass was of the old result
             self.stage = "final"
             self.wants_loudness = self.measure
@@ -520,19 +535,20 @@ class _Mastering:
 
 def _meet_ceiling(result: MasteredStream, measured, phases: np.ndarray, ceiling_db: float) -> bool:
     """Guarantee the ceiling: limit the result again, then scale any excess; sets `result.true_peak`.
-    `measured` is the result's (block peaks, true peak). Returns whether the result changed."""
+    `measured` is the result's (block peaks, block steps, true peak). Returns whether the result changed."""
     rate = result.sample_rate
-    block_peak, peak = measured
+    block_peak, block_slope, peak = measured
     for attempt in range(2):
         if peak <= ceiling_db:
             result.true_peak = peak
             return attempt > 0
         limit = ceiling_db - LIMITER_MARGIN_DB
-        cells = envelope_cells(result, block_peak, phases, 10.0 ** (limit / 20.0))
+        cells = envelope_cells(result, block_peak, phases, 10.0 ** (limit / 20.0), block_slope)
         curve = limiter_gain_sparse(*cells, result.frames, rate, limit)
         if curve is not None:
             result.curves.append(curve)
-        _, block_peak, peak = result.measure(False)
+        meter = result.measuring_pass(False)
+        (_, block_peak, peak), block_slope = meter.result(), meter.block_slope
     if peak > ceiling_db:
         # True peak scales linearly with gain, so this cannot miss (the tiny factor covers float32 rounding).
         result.scale = np.float32(10.0 ** ((ceiling_db - peak) / 20.0) * (1.0 - 1e-5))
