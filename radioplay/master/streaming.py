@@ -28,8 +28,8 @@ from scipy import signal
 from radioplay.master.limiter import (GRID_FRAMES, LOOKAHEAD_SECONDS, RELEASE_DB_PER_SECOND, GainCurve,
                                       smooth_reduction)
 from radioplay.master.loudness import (_BLOCK_FRAMES, HOP_SECONDS, PowerMeter, PowerProfile, StreamLoudness,
-                                       StreamPeak, _interpolated_blocks, add_block_slopes, envelope_bounds,
-                                       interpolator_phases)
+                                       StreamPeak, _interpolated_blocks, add_block_slopes, channel_max,
+                                       envelope_bounds, interpolator_phases)
 
 DC_CUTOFF_HZ = 20.0
 FADE_SECONDS = 0.010
@@ -172,7 +172,7 @@ def add_block_peaks(block_peak: np.ndarray, out: np.ndarray, start: int) -> None
     """Raise `block_peak` (max |x| per 256 frames of the whole signal) by block `out` at frame `start`."""
     if not len(out):
         return
-    frame_peak = np.abs(out).max(axis=1)
+    frame_peak = channel_max(np.abs(out[:, 0]), (np.abs(column) for column in out.T[1:]))
     first = start // _BLOCK_FRAMES
     cuts = np.arange(first + 1, -(-(start + len(out)) // _BLOCK_FRAMES)) * _BLOCK_FRAMES - start
     peaks = np.maximum.reduceat(frame_peak, np.concatenate([[0], cuts]))
