@@ -511,7 +511,7 @@ class StreamPeak:
         """Measure the first `count` waiting frames (the rest are the frames after them)."""
         wait = self.waiting
         before = self.before if self.before is not None else np.zeros((0, wait.shape[1]), dtype=np.float32)
-        window = np.ascontiguousarray(np.concatenate([before, wait]).T)
+        window = np.concatenate([before, wait]).T  # channel-major view: the search reads either layout
         envelope = peak_envelope(window, self.phases, threshold=self.peak)
         inside = envelope[len(before):len(before) + count]
         if inside.size:

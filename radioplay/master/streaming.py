@@ -60,7 +60,9 @@ class DCRemoved:
         n, channels = self.frames, self.channels = source.frames, source.channels
         sums = np.zeros(channels)
         for a in range(0, n, CHUNK_FRAMES):
-            sums += source.render(a, min(n, a + CHUNK_FRAMES)).sum(axis=0, dtype=np.float64)
+            block = source.render(a, min(n, a + CHUNK_FRAMES))
+            # channel by channel (pairwise sums): numpy's sum over the frames of a (m, 2) block is 15x slower
+            sums += [block[:, c].sum(dtype=np.float64) for c in range(channels)]
         self.means = sums / n if n else sums
         if not np.isfinite(self.means).all():
             raise ValueError("master: samples contain NaN or infinity")
