@@ -87,13 +87,10 @@ def pull(source: Source, start: int = 0, stop: int | None = None, size: int = BL
 
 
 @dataclass
-class Tapped:
-    """`source`, each block handed to `observe(start, block)` on its way, in place: a meter riding
-    along the encoder's own pass, so nothing renders the episode twice (it must copy what it keeps:
-    the caller may change the block afterwards), or a change made to every block (`gained`)."""
+class _Wrapped:
+    """A Source made from another one, of the same length and channels."""
 
     source: Source
-    observe: Callable[[int, np.ndarray], None]
 
     @property
     def frames(self) -> int:
@@ -102,6 +99,15 @@ class Tapped:
     @property
     def channels(self) -> int:
         return self.source.channels
+
+
+@dataclass
+class Tapped(_Wrapped):
+    """`source`, each block handed to `observe(start, block)` on its way, in place: a meter riding
+    along the encoder's own pass, so nothing renders the episode twice (it must copy what it keeps:
+    the caller may change the block afterwards), or a change made to every block (`gained`)."""
+
+    observe: Callable[[int, np.ndarray], None]
 
     def render(self, start: int, stop: int) -> np.ndarray:
         block = self.source.render(start, stop)
@@ -138,21 +144,12 @@ AHEAD_BLOCKS = 2
 
 
 @dataclass
-class Ahead:
+class Ahead(_Wrapped):
     """`source` whose blocks are made on a worker thread, a few ahead of the caller: making them (the
     mix, the master, the meters riding along) and consuming them (an encoder) then use two cores.
     The caller gets the same blocks in the same order; a failure while making one is raised to it."""
 
-    source: Source
     depth: int = AHEAD_BLOCKS
-
-    @property
-    def frames(self) -> int:
-        return self.source.frames
-
-    @property
-    def channels(self) -> int:
-        return self.source.channels
 
     def render(self, start: int, stop: int) -> np.ndarray:
         return self.source.render(start, stop)
