@@ -209,3 +209,21 @@ def test_the_step_bound_leaves_slow_blocks_out_of_the_search():
     peaks = _block_peaks(x)
     tight = envelope_bounds(peaks, _block_slopes(x), phases)
     assert (tight < 0.98).all() and (gain * peaks > 1.5).mean() > 0.9  # G alone: nearly every block a candidate
+
+
+def test_the_dc_pass_keeps_its_blocks_and_reads_back_the_samples_it_would_make_again(monkeypatch):
+    from radioplay.master import streaming
+    from tests.test_long_memory import _Counting
+
+    samples = noise(RATE * 5 + 321)
+    counting = _Counting(samples)
+    kept = DCRemoved(counting, RATE)
+    assert kept.kept is not None and counting.read == 2 * len(samples)  # the means, then the filter
+    monkeypatch.setattr(streaming, "KEEP_BYTES", 0)
+    made = DCRemoved(ArraySource(samples), RATE)
+    assert made.kept is None
+    for i in range(made.starts.size):
+        np.testing.assert_array_equal(kept.chunk(i), made.chunk(i))
+    for start, stop in [(0, len(samples)), (1000, 70_000), (65_000, 65_001), (len(samples) - 5, len(samples))]:
+        np.testing.assert_array_equal(kept.render(start, stop), made.render(start, stop))
+    assert counting.read == 2 * len(samples)  # read back, never mixed again
