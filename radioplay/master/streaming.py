@@ -534,9 +534,7 @@ class _Mastering:
         if self.stage == "final" and not self.wants_loudness:
             return self._done()  # nothing left to measure
         if meter is None or not meter.complete:
-            meter = result.meter()
-            for start, block in result.blocks():
-                meter.feed(start, block)
+            meter = result.measuring_pass(self.wants_loudness)
         loudness, block_peak, peak = meter.result()
         block_slope = meter.block_slope
         if self.stage == "final":
