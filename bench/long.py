@@ -15,6 +15,7 @@ its time with the 45-minute one. Each figure is printed beside its goal.
 from __future__ import annotations
 
 import argparse
+import json
 import os
 import subprocess
 import sys
@@ -33,9 +34,17 @@ MAX_HOURS = 48
 """The episode-length limit for these renders: the estimate (14 characters a second) puts these short
 tone lines at about twice their length, over the 12-hour default."""
 CHARACTERS = (("Ada", "high", -0.4), ("Marlow", "low", 0.4), ("Quill", "mid", 0.0))
-# 27 characters: 0.1 + 0.02 * 27 = 0.64 s of tone per line, 1.35 s with the gap and the take margins,
-# so that 2,000 cues make 45 minutes (measured: 500 cues of 45 characters made 14.2 minutes).
-LINE = "The tide is turning, go now."[:27]
+# Each line is a phrase and the cue's number as five digit words: 45 characters that the normalizer
+# leaves as they are, so every line is 0.1 + 0.02 * 45 = 1.0 s of tone (1.35 s with the gap and the
+# take margins: 2,000 cues make 45 minutes) and an episode's length is proportional to its cues. (Numbers in the text were spelled
+# out, so later lines were longer: the "10-hour" script of 26,667 cues made 17.8x the 45-minute tone.)
+DIGIT_WORDS = ("ammo", "bell", "cord", "dusk", "echo", "fern", "gust", "hill", "iris", "jade")
+
+
+def line(i: int) -> str:
+    return "The tide is turning, " + " ".join(DIGIT_WORDS[int(d)] for d in f"{i:05d}")
+
+
 # Run radioplay's CLI with the package found first in argv[1].
 _CLI = "import sys; sys.path.insert(0, sys.argv.pop(1)); from radioplay.cli import main; sys.argv[0] = 'radioplay'; main()"
 # Voice a script's missing takes into a take store, and nothing else (argv: tree, script, cast, cache).
@@ -52,7 +61,7 @@ def write_inputs(folder: Path, cues: int) -> tuple[Path, Path]:
     lines = ["# A long one", ""]
     for i in range(cues):
         name = CHARACTERS[i % len(CHARACTERS)][0]
-        lines += [f"**{name}:** {LINE[:-len(str(i))]}{i}", ""]
+        lines += [f"**{name}:** {line(i)}", ""]
     script = folder / "long.md"
     script.write_text("\n".join(lines), encoding="utf-8")
     cast = folder / "long.toml"
@@ -68,9 +77,11 @@ def voice(script: Path, cast: Path, cache: Path) -> None:
 
 
 def run(tree: Path, script: Path, cast: Path, out: Path, cache: Path, *extra: str) -> tuple[float, float, float]:
-    """(wall seconds, peak RSS MB, CPU seconds) of `radioplay render` from `tree` in a child process."""
+    """(wall seconds, peak RSS MB, CPU seconds) of `radioplay render` from `tree` in a child process;
+    its report goes to OUT.json."""
     args = [sys.executable, "-c", _CLI, str(tree), "render", str(script), "--cast", str(cast), "-o", str(out),
-            "--cache", str(cache), "--force", "--max-episode-hours", str(MAX_HOURS), *extra]
+            "--cache", str(cache), "--force", "--max-episode-hours", str(MAX_HOURS),
+            "--report", str(out.with_suffix(".json")), *extra]
     start = time.perf_counter()
     child = subprocess.Popen(args, stdout=subprocess.DEVNULL, stderr=subprocess.PIPE)
     _, status, usage = os.wait4(child.pid, 0)
@@ -79,6 +90,10 @@ def run(tree: Path, script: Path, cast: Path, out: Path, cache: Path, *extra: st
         raise SystemExit(f"{' '.join(args)} failed: {child.stderr.read().decode(errors='replace')}")
     child.stderr.close()
     return wall, usage.ru_maxrss / 1024, usage.ru_utime + usage.ru_stime
+
+
+def audio_hours(out: Path) -> float:
+    return json.loads(out.with_suffix(".json").read_text())["audio_seconds"] / 3600
 
 
 def verdict(ok: bool) -> str:
@@ -99,7 +114,8 @@ def main() -> None:
     # Synthesis is not what is measured: fill the take store once, then every render reuses it.
     voice(script, cast, cache)
     wall, rss, cpu = run(REPO, script, cast, work / "now.mp3", cache)
-    print(f"{args.cues} cues, this tree:   wall {wall:6.1f} s (CPU {cpu:6.1f} s), peak RSS {rss:6.0f} MB "
+    print(f"{args.cues} cues ({audio_hours(work / 'now.mp3'):.2f} h), this tree: wall {wall:6.1f} s "
+          f"(CPU {cpu:6.1f} s), peak RSS {rss:6.0f} MB "
           f"(goal <= {RSS_GOAL_MB} MB: {verdict(rss <= RSS_GOAL_MB)})", flush=True)
     if args.against:
         tree = work / "against"
@@ -125,7 +141,9 @@ def main() -> None:
         long_script, long_cast = write_inputs(work / "long", cues)
         voice(long_script, long_cast, cache)
         long_wall, long_rss, long_cpu = run(REPO, long_script, long_cast, work / "long.mp3", cache)
-        print(f"{cues} cues ({args.hours:g} h): wall {long_wall:6.1f} s (CPU {long_cpu:6.1f} s), "
+        hours, short_hours = audio_hours(work / "long.mp3"), audio_hours(work / "now.mp3")
+        print(f"{cues} cues ({hours:.2f} h, {hours / short_hours:.2f}x the audio): wall {long_wall:6.1f} s "
+              f"(CPU {long_cpu:6.1f} s), "
               f"peak RSS {long_rss:6.0f} MB (goal <= {LONG_RSS_GOAL_MB} MB: {verdict(long_rss <= LONG_RSS_GOAL_MB)}); "
               f"{long_wall / wall:.1f}x the {args.cues}-cue time (goal <= {LONG_TIME_GOAL:g}x: "
               f"{verdict(long_wall <= LONG_TIME_GOAL * wall)}; CPU {long_cpu / cpu:.1f}x)", flush=True)
