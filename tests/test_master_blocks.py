@@ -227,3 +227,23 @@ def test_the_dc_pass_keeps_its_blocks_and_reads_back_the_samples_it_would_make_a
     for start, stop in [(0, len(samples)), (1000, 70_000), (65_000, 65_001), (len(samples) - 5, len(samples))]:
         np.testing.assert_array_equal(kept.render(start, stop), made.render(start, stop))
     assert counting.read == 2 * len(samples)  # read back, never mixed again
+
+
+def test_the_dc_pass_keeps_its_first_blocks_up_to_the_limit_and_makes_the_rest_again(monkeypatch):
+    from radioplay.master import streaming
+    from tests.test_long_memory import _Counting
+
+    samples = noise(RATE * 5 + 321)
+    whole = DCRemoved(ArraySource(samples), RATE)
+    assert all(k is not None for k in whole.kept)
+    block_bytes = int(whole.bounds[0] - whole.starts[0]) * 2 * 4  # a stereo block of float32
+    monkeypatch.setattr(streaming, "KEEP_BYTES", 2 * block_bytes + 1)
+    counting = _Counting(samples)
+    part = DCRemoved(counting, RATE)
+    assert [k is not None for k in part.kept] == [True, True] + [False] * (part.starts.size - 2)
+    read = counting.read
+    for i in range(part.starts.size):
+        np.testing.assert_array_equal(part.chunk(i), whole.chunk(i))
+    unkept = int(part.bounds[-1] - part.starts[2])
+    assert counting.read == read + unkept  # only the blocks after the limit were mixed again
+    np.testing.assert_array_equal(part.render(1000, len(samples) - 7), whole.render(1000, len(samples) - 7))

@@ -44,9 +44,10 @@ MAX_PREDICTIONS = 8
 CHUNK_FRAMES = 1 << 16
 """About this many frames per block (whole 100 ms hops): 0.5 MB of stereo float32."""
 KEEP_BYTES = 2 << 30
-"""The DC pass keeps its output on disk (in $TMPDIR, deleted with it) up to this size: 3.4 hours of
-44.1 kHz stereo float32. Reading a block back costs a tenth of mixing and filtering it again (keeping
-a 10-hour episode's 12.7 GB made its render slower, not faster: 457.9 s against 416.7 s)."""
+"""The DC pass keeps its output on disk (in $TMPDIR, deleted with it) up to this size: the first 3.4
+hours of 44.1 kHz stereo float32; later blocks are made again when asked for. Reading a block back
+costs a tenth of mixing and filtering it again (keeping a 10-hour episode's 12.7 GB made its render
+slower, not faster: 457.9 s against 416.7 s)."""
 _WINDOW_BLOCKS = 1024
 """Candidate 256-frame blocks closer than this are interpolated from one rendered window."""
 _POWER_CACHE = 64
@@ -60,15 +61,16 @@ class DCRemoved:
     """A Source with each channel's mean removed, a 20 Hz high-pass for drift and raised-cosine fades
     at both ends; measured on construction (two passes over `source`).
 
-    Up to KEEP_BYTES, the filtered blocks are kept in a scratch file as they are made, and read back
-    when asked for again (the same samples, without mixing and filtering them again); a longer
-    signal's blocks are made again from the saved filter states."""
+    The first KEEP_BYTES of filtered blocks are kept in a scratch file as they are made, and read back
+    when asked for again (the same samples, without mixing and filtering them again); the blocks
+    after them are made again from the saved filter states."""
 
     def __init__(self, source, rate: int):
         self.source, self.rate = source, rate
         n, channels = self.frames, self.channels = source.frames, source.channels
-        self.kept: list | None = None  # per block, where its filtered samples are kept
-        if 0 < n * channels * 4 <= KEEP_BYTES:
+        self.kept: list | None = None  # per block, where its filtered samples are kept (None: not kept)
+        self._keep_left = KEEP_BYTES
+        if n > 0 and KEEP_BYTES > 0:
             from radioplay.mix.scratch import Scratch
 
             self._scratch, self.kept = Scratch(), []
@@ -142,8 +144,12 @@ class DCRemoved:
     def _keep(self, out: np.ndarray | None) -> None:
         if self.kept is None:
             return
+        if out is None or out.nbytes > self._keep_left:
+            self.kept.append(None)
+            return
         try:
-            self.kept.append(None if out is None else self._scratch.put(out))
+            self.kept.append(self._scratch.put(out))
+            self._keep_left -= out.nbytes
         except RuntimeFailure:  # no room for it: make the blocks again when asked
             self.kept = None
             self._scratch.close()
