@@ -17,8 +17,8 @@ Each figure is printed beside its goal (issue 14):
 6. mixer scaling    mix+master of 2,000 tone cues / 200 tone cues (<= 12)
 7. --overhead       cold --jobs 1 / the same sentence takes voiced by the engines in a plain loop
 
-Renders are in-process library calls (the CLI adds about 1 s of Python start-up); every cold
-render has its own empty take store.
+Renders are in-process library calls (the CLI adds about 1 s of Python start-up), with the CLI's
+allocator settings (`radioplay.cli.reuse_freed_blocks`); every cold render has its own empty take store.
 """
 
 from __future__ import annotations
@@ -257,6 +257,9 @@ def main() -> None:
     parser.add_argument("--peer-only", action="store_true",
                         help="only figure 2: cold renders with and without the check against the naive pipeline")
     args = parser.parse_args()
+    from radioplay.cli import reuse_freed_blocks
+
+    reuse_freed_blocks()  # the CLI's allocator settings, for both pipelines of this process
     if not args.script.exists():
         raise SystemExit(f"bench: no script at {args.script}")
 
