@@ -128,7 +128,9 @@ def decoded_mp3_blocks(path, size: int):
     trimmed), as consecutive float32 (m, channels) blocks of at most `size` frames.
 
     pedalboard's decoder reads in blocks exactly as in one read (libsndfile's does not: it shifts
-    or zeroes frames at block edges); it matches libsndfile's single read to 1e-6."""
+    or zeroes frames at block edges). Against libsndfile's single read the two decoders agree to
+    about 1e-7 on most MP3 frames but not on all: on a 45-minute tone episode 0.23 % of the samples
+    differ by more than 1e-4, by 0.029 at most, in scattered frames."""
     from pedalboard.io import AudioFile
 
     delay, padding = gapless(path)
