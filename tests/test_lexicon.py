@@ -60,3 +60,23 @@ def test_doomovitch_entry_changes_piper_phonemes():
     assert "dˈuːmoʊvˌɪtʃ" in flat(respelled) and "dˈuːmoʊvˌɪtʃ" not in flat(plain)
     # the rest of the line is untouched
     assert flat(respelled).replace("dˈuːmoʊvˌɪtʃ", "") .startswith(flat(plain).split("dˈuː")[0])
+
+
+@pytest.mark.slow
+def test_default_lexicon_stresses_optimistovna_on_stov_with_a_second_stress_on_mis():
+    """Stressed on "-mis-" only, Piper reduced the rest ("-stəvnə") and both Whisper models heard
+    "optimist of the" (README, "The check")."""
+    import tomllib
+
+    from piper import PiperVoice
+
+    from radioplay.voice.cast import default_cast_path
+    from radioplay.voice.engines.piper import piper_ipa, voice_paths
+
+    lexicon = tomllib.loads(default_cast_path().read_text(encoding="utf-8"))["lexicon"]
+    assert lexicon["Optimistovna"] == "/ˌɑːptɪmˌɪstˈoʊvnə/"
+    model, config = voice_paths("joe")
+    voice = PiperVoice.load(model, config_path=config)
+    spoken = piper_ipa(prepare_text("Simplicia Optimistovna, you cannot be serious!", lexicon))
+    flat = "".join("".join(s) for s in voice.phonemize(spoken))
+    assert flat.startswith("sˈɪmplɪsiə ˌɑːptɪmˌɪstˈoʊvnə,")
