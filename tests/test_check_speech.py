@@ -78,4 +78,6 @@ def test_the_default_lexicon_has_simplicia_heard_as_one_word(piper_and_ears):
     spoken = prepare_text("Simplicia Optimistovna, you cannot be serious!", defaults["lexicon"])
     for seed in (0, 1000):
         heard = ears.transcribe(engine.synthesize(spoken, spec, spec.speed, seed)).text
-        assert heard.lower().startswith("simpl"), heard
+        # one word "simpl…" (a take heard with no silence before it may gain a word in front: "It's")
+        first = heard.lower().replace(",", " ").split()[:2]
+        assert any(word.startswith("simpl") for word in first) and "some" not in first, heard
