@@ -46,11 +46,16 @@ def voiced_tries(script: Path, character: str, text: str, lexicon: dict[str, str
     spoken = prepare_text(text, merge_lexicons(casting.lexicon, dict(spec.lexicon), lexicon))
     request = TakeRequest(cue=0, part=0, segment=0, speaker=character, text=spoken, spec=spec,
                           speed=spec.speed, pitch=spec.pitch)
-    if spec.engine in NOISELESS_ENGINES:
-        variants = [(f"speed x{f}", dataclasses.replace(request, speed=spec.speed * f)) for f in speeds]
-    else:
-        variants = [(f"seed {s}", dataclasses.replace(request, seed=s)) for s in seeds]
+    variants = try_requests(request, spec.engine in NOISELESS_ENGINES, seeds, speeds)
     return spoken, [(label, to_16k(voice_take(registry, r))) for label, r in variants]
+
+
+def try_requests(request, noiseless: bool, seeds: list[int], speeds: list[float]) -> list[tuple[str, object]]:
+    """[(label, TakeRequest)]: one per seed, or for an engine without sampling noise (whose seed
+    changes nothing) one per speed factor."""
+    if noiseless:
+        return [(f"speed x{f}", dataclasses.replace(request, speed=request.speed * f)) for f in speeds]
+    return [(f"seed {s}", dataclasses.replace(request, seed=s)) for s in seeds]
 
 
 def hearers(names: list[str]):
