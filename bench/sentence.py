@@ -35,13 +35,14 @@ def voiced_tries(script: Path, character: str, text: str, lexicon: dict[str, str
     from radioplay.model import TakeRequest
     from radioplay.parse import load_script
     from radioplay.voice.cast import load_cast
+    from radioplay.voice.cast_file import cast_beside
     from radioplay.voice.engines.base import EngineRegistry
     from radioplay.voice.lexicon import merge_lexicons
     from radioplay.voice.synthesize import voice_take
     from radioplay.voice.text import prepare_text
 
     registry = EngineRegistry.from_entry_points()
-    casting = load_cast(None, load_script(script), registry)
+    casting = load_cast(cast_beside(script), load_script(script), registry)
     spec = casting.characters[character]
     spoken = prepare_text(text, merge_lexicons(casting.lexicon, dict(spec.lexicon), lexicon))
     request = TakeRequest(cue=0, part=0, segment=0, speaker=character, text=spoken, spec=spec,
