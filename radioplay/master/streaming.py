@@ -154,10 +154,11 @@ class DCRemoved:
             self.kept = None
             self._scratch.close()
 
-    def chunk(self, i: int) -> np.ndarray:
+    def chunk(self, i: int, lo: int = 0, hi: int | None = None) -> np.ndarray:
+        """Frames [lo, hi) of block i: read back when kept (only those frames), else made again."""
         if self.kept is not None and self.kept[i] is not None:
-            return self.kept[i][:]
-        return self._filter(int(self.starts[i]), int(self.bounds[i]), self.dc_states[i])[0]
+            return self.kept[i][lo:hi]
+        return self._filter(int(self.starts[i]), int(self.bounds[i]), self.dc_states[i])[0][lo:hi]
 
     def render(self, start: int, stop: int) -> np.ndarray:
         if stop <= start:
@@ -165,13 +166,8 @@ class DCRemoved:
         first = int(np.searchsorted(self.starts, start, side="right")) - 1
         pieces, at = [], int(self.starts[first])
         while at < stop:
-            end = int(self.bounds[first])
-            if self.kept is not None and self.kept[first] is not None:
-                pieces.append(self.kept[first][max(0, start - at):stop - at])  # only the frames asked for
-            else:
-                out, _ = self._filter(at, end, self.dc_states[first])
-                pieces.append(out[max(0, start - at):stop - at])
-            at, first = end, first + 1
+            pieces.append(self.chunk(first, max(0, start - at), stop - at))
+            at, first = int(self.bounds[first]), first + 1
         return pieces[0] if len(pieces) == 1 else np.concatenate(pieces)
 
     def power(self, frames: np.ndarray, cache: dict[int, np.ndarray]) -> np.ndarray:
