@@ -98,9 +98,8 @@ class DCRemoved:
         state = np.zeros((self.sos.shape[0], 2, channels))
         hop_energy = np.empty(hops)
         total = [0.0]
-        self.block_peak = np.zeros(-(-n // _BLOCK_FRAMES))
-        self.block_slope = np.zeros(self.block_peak.size)
-        previous = [np.zeros(channels, dtype=np.float32)]  # the frame before the next block
+        measured = BlockBounds(n, channels)
+        self.block_peak, self.block_slope = measured.peak, measured.slope
 
         def weigh(i: int, start: int, stop: int, out: np.ndarray | None) -> None:
             # on the worker, block after block in order: the K-weighting state runs on from one to the next
@@ -113,9 +112,7 @@ class DCRemoved:
                 hop_energy[first:last] = np.add.reduceat(power[: self.edges[last] - start],
                                                          self.edges[first:last] - start, dtype=np.float64)
             total[0] += float(power.sum(dtype=np.float64))
-            add_block_peaks(self.block_peak, out, start)
-            add_block_slopes(self.block_slope, out, start, previous[0], stop == n)
-            previous[0] = out[-1].copy()
+            measured.feed(start, out)
 
         # this thread renders and DC-filters the next block while the worker K-weighs the last one
         with ThreadPoolExecutor(1, thread_name_prefix="radioplay-kweight") as pool:
@@ -210,6 +207,24 @@ def add_block_peaks(block_peak: np.ndarray, out: np.ndarray, start: int) -> None
     cuts = np.arange(first + 1, -(-(start + len(out)) // _BLOCK_FRAMES)) * _BLOCK_FRAMES - start
     peaks = np.maximum.reduceat(frame_peak, np.concatenate([[0], cuts]))
     np.maximum(block_peak[first:first + peaks.size], peaks, out=block_peak[first:first + peaks.size])
+
+
+class BlockBounds:
+    """Per _BLOCK_FRAMES frames of a signal fed in order, block by block: its sample peak (`peak`) and
+    its largest step (`slope`), what `envelope_bounds` needs to leave blocks out of a true-peak search."""
+
+    def __init__(self, frames: int, channels: int):
+        self.frames = frames
+        self.peak = np.zeros(-(-frames // _BLOCK_FRAMES))
+        self.slope = np.zeros(self.peak.size)
+        self._last = np.zeros(channels, dtype=np.float32)  # the frame before the next block
+
+    def feed(self, start: int, block: np.ndarray) -> None:
+        if not len(block):
+            return
+        add_block_peaks(self.peak, block, start)
+        add_block_slopes(self.slope, block, start, self._last, start + len(block) == self.frames)
+        self._last = np.array(block[-1], dtype=np.float32)
 
 
 def envelope_cells(source, block_peak: np.ndarray, phases: np.ndarray, threshold: float,
@@ -310,9 +325,8 @@ class ResultMeter:
 
     def __init__(self, frames: int, channels: int, rate: int, loudness: bool):
         self.frames = frames
-        self.block_peak = np.zeros(-(-frames // _BLOCK_FRAMES))
-        self.block_slope = np.zeros(self.block_peak.size)
-        self._last = np.zeros(channels, dtype=np.float32)  # the frame before the next block
+        self._bounds = BlockBounds(frames, channels)
+        self.block_peak, self.block_slope = self._bounds.peak, self._bounds.slope
         self.peak = StreamPeak(4)
         self.loudness = StreamLoudness(channels, rate) if loudness else None
         self._position = 0
@@ -328,9 +342,7 @@ class ResultMeter:
             return
         if not len(block):
             return
-        add_block_peaks(self.block_peak, block, start)
-        add_block_slopes(self.block_slope, block, start, self._last, start + len(block) == self.frames)
-        self._last = np.array(block[-1], dtype=np.float32)
+        self._bounds.feed(start, block)
         self.peak.feed(block)
         if self.loudness is not None:
             self.loudness.feed(block)
