@@ -1,10 +1,11 @@
 """Scoring a take: the word error rate between what a voice was given and what a recognizer heard.
 
 Both sides go through one normalization (`words`): numbers spelled out by the voice normalizer
-(and a number written in words without its "and": "one hundred and twelve" is "112"), lower case, letters and apostrophes only, dashes to spaces. A word heard split in two or three
-that join to it ("roleplay" as "role play"), or two heard as one, is not an error. Words a recognizer cannot know (the
-characters' names, the lexicon's entries) are scored by sound: when their metaphone key equals
-that of the one to three heard words aligned with them, they count as heard.
+(and a number written in words without its "and": "one hundred and twelve" is "112"), lower
+case, letters and apostrophes only, dashes to spaces. A word heard split in two or three that
+join to it ("roleplay" as "role play"), or two heard as one, is not an error. Words a recognizer
+cannot know (the characters' names, the lexicon's entries) are scored by sound: when their
+metaphone key equals that of the one to three heard words aligned with them, they count as heard.
 """
 
 from __future__ import annotations
@@ -21,9 +22,8 @@ MAX_SOUND_SPAN = 3
 def words(text: str) -> list[str]:
     """Normalized words: numbers spelled out (the voice normalizer), lower case, letters and
     apostrophes only; dashes and other marks split words."""
-    from radioplay.voice.text import normalize
-
     from radioplay.voice.numbers import without_number_and
+    from radioplay.voice.text import normalize
 
     spoken = normalize(text).lower().replace("’", "'")
     return without_number_and([w.strip("'") for w in _WORD_RE.findall(spoken) if w.strip("'")])
